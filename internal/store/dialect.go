@@ -1,0 +1,45 @@
+package store
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pressly/goose/v3"
+)
+
+// Every difference between the two engines lives in this file.
+
+// gooseDialect is the migration tool's name for the engine.
+func (d Dialect) gooseDialect() goose.Dialect {
+	if d == Postgres {
+		return goose.DialectPostgres
+	}
+	return goose.DialectSQLite3
+}
+
+// migrationDir is the folder of embedded migrations for the engine.
+func (d Dialect) migrationDir() string {
+	if d == Postgres {
+		return "migrations/postgres"
+	}
+	return "migrations/sqlite"
+}
+
+// isUniqueViolation reports whether err is a unique-constraint failure on either engine.
+func isUniqueViolation(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "23505"
+	}
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// likeOperator is the case-insensitive pattern match: SQLite's LIKE already ignores
+// ASCII case; PostgreSQL needs ILIKE.
+func (d Dialect) likeOperator() string {
+	if d == Postgres {
+		return "ILIKE"
+	}
+	return "LIKE"
+}

@@ -1,0 +1,228 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tandemprm/tandem/internal/account"
+	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/tandem"
+	"github.com/tandemprm/tandem/internal/workspace"
+)
+
+// ms converts a time to the stored form: whole milliseconds since 1970, UTC.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// fromMS converts a stored time back.
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// notFound wraps sql.ErrNoRows as a domain not-found error naming what was missing.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return tandem.Errorf(tandem.KindNotFound, "%s was not found", what)
+	}
+	return fmt.Errorf("read %s: %w", what, err)
+}
+
+// conflictOr turns a unique violation into a domain conflict error with the message.
+func conflictOr(err error, message string) error {
+	if isUniqueViolation(err) {
+		return &tandem.Error{Kind: tandem.KindConflict, Message: message, Err: err}
+	}
+	return err
+}
+
+// CreateWorkspace inserts w. A taken slug is a conflict.
+func (db *DB) CreateWorkspace(ctx context.Context, q Querier, w workspace.Workspace) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, w.ID, w.Slug, w.Name, w.TimeZone, w.Currency, ms(w.CreatedAt), ms(w.UpdatedAt))
+	if err != nil {
+		return conflictOr(fmt.Errorf("create workspace: %w", err), fmt.Sprintf("a workspace with the slug %q already exists", w.Slug))
+	}
+	return nil
+}
+
+// WorkspaceBySlug returns the workspace with the slug, or a not-found error.
+func (db *DB) WorkspaceBySlug(ctx context.Context, slug string) (workspace.Workspace, error) {
+	var w workspace.Workspace
+	var c, u int64
+	err := db.read.QueryRowContext(ctx, `SELECT id, slug, name, time_zone, currency, created_at, updated_at
+		FROM workspaces WHERE slug = $1`, slug).Scan(&w.ID, &w.Slug, &w.Name, &w.TimeZone, &w.Currency, &c, &u)
+	if err != nil {
+		return w, notFound(err, "workspace "+slug)
+	}
+	w.CreatedAt, w.UpdatedAt = fromMS(c), fromMS(u)
+	return w, nil
+}
+
+// CountWorkspaces returns how many workspaces exist; zero means a fresh database.
+func (db *DB) CountWorkspaces(ctx context.Context) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM workspaces`).Scan(&n)
+	return n, err
+}
+
+// CreatePartner inserts p and its motions.
+func (db *DB) CreatePartner(ctx context.Context, q Querier, p partner.Partner) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO partners (workspace_id, id, name, domain, tier, region, lifecycle, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		p.WorkspaceID, p.ID, p.Name, p.Domain, p.Tier, p.Region, string(p.Lifecycle), ms(p.CreatedAt), ms(p.UpdatedAt))
+	if err != nil {
+		return conflictOr(fmt.Errorf("create partner: %w", err), "a partner with this id already exists")
+	}
+	for _, m := range p.Motions {
+		if _, err := q.ExecContext(ctx, `INSERT INTO partner_motions (workspace_id, partner_id, motion) VALUES ($1, $2, $3)`,
+			p.WorkspaceID, p.ID, string(m)); err != nil {
+			return fmt.Errorf("create partner motion: %w", err)
+		}
+	}
+	return nil
+}
+
+// Page asks for one page of a keyset-paginated list: items with an id after After,
+// at most Limit of them.
+type Page struct {
+	After string
+	Limit int
+}
+
+// ListPartners returns one page of the workspace's partners matching f, oldest first,
+// and whether more follow.
+func (db *DB) ListPartners(ctx context.Context, workspaceID string, f partner.Filter, pg Page) ([]partner.Partner, bool, error) {
+	where := []string{"p.workspace_id = $1", "p.id > $2"}
+	args := []any{workspaceID, pg.After}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+	}
+	if f.Tier != "" {
+		add("p.tier = ?", f.Tier)
+	}
+	if f.Region != "" {
+		add("p.region = ?", f.Region)
+	}
+	if f.Lifecycle != "" {
+		add("p.lifecycle = ?", string(f.Lifecycle))
+	}
+	if f.Motion != "" {
+		add("EXISTS (SELECT 1 FROM partner_motions m WHERE m.workspace_id = p.workspace_id AND m.partner_id = p.id AND m.motion = ?)", string(f.Motion))
+	}
+	if f.Query != "" {
+		add("p.name "+db.dialect.likeOperator()+" ?", "%"+escapeLike(f.Query)+"%")
+		where[len(where)-1] += ` ESCAPE '\'`
+	}
+	args = append(args, pg.Limit+1)
+	query := `SELECT p.id, p.name, p.domain, p.tier, p.region, p.lifecycle, p.created_at, p.updated_at
+		FROM partners p WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY p.id LIMIT $%d`, len(args))
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list partners: %w", err)
+	}
+	defer rows.Close()
+	var out []partner.Partner
+	for rows.Next() {
+		p := partner.Partner{WorkspaceID: workspaceID}
+		var lc string
+		var c, u int64
+		if err := rows.Scan(&p.ID, &p.Name, &p.Domain, &p.Tier, &p.Region, &lc, &c, &u); err != nil {
+			return nil, false, fmt.Errorf("list partners: %w", err)
+		}
+		p.Lifecycle, p.CreatedAt, p.UpdatedAt = partner.Lifecycle(lc), fromMS(c), fromMS(u)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("list partners: %w", err)
+	}
+	more := len(out) > pg.Limit
+	if more {
+		out = out[:pg.Limit]
+	}
+	if err := db.fillMotions(ctx, workspaceID, out); err != nil {
+		return nil, false, err
+	}
+	return out, more, nil
+}
+
+// fillMotions loads the motions of the given partners in one query.
+func (db *DB) fillMotions(ctx context.Context, workspaceID string, ps []partner.Partner) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	idx := make(map[string]int, len(ps))
+	args := []any{workspaceID}
+	marks := make([]string, len(ps))
+	for i, p := range ps {
+		idx[p.ID] = i
+		args = append(args, p.ID)
+		marks[i] = fmt.Sprintf("$%d", i+2)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT partner_id, motion FROM partner_motions
+		WHERE workspace_id = $1 AND partner_id IN (`+strings.Join(marks, ",")+`) ORDER BY partner_id, motion`, args...)
+	if err != nil {
+		return fmt.Errorf("load partner motions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, m string
+		if err := rows.Scan(&id, &m); err != nil {
+			return fmt.Errorf("load partner motions: %w", err)
+		}
+		ps[idx[id]].Motions = append(ps[idx[id]].Motions, tandem.Motion(m))
+	}
+	return rows.Err()
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// CreateAccount inserts a.
+func (db *DB) CreateAccount(ctx context.Context, q Querier, a account.Account) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO accounts (workspace_id, id, name, domain, country, industry, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		a.WorkspaceID, a.ID, a.Name, a.Domain, a.Country, a.Industry, ms(a.CreatedAt), ms(a.UpdatedAt))
+	if err != nil {
+		return conflictOr(fmt.Errorf("create account: %w", err), "an account with this id already exists")
+	}
+	return nil
+}
+
+// CreateContact inserts c.
+func (db *DB) CreateContact(ctx context.Context, q Querier, c account.Contact) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO contacts (workspace_id, id, account_id, partner_id, name, email, title, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		c.WorkspaceID, c.ID, nullable(c.AccountID), nullable(c.PartnerID), c.Name, c.Email, c.Title, ms(c.CreatedAt))
+	if err != nil {
+		return conflictOr(fmt.Errorf("create contact: %w", err), "a contact with this id already exists")
+	}
+	return nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// Counts holds the number of records of each kind in a workspace.
+type Counts struct {
+	Partners, Accounts, Contacts int
+}
+
+// CountRecords returns how many partners, accounts and contacts the workspace holds.
+func (db *DB) CountRecords(ctx context.Context, workspaceID string) (Counts, error) {
+	var c Counts
+	err := db.read.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM partners WHERE workspace_id = $1),
+		(SELECT count(*) FROM accounts WHERE workspace_id = $1),
+		(SELECT count(*) FROM contacts WHERE workspace_id = $1)`, workspaceID).Scan(&c.Partners, &c.Accounts, &c.Contacts)
+	if err != nil {
+		return c, fmt.Errorf("count records: %w", err)
+	}
+	return c, nil
+}
