@@ -38,7 +38,9 @@ func (w *pingWorker) Work(ctx context.Context, j *river.Job[pingArgs]) error {
 
 type fastRetry struct{}
 
-func (fastRetry) NextRetry(j *rivertype.JobRow) time.Time { return time.Now().Add(100 * time.Millisecond) }
+func (fastRetry) NextRetry(j *rivertype.JobRow) time.Time {
+	return time.Now().Add(100 * time.Millisecond)
+}
 
 func newQueue(t *testing.T, db *store.DB, w *pingWorker) *jobs.Queue {
 	t.Helper()
