@@ -226,3 +226,16 @@ func (db *DB) CountRecords(ctx context.Context, workspaceID string) (Counts, err
 	}
 	return c, nil
 }
+
+// Partners adapts the store to partner.Store.
+type Partners struct{ DB *DB }
+
+// CreatePartner implements partner.Store.
+func (s Partners) CreatePartner(ctx context.Context, p partner.Partner) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error { return s.DB.CreatePartner(ctx, tx, p) })
+}
+
+// ListPartners implements partner.Store.
+func (s Partners) ListPartners(ctx context.Context, workspaceID string, f partner.Filter, after string, limit int) ([]partner.Partner, bool, error) {
+	return s.DB.ListPartners(ctx, workspaceID, f, Page{After: after, Limit: limit})
+}

@@ -1,0 +1,56 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strconv"
+
+	"github.com/tandemprm/tandem/internal/store"
+	"github.com/tandemprm/tandem/internal/tandem"
+)
+
+// Pagination limits.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// List is the envelope of every list response: one page of items and the cursor of
+// the next page, empty on the last page.
+type List[T any] struct {
+	Data       []T    `json:"data"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// PageParams reads ?limit= and ?cursor= into a keyset page request.
+func PageParams(r *http.Request) (store.Page, error) {
+	pg := store.Page{Limit: DefaultLimit}
+	var p tandem.Problems
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxLimit {
+			p.Add("limit", "must be a whole number from 1 to %d", MaxLimit)
+		}
+		pg.Limit = n
+	}
+	if s := r.URL.Query().Get("cursor"); s != "" {
+		b, err := base64.RawURLEncoding.DecodeString(s)
+		if err != nil || len(b) == 0 || len(b) > 200 {
+			p.Add("cursor", "is not a cursor this API returned; start again without it")
+		}
+		pg.After = string(b)
+	}
+	return pg, p.Err("The page parameters are not valid.")
+}
+
+// NewList builds a list response; lastID is the id of the last item when more follow.
+func NewList[T any](items []T, more bool, lastID func(T) string) List[T] {
+	l := List[T]{Data: items}
+	if l.Data == nil {
+		l.Data = []T{}
+	}
+	if more && len(items) > 0 {
+		l.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(lastID(items[len(items)-1])))
+	}
+	return l
+}

@@ -1,0 +1,79 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/tandem"
+)
+
+// partnerJSON is a partner as the API shows it to internal callers.
+type partnerJSON struct {
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Domain    string   `json:"domain"`
+	Motions   []string `json:"motions"`
+	Tier      string   `json:"tier"`
+	Region    string   `json:"region"`
+	Lifecycle string   `json:"lifecycle"`
+	CreatedAt string   `json:"created_at"`
+	UpdatedAt string   `json:"updated_at"`
+}
+
+func toPartnerJSON(p partner.Partner) partnerJSON {
+	ms := make([]string, len(p.Motions))
+	for i, m := range p.Motions {
+		ms[i] = string(m)
+	}
+	return partnerJSON{ID: p.ID, Name: p.Name, Domain: p.Domain, Motions: ms, Tier: p.Tier, Region: p.Region,
+		Lifecycle: string(p.Lifecycle), CreatedAt: p.CreatedAt.Format(timeFormat), UpdatedAt: p.UpdatedAt.Format(timeFormat)}
+}
+
+const timeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// RegisterPartners adds the partner routes.
+func RegisterPartners(rt *Router, svc *partner.Service) {
+	rt.Handle("GET", "/api/v1/partners", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		pg, err := PageParams(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		f := partner.Filter{Motion: tandem.Motion(q.Get("motion")), Tier: q.Get("tier"), Region: q.Get("region"),
+			Lifecycle: partner.Lifecycle(q.Get("lifecycle")), Query: q.Get("q")}
+		ps, more, err := svc.List(r.Context(), p.WorkspaceID, f, pg.After, pg.Limit)
+		if err != nil {
+			return err
+		}
+		out := make([]partnerJSON, len(ps))
+		for i, x := range ps {
+			out[i] = toPartnerJSON(x)
+		}
+		WriteJSON(w, http.StatusOK, NewList(out, more, func(x partnerJSON) string { return x.ID }))
+		return nil
+	})
+	rt.Handle("POST", "/api/v1/partners", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in struct {
+			Name      string   `json:"name"`
+			Domain    string   `json:"domain"`
+			Motions   []string `json:"motions"`
+			Tier      string   `json:"tier"`
+			Region    string   `json:"region"`
+			Lifecycle string   `json:"lifecycle"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		np := partner.NewPartner{Name: in.Name, Domain: in.Domain, Tier: in.Tier, Region: in.Region, Lifecycle: partner.Lifecycle(in.Lifecycle)}
+		for _, m := range in.Motions {
+			np.Motions = append(np.Motions, tandem.Motion(m))
+		}
+		created, err := svc.Create(r.Context(), p.WorkspaceID, np)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", "/api/v1/partners/"+created.ID)
+		WriteJSON(w, http.StatusCreated, toPartnerJSON(created))
+		return nil
+	})
+}

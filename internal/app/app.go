@@ -1,0 +1,133 @@
+// Package app wires Tandem together: configuration → database → job queue → domain
+// services → HTTP (API and UI). cmd/tandem and the end-to-end tests both start the
+// product through it, so what is tested is what runs.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/tandemprm/tandem/internal/api"
+	"github.com/tandemprm/tandem/internal/demo"
+	"github.com/tandemprm/tandem/internal/jobs"
+	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/platform/config"
+	"github.com/tandemprm/tandem/internal/server"
+	"github.com/tandemprm/tandem/internal/store"
+	"github.com/tandemprm/tandem/internal/web"
+)
+
+// App is a running Tandem process's parts.
+type App struct {
+	Config  config.Config
+	DB      *store.DB
+	Jobs    *jobs.Queue
+	Server  *server.Server
+	API     *api.Router
+	Logger  *slog.Logger
+	Version string
+	// DemoLoaded is true when this start loaded the demo workspace.
+	DemoLoaded bool
+}
+
+// Open connects to the database, migrates it, loads the demo workspace into an empty
+// database when configured to, and builds the HTTP handler. It does not listen yet.
+func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, version string) (*App, error) {
+	db, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, DB: db, Logger: logger, Version: version}
+	if err := a.init(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) init(ctx context.Context) error {
+	if _, err := a.DB.Migrate(ctx); err != nil {
+		return err
+	}
+	if a.Config.Demo {
+		n, err := a.DB.CountWorkspaces(ctx)
+		if err != nil {
+			return fmt.Errorf("check for an empty database: %w", err)
+		}
+		if n == 0 {
+			if _, err := demo.Load(ctx, a.DB); err != nil {
+				return err
+			}
+			a.DemoLoaded = true
+		}
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &pruneWorker{db: a.DB})
+	q, err := jobs.New(a.DB, jobs.Options{
+		Workers:    workers,
+		MaxWorkers: a.Config.JobWorkers,
+		Logger:     a.Logger.With("component", "jobs"),
+		Periodic: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return pruneArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+		},
+	})
+	if err != nil {
+		return err
+	}
+	a.Jobs = q
+	now := time.Now
+	partners := &partner.Service{Store: store.Partners{DB: a.DB}, Now: now}
+	a.Server = server.New(server.Options{DB: a.DB, Jobs: q, Logger: a.Logger, MaxBodyBytes: a.Config.MaxBodyBytes,
+		Secure: strings.HasPrefix(a.Config.BaseURL, "https://")})
+	a.API = api.NewRouter(a.Server.Mux, a.DB, nil, now)
+	api.RegisterIndex(a.API, a.Version)
+	api.RegisterPartners(a.API, partners)
+	ui, err := web.New(web.Options{DB: a.DB, Partners: partners, Version: a.Version, Logger: a.Logger})
+	if err != nil {
+		return fmt.Errorf("load page templates: %w", err)
+	}
+	ui.Register(a.Server.Mux)
+	return nil
+}
+
+// Run starts the job queue and serves HTTP on ln until ctx is cancelled; then it stops
+// taking requests and jobs and gives running ones the configured time to finish.
+func (a *App) Run(ctx context.Context, ln net.Listener) error {
+	if err := a.Jobs.Start(ctx); err != nil {
+		return err
+	}
+	serveErr := a.Server.Run(ctx, ln, a.Config.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	jobErr := a.Jobs.Stop(sctx)
+	return errors.Join(serveErr, jobErr)
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// pruneArgs is the hourly sweep that forgets old idempotency keys.
+type pruneArgs struct{}
+
+func (pruneArgs) Kind() string { return "prune_idempotency_keys" }
+
+type pruneWorker struct {
+	river.WorkerDefaults[pruneArgs]
+	db *store.DB
+}
+
+// Work deletes idempotency records older than a day: a client retrying later than
+// that is making a new request.
+func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
+	_, err := w.db.PruneIdempotencyKeys(ctx, time.Now().Add(-24*time.Hour))
+	return err
+}

@@ -1,0 +1,287 @@
+// Package web is Tandem's server-rendered UI: the vendor console, the partner portal
+// and the public pages, from html/template with assets embedded in the binary. There is
+// no JavaScript build chain. Handlers translate between HTTP forms and domain services.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/platform/reqid"
+	"github.com/tandemprm/tandem/internal/store"
+	"github.com/tandemprm/tandem/internal/tandem"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Viewer is the signed-in person looking at a page.
+type Viewer struct {
+	WorkspaceID   string
+	WorkspaceSlug string
+	WorkspaceName string
+	Name          string
+	PartnerID     string // set for partner users; they see the portal only
+}
+
+// Authenticate returns the signed-in viewer of r for the workspace slug, or false.
+type Authenticate func(r *http.Request, slug string) (Viewer, bool)
+
+// NoOne is the Authenticate used until sign-in exists: nobody is signed in.
+func NoOne(*http.Request, string) (Viewer, bool) { return Viewer{}, false }
+
+// Options configure the UI.
+type Options struct {
+	DB       *store.DB
+	Partners *partner.Service
+	Auth     Authenticate
+	Version  string
+	Logger   *slog.Logger
+}
+
+// UI renders pages.
+type UI struct {
+	o     Options
+	pages map[string]*template.Template
+}
+
+// NavItem is one link in the main navigation.
+type NavItem struct {
+	Label, Href string
+	Current     bool
+}
+
+// Flash is a one-time message shown on the next page.
+type Flash struct {
+	Kind string // info, success or error
+	Text string
+}
+
+// Page is what every template receives.
+type Page struct {
+	Title         string
+	Layout        string // public, console or portal
+	Home          string
+	Nav           []NavItem
+	Who           string
+	WorkspaceName string
+	Flashes       []Flash
+	Version       string
+	Data          any
+}
+
+// New parses the templates; a template error is a programming error found at start.
+func New(o Options) (*UI, error) {
+	if o.Auth == nil {
+		o.Auth = NoOne
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	ui := &UI{o: o, pages: map[string]*template.Template{}}
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if n == "templates/layout.html" {
+			continue
+		}
+		t, err := template.ParseFS(files, "templates/layout.html", n)
+		if err != nil {
+			return nil, err
+		}
+		ui.pages[strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")] = t
+	}
+	return ui, nil
+}
+
+// Register adds the UI routes to mux, including the catch-all 404 page.
+func (ui *UI) Register(mux *http.ServeMux) {
+	static, _ := fs.Sub(files, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
+	mux.HandleFunc("GET /{$}", ui.home)
+	mux.HandleFunc("GET /w/{slug}/{$}", ui.console(ui.consoleHome))
+	mux.HandleFunc("GET /w/{slug}/partners", ui.console(ui.partners))
+	mux.HandleFunc("GET /w/{slug}/portal/{$}", ui.portal(ui.portalHome))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { ui.NotFound(w, r) })
+}
+
+func cacheFor(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(d.Seconds())))
+		h.ServeHTTP(w, r)
+	})
+}
+
+// render writes a full page with the given status. A failure to render is logged and
+// shown as a plain 500 so that nothing half-rendered reaches the browser.
+func (ui *UI) render(w http.ResponseWriter, r *http.Request, status int, name string, p Page) {
+	t, ok := ui.pages[name]
+	if !ok {
+		ui.o.Logger.ErrorContext(r.Context(), "unknown template", "name", name)
+		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+		return
+	}
+	p.Version = ui.o.Version
+	if p.Layout == "" {
+		p.Layout = "public"
+	}
+	p.Flashes = append(p.Flashes, takeFlashes(w, r)...)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		ui.o.Logger.ErrorContext(r.Context(), "render failed", "template", name, "error", err.Error())
+		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// NotFound renders the 404 page.
+func (ui *UI) NotFound(w http.ResponseWriter, r *http.Request) {
+	ui.render(w, r, http.StatusNotFound, "error", Page{Title: "Page not found",
+		Data: map[string]string{"Message": "There is nothing at this address. It may have moved, or the link may be mistyped."}})
+}
+
+// Error renders err as a page: its safe message for domain errors, a plain sentence
+// and a reference for internal ones (which are logged).
+func (ui *UI) Error(w http.ResponseWriter, r *http.Request, err error) {
+	status, title := http.StatusInternalServerError, "Something went wrong"
+	switch tandem.KindOf(err) {
+	case tandem.KindNotFound:
+		ui.NotFound(w, r)
+		return
+	case tandem.KindForbidden:
+		status, title = http.StatusForbidden, "Not allowed"
+	case tandem.KindInvalid:
+		status, title = http.StatusUnprocessableEntity, "Please check your input"
+	case tandem.KindInternal:
+		ui.o.Logger.ErrorContext(r.Context(), "page failed", "error", err.Error(), "path", r.URL.Path)
+	}
+	ui.render(w, r, status, "error", Page{Title: title,
+		Data: map[string]string{"Message": tandem.MessageOf(err), "RequestID": reqid.From(r.Context())}})
+}
+
+func (ui *UI) home(w http.ResponseWriter, r *http.Request) {
+	ui.render(w, r, http.StatusOK, "home", Page{Title: "Welcome"})
+}
+
+type viewHandler func(w http.ResponseWriter, r *http.Request, v Viewer, p Page)
+
+// console wraps a vendor-console handler: only signed-in internal users of the
+// workspace get through; others are sent to the start page.
+func (ui *UI) console(h viewHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, ok := ui.o.Auth(r, r.PathValue("slug"))
+		if !ok {
+			SetFlash(w, Flash{Kind: "info", Text: "Please sign in to continue."})
+			http.Redirect(w, r, "/?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if v.PartnerID != "" {
+			http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/portal/", http.StatusSeeOther)
+			return
+		}
+		base := "/w/" + v.WorkspaceSlug
+		p := Page{Layout: "console", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
+		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"}} {
+			n.Current = n.Href == r.URL.Path
+			p.Nav = append(p.Nav, n)
+		}
+		h(w, r, v, p)
+	}
+}
+
+// portal wraps a partner-portal handler: only signed-in partner users get through.
+func (ui *UI) portal(h viewHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, ok := ui.o.Auth(r, r.PathValue("slug"))
+		if !ok {
+			SetFlash(w, Flash{Kind: "info", Text: "Please sign in to continue."})
+			http.Redirect(w, r, "/?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if v.PartnerID == "" {
+			http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/", http.StatusSeeOther)
+			return
+		}
+		base := "/w/" + v.WorkspaceSlug + "/portal"
+		p := Page{Layout: "portal", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
+		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}} {
+			n.Current = n.Href == r.URL.Path
+			p.Nav = append(p.Nav, n)
+		}
+		h(w, r, v, p)
+	}
+}
+
+func (ui *UI) consoleHome(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	c, err := ui.o.DB.CountRecords(r.Context(), v.WorkspaceID)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	p.Title, p.Data = v.WorkspaceName, map[string]any{"Counts": c}
+	ui.render(w, r, http.StatusOK, "console_home", p)
+}
+
+func (ui *UI) partners(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	after := r.URL.Query().Get("after")
+	ps, more, err := ui.o.Partners.List(r.Context(), v.WorkspaceID, partner.Filter{}, after, 50)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	next := ""
+	if more && len(ps) > 0 {
+		next = ps[len(ps)-1].ID
+	}
+	p.Title, p.Data = "Partners", map[string]any{"Partners": ps, "Next": next}
+	ui.render(w, r, http.StatusOK, "partners", p)
+}
+
+func (ui *UI) portalHome(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	p.Title = "Partner portal"
+	ui.render(w, r, http.StatusOK, "portal_home", p)
+}
+
+const flashCookie = "tandem_flash"
+
+// SetFlash arranges for f to be shown on the next page this browser renders.
+func SetFlash(w http.ResponseWriter, f Flash) {
+	v := base64.RawURLEncoding.EncodeToString([]byte(f.Kind + "\n" + f.Text))
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: v, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+// takeFlashes reads and clears the flash cookie. Only the known kinds are accepted, and
+// the text is escaped by the template like any other value.
+func takeFlashes(w http.ResponseWriter, r *http.Request) []Flash {
+	c, err := r.Cookie(flashCookie)
+	if errors.Is(err, http.ErrNoCookie) || err != nil {
+		return nil
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	b, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil {
+		return nil
+	}
+	kind, text, ok := strings.Cut(string(b), "\n")
+	if !ok || (kind != "info" && kind != "success" && kind != "error") || len(text) > 300 {
+		return nil
+	}
+	return []Flash{{Kind: kind, Text: text}}
+}
