@@ -63,7 +63,10 @@ var (
 	queueLagDesc   = prometheus.NewDesc("tandem_jobs_lag_seconds", "How long the oldest ready job has waited past its scheduled time.", nil, nil)
 )
 
-func (c queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueReadyDesc; ch <- queueLagDesc }
+func (c queueCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- queueReadyDesc
+	ch <- queueLagDesc
+}
 
 func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
