@@ -135,14 +135,17 @@ func Load(name string, args []string, getenv func(string) string, out io.Writer)
 	var c Config
 	all := settings()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(io.Discard) // errors are returned, help is printed below
 	values := make(map[string]*string, len(all))
 	for _, s := range all {
 		values[s.flag] = fs.String(s.flag, "", "")
 	}
-	fs.Usage = func() { Usage(out, name) }
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		if errors.Is(err, flag.ErrHelp) {
+			Usage(out, name)
+			return c, err
+		}
+		return c, fmt.Errorf("%w (run tandem %s --help to list the settings)", err, name)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
