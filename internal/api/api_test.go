@@ -30,7 +30,9 @@ func setup(t *testing.T, db *store.DB) (*httptest.Server, *store.DB) {
 		t.Fatal(err)
 	}
 	srv := server.New(server.Options{DB: db, MaxBodyBytes: 2048})
-	auth := func(*http.Request) (api.Principal, error) { return api.Principal{WorkspaceID: ws.ID, Actor: "tester"}, nil }
+	auth := func(*http.Request) (api.Principal, error) {
+		return api.Principal{WorkspaceID: ws.ID, Actor: "tester"}, nil
+	}
 	rt := api.NewRouter(srv.Mux, db, auth, time.Now)
 	api.RegisterIndex(rt, "test")
 	api.RegisterPartners(rt, &partner.Service{Store: store.Partners{DB: db}, Now: time.Now})

@@ -188,4 +188,3 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 }
-
