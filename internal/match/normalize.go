@@ -1,0 +1,793 @@
+package match
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Record is one company as the caller knows it. Only Name is required for matching;
+// Domain (a web address or host), Email (an address or just its domain) and Country
+// (ISO code or name) add evidence when present.
+type Record struct {
+	ID      string
+	Name    string
+	Domain  string
+	Country string
+	Email   string
+}
+
+// token kinds
+const (
+	kWord    uint8 = iota // a distinctive word
+	kGeneric              // a word that describes the business rather than naming it
+	kWeak                 // a descriptor whose absence costs little (Group, Holding, leftover Co)
+	kStop                 // a filler word (the, of, and)
+	kNumber               // a number (digits, number words, ordinals, Roman numerals)
+	kPlace                // a country, region, city or state
+)
+
+// token is one word of a prepared name.
+type token struct {
+	key   string  // comparison key: abbreviations expanded, plural folded, numbers as digits
+	word  string  // the folded word as written (for display, spacing and acronyms)
+	w     float32 // weight in the alignment
+	kind  uint8
+	ann   bool   // a place standing as an annotation (in parentheses, after a comma, after the legal form)
+	place uint16 // place id for kPlace
+}
+
+// form is one name of a record (a record may carry aliases: "X d/b/a Y").
+type form struct {
+	text  string   // the folded name
+	raw   string   // every word of the name concatenated (spacing-insensitive identity)
+	toks  []token  // the core of the name: legal forms removed
+	legal []uint8  // legal-form ids found, in order of appearance
+	lwds  []string // the legal-form words as written, for reasons
+	core  int      // number of non-stop tokens
+}
+
+// Prepared is a record normalised for matching. Build it once with Prepare and reuse it
+// for any number of comparisons; it is immutable and safe for concurrent use.
+type Prepared struct {
+	id      string
+	forms   []form
+	domains []string // registrable domains, free-mail excluded, at most maxDomains
+	nfield  int      // how many of domains came from the Domain and Email fields
+	country string
+}
+
+const (
+	maxForms   = 4
+	maxTokens  = 32
+	maxDomains = 3
+)
+
+// ID returns the record's ID.
+func (p *Prepared) ID() string { return p.id }
+
+// Empty reports whether the record has no usable name (empty, or only punctuation).
+// Empty records never match anything.
+func (p *Prepared) Empty() bool { return len(p.forms) == 0 }
+
+// Key returns the canonical form of the record's primary name: its core words (legal
+// forms, filler words and case removed; abbreviations, numbers and plurals normalised)
+// joined by single spaces. Two names with the same Key are equal for the matcher apart
+// from legal form and word order.
+func (p *Prepared) Key() string {
+	if len(p.forms) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, t := range p.forms[0].toks {
+		if t.kind != kStop {
+			parts = append(parts, t.key)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// Domains returns the registrable domains the record gives as evidence (from Domain,
+// Email and web addresses inside the name), free-mail providers excluded.
+func (p *Prepared) Domains() []string { return append([]string(nil), p.domains...) }
+
+// Country returns the record's country as an ISO alpha-2 code ("" when unknown).
+func (p *Prepared) Country() string { return p.country }
+
+// Prepare normalises a record for matching. It never fails: a record whose name has no
+// letters or digits is prepared as Empty.
+func Prepare(r Record) *Prepared {
+	p := &Prepared{id: r.ID, country: NormalizeCountry(r.Country)}
+	var hints []string
+	folded := fold(r.Name)
+	raws := tokenize(folded, &hints)
+	for _, alias := range splitAliases(raws) {
+		if len(p.forms) == maxForms {
+			break
+		}
+		if f, ok := buildForm(alias); ok {
+			p.forms = append(p.forms, f)
+		}
+	}
+	if len(p.forms) > 0 {
+		p.forms[0].text = folded
+	}
+	addDomain := func(s string) {
+		if len(p.domains) >= maxDomains {
+			return
+		}
+		d, ok := RegistrableDomain(s)
+		if !ok {
+			return
+		}
+		for _, e := range p.domains {
+			if e == d {
+				return
+			}
+		}
+		p.domains = append(p.domains, d)
+	}
+	addDomain(r.Domain)
+	addDomain(r.Email)
+	p.nfield = len(p.domains)
+	for _, h := range hints {
+		addDomain(h)
+	}
+	return p
+}
+
+// rawTok is a word found by the tokenizer.
+type rawTok struct {
+	text   string
+	paren  bool // inside parentheses
+	seg    int  // comma-separated segment number
+	slash  bool // preceded by '/'
+	dotted bool // followed by '.'
+	amp    bool // stands for '&' or '+'
+	init   bool // joined from single letters ("A.B.C.")
+}
+
+// tokenize splits a folded name into words. It joins dotted or spaced initials, drops
+// possessive 's, turns & and + into "and", and reads host names inside the name as
+// domain hints (keeping their registrable label as a word).
+func tokenize(s string, hints *[]string) []rawTok {
+	var out []rawTok
+	depth, seg := 0, 0
+	slash := false
+	i := 0
+	isWord := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80 }
+	for i < len(s) && len(out) < 4*maxTokens {
+		c := s[i]
+		switch {
+		case isWord(c) || c == '\'':
+			// Read a word, skipping apostrophes inside it and dropping a final 's.
+			var b strings.Builder
+			start := i
+			simple := true
+			for i < len(s) && (isWord(s[i]) || s[i] == '\'') {
+				if s[i] == '\'' {
+					simple = false
+					if i+1 < len(s) && s[i+1] == 's' && (i+2 == len(s) || !isWord(s[i+2])) && b.Len() > 0 {
+						i += 2
+						break
+					}
+					i++
+					continue
+				}
+				b.WriteByte(s[i])
+				i++
+			}
+			text := s[start:i]
+			if !simple {
+				text = b.String()
+			}
+			if text == "" {
+				continue
+			}
+			// A host name such as "amazon.com" or "www.acme.co.uk".
+			if i < len(s) && s[i] == '.' && i+1 < len(s) && isWord(s[i+1]) && len(text) >= 2 {
+				j := i
+				for j < len(s) && (isWord(s[j]) || s[j] == '.' || s[j] == '-') {
+					j++
+				}
+				host := strings.TrimRight(s[start:j], ".-")
+				if label, ok := hostLabel(host); ok {
+					*hints = append(*hints, host)
+					// "Acme (acme.co.uk)": a host in parentheses is evidence, not name.
+					if depth == 0 {
+						out = append(out, rawTok{text: label, seg: seg, slash: slash})
+					}
+					slash = false
+					i = j
+					continue
+				}
+			}
+			t := rawTok{text: text, paren: depth > 0, seg: seg, slash: slash}
+			slash = false
+			if i < len(s) && s[i] == '.' {
+				t.dotted = true
+			}
+			// "c/o" (care of): the rest names someone else.
+			if text == "c" && i+2 < len(s) && s[i] == '/' && s[i+1] == 'o' && (i+2 == len(s) || !isWord(s[i+2])) {
+				return out
+			}
+			out = append(out, t)
+		case c == '&' || c == '+':
+			out = append(out, rawTok{text: "and", paren: depth > 0, seg: seg, amp: true})
+			i++
+		case c == '%':
+			out = append(out, rawTok{text: "percent", paren: depth > 0, seg: seg})
+			i++
+		case c == '(':
+			depth++
+			i++
+		case c == ')':
+			if depth > 0 {
+				depth--
+			}
+			i++
+		case c == ',':
+			seg++
+			i++
+		case c == '/':
+			slash = true
+			i++
+		default:
+			i++
+		}
+	}
+	return joinInitials(out)
+}
+
+// hostLabel reports whether host looks like a web host inside a name and returns its
+// registrable label ("amazon" for "amazon.com").
+func hostLabel(host string) (string, bool) {
+	if strings.Count(host, ".") == 0 {
+		return "", false
+	}
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	if legalWords[last] || len(last) < 2 {
+		return "", false
+	}
+	d := hostOf(host)
+	if d == "" {
+		return "", false
+	}
+	label := domainLabel(d)
+	if label == "" || label == d {
+		return "", false
+	}
+	// Only accept public suffixes under ICANN rules: "co.ltd" is not a host.
+	if !isKnownTLD(last) {
+		return "", false
+	}
+	return strings.ReplaceAll(label, "-", ""), true
+}
+
+var commonTLDs = setOf(`com net org io co ai app dev biz info de uk fr nl be ch at es it pt ie dk se no fi pl cz
+ru ua jp cn kr in au nz ca us mx br ar cl eu tech online site store shop cloud digital global group`)
+
+func isKnownTLD(s string) bool { return commonTLDs[s] }
+
+// joinInitials joins runs of single letters ("a.b.c.", "a b c", "a/s") into one word.
+func joinInitials(in []rawTok) []rawTok {
+	out := in[:0:0]
+	for i := 0; i < len(in); {
+		t := in[i]
+		if len(t.text) == 1 && t.text[0] >= 'a' && t.text[0] <= 'z' && !t.amp {
+			j := i + 1
+			// Letters join while written alike: "A.B.C." or "A B C" (the last letter of a
+			// dotted run may lack its dot), so "V L.P." stays "V" + "LP".
+			for j < len(in) && len(in[j].text) == 1 && in[j].text[0] >= 'a' && in[j].text[0] <= 'z' && !in[j].amp &&
+				in[j].paren == t.paren && in[j].seg == t.seg {
+				if in[j-1].dotted != in[j].dotted {
+					if in[j-1].dotted && !in[j].dotted {
+						j++
+					}
+					break
+				}
+				j++
+			}
+			if j-i >= 2 {
+				var b strings.Builder
+				slashed := false
+				for k := i; k < j; k++ {
+					b.WriteString(in[k].text)
+					if k > i && in[k].slash {
+						slashed = true
+					}
+				}
+				nt := t
+				nt.text = b.String()
+				nt.init = true
+				nt.slash = slashed
+				nt.dotted = in[j-1].dotted
+				out = append(out, nt)
+				i = j
+				continue
+			}
+		}
+		out = append(out, t)
+		i++
+	}
+	return out
+}
+
+// aliasMarkers introduce another name of the same company.
+var aliasMarkers = map[string]int{
+	"dba": 1, "aka": 1, "fka": 1, "nka": 1, "formerly": 1, "previously": 1,
+	"also known as": 3, "trading as": 2, "doing business as": 3, "formerly known as": 3,
+	"now known as": 3, "operating as": 2,
+}
+
+// splitAliases cuts a token list at alias markers ("d/b/a", "t/a", "formerly") and at a
+// slash between two multi-word names.
+func splitAliases(toks []rawTok) [][]rawTok {
+	var out [][]rawTok
+	start := 0
+	for i := 0; i < len(toks); i++ {
+		n := 0
+		if toks[i].text == "ta" && toks[i].init && toks[i].slash {
+			n = 1
+		} else {
+			for k := 3; k >= 1 && n == 0; k-- {
+				if i+k > len(toks) {
+					continue
+				}
+				var parts []string
+				for _, t := range toks[i : i+k] {
+					parts = append(parts, t.text)
+				}
+				if m, ok := aliasMarkers[strings.Join(parts, " ")]; ok && m == k {
+					n = k
+				}
+			}
+		}
+		if n == 0 && toks[i].slash && i-start >= 2 && countUntilEnd(toks, i) >= 2 && !toks[i].init {
+			out = append(out, toks[start:i])
+			start = i
+			continue
+		}
+		if n > 0 {
+			if i > start {
+				out = append(out, toks[start:i])
+			}
+			start = i + n
+			i += n - 1
+		}
+	}
+	if start < len(toks) {
+		out = append(out, toks[start:])
+	}
+	return out
+}
+
+// countUntilEnd counts the words from i to the next slash (or the end).
+func countUntilEnd(toks []rawTok, i int) int {
+	n := 1
+	for j := i + 1; j < len(toks) && !toks[j].slash; j++ {
+		n++
+	}
+	return n
+}
+
+// buildForm turns the words of one name into a form: numbers read, status notes and
+// legal forms removed, places recognised, keys and weights assigned.
+func buildForm(raw []rawTok) (form, bool) {
+	raw = dropStatus(raw)
+	raw = readNumbers(raw)
+	if len(raw) > maxTokens {
+		raw = raw[:maxTokens]
+	}
+	if len(raw) == 0 {
+		return form{}, false
+	}
+	var f form
+	var rb strings.Builder
+	for _, t := range raw {
+		rb.WriteString(t.text)
+	}
+	f.raw = rb.String()
+
+	words := make([]string, len(raw))
+	for i, t := range raw {
+		words[i] = t.text
+	}
+	lo, hi := 0, len(raw)
+	var annotations [][2]int // place words set aside as annotations: start, length
+	var endLegal, startLegal []uint8
+	var endWords, startWords []string
+	nonStop := func(a, b int) int {
+		n := 0
+		for _, w := range words[a:b] {
+			if !stopWords[w] {
+				n++
+			}
+		}
+		return n
+	}
+	// Strip from the end: legal forms, filler words left behind ("& Co"), and places
+	// that stand as annotations (in parentheses, after a comma, after the legal form).
+	sawLegal := false
+	for hi > lo {
+		if stopWords[words[hi-1]] && hi-lo > 1 && (sawLegal || raw[hi-1].amp) {
+			hi--
+			continue
+		}
+		if id, n := legalSuffix(words[lo:hi], hi == len(raw)); n > 0 && nonStop(lo, hi-n) >= 1 {
+			endLegal = append(endLegal, id)
+			endWords = append(endWords, strings.Join(words[hi-n:hi], " "))
+			hi -= n
+			sawLegal = true
+			continue
+		}
+		// "Glencore International AG, Baar": a short comma segment after the legal form
+		// is the seat or an address.
+		if n := trailingSegment(raw, lo, hi); n > 0 && !sawLegal && nonStop(lo, hi-n) >= 1 {
+			if _, isLegal := legalSuffix(words[lo:hi-n], false); isLegal > 0 {
+				annotations = append(annotations, [2]int{hi - n, n})
+				hi -= n
+				continue
+			}
+		}
+		if _, n := placeSuffix(words[lo:hi]); n > 0 && nonStop(lo, hi-n) >= 1 {
+			first := raw[hi-n]
+			_, afterLegal := legalSuffix(words[lo:hi-n], false)
+			if first.paren || first.seg > raw[lo].seg || afterLegal > 0 {
+				annotations = append(annotations, [2]int{hi - n, n})
+				hi -= n
+				continue
+			}
+		}
+		break
+	}
+	// Strip from the start: forms that precede the name (OOO, JSC, PT, AB …).
+	for lo < hi {
+		if stopWords[words[lo]] && hi-lo > 1 {
+			lo++
+			continue
+		}
+		if id, n := legalPrefix(words[lo:hi]); n > 0 && nonStop(lo+n, hi) >= 1 {
+			startLegal = append(startLegal, id)
+			startWords = append(startWords, strings.Join(words[lo:lo+n], " "))
+			lo += n
+			continue
+		}
+		break
+	}
+	f.legal = append(startLegal, reverse8(endLegal)...)
+	f.lwds = append(startWords, reverseS(endWords)...)
+
+	lastCore := hi - 1
+	for k := lo; k < hi; k++ {
+		t := raw[k]
+		if id, n := placeAt(words, k, hi); n > 0 {
+			f.toks = append(f.toks, token{key: places[id].key, word: strings.Join(words[k:k+n], " "), w: 0.5, kind: kPlace, place: id, ann: t.paren})
+			k += n - 1
+			continue
+		}
+		f.toks = append(f.toks, makeToken(t, k == lastCore && k >= lo+2))
+	}
+	for a := len(annotations) - 1; a >= 0; a-- {
+		k, n := annotations[a][0], annotations[a][1]
+		word := strings.Join(words[k:k+n], " ")
+		key := strings.ReplaceAll(word, " ", "")
+		id, pn := placeAt(words, k, k+n)
+		if id != 0 && pn == n {
+			key = places[id].key
+		} else {
+			id = 0 // an unknown place: compared by its spelling
+		}
+		f.toks = append(f.toks, token{key: key, word: word, w: 0.5, kind: kPlace, place: id, ann: true})
+	}
+	for _, t := range f.toks {
+		if t.kind != kStop {
+			f.core++
+		}
+	}
+	if f.core == 0 {
+		return form{}, false
+	}
+	return f, true
+}
+
+// trailingSegment returns the number of words in the comma segment ending at hi when
+// it is a later segment than the one the name starts in and holds one to three words.
+func trailingSegment(raw []rawTok, lo, hi int) int {
+	if hi-lo < 2 {
+		return 0
+	}
+	seg := raw[hi-1].seg
+	if seg == raw[lo].seg || raw[hi-1].paren {
+		return 0
+	}
+	n := 0
+	for k := hi - 1; k >= lo && raw[k].seg == seg; k-- {
+		n++
+	}
+	if n > 3 {
+		return 0
+	}
+	return n
+}
+
+// makeToken classifies one word and computes its key and weight. last says whether the
+// word ends a name of three or more words (where a lone "I", "V" or "X" is a numeral).
+func makeToken(t rawTok, last bool) token {
+	w := t.text
+	tk := token{word: w}
+	if isDigits(w) {
+		tk.kind, tk.key, tk.w = kNumber, strings.TrimLeft(w, "0"), 0.6
+		if tk.key == "" {
+			tk.key = "0"
+		}
+		return tk
+	}
+	if v, ok := romanNumerals[w]; ok && !t.init && (len(w) >= 2 || last) {
+		tk.kind, tk.key, tk.w = kNumber, strconv.Itoa(v), 0.6
+		return tk
+	}
+	if stopWords[w] {
+		tk.kind, tk.key = kStop, w
+		return tk
+	}
+	key := w
+	if a, ok := abbreviations[w]; ok {
+		key = a
+	}
+	switch {
+	case weakWords[key] || legalPhrases[key] != 0:
+		tk.kind, tk.w = kWeak, 0.2
+	case genericWords[key]:
+		tk.kind, tk.w = kGeneric, 0.45
+	default:
+		tk.kind = kWord
+		switch n := len(key); {
+		case n <= 1:
+			tk.w = 0.3
+		case n == 2:
+			tk.w = 0.55
+		case n == 3:
+			tk.w = 0.75
+		case n == 4:
+			tk.w = 0.9
+		default:
+			tk.w = 1
+		}
+	}
+	tk.key = stem(key)
+	return tk
+}
+
+// stem folds English plurals: "industries" → "industry", "holdings" → "holding".
+func stem(s string) string {
+	n := len(s)
+	if n >= 5 && strings.HasSuffix(s, "ies") {
+		return s[:n-3] + "y"
+	}
+	if n >= 4 && s[n-1] == 's' && isASCIIWord(s) {
+		switch s[n-2] {
+		case 's', 'u', 'i':
+			return s
+		}
+		return s[:n-1]
+	}
+	return s
+}
+
+// legalSuffix finds the longest legal-form spelling at the end of words. atEnd says the
+// words end the whole name, where the last word may be cut short ("Joint Stock Compan").
+func legalSuffix(words []string, atEnd bool) (uint8, int) {
+	for n := minInt(maxLegalWords, len(words)); n >= 1; n-- {
+		tail := words[len(words)-n:]
+		if id := legalPhrases[strings.Join(tail, " ")]; id != 0 {
+			return id, n
+		}
+		// Tolerate one typo per long word and a cut-short final word.
+		if id, ok := fuzzyLegal(tail, atEnd); ok {
+			return id, n
+		}
+	}
+	return 0, 0
+}
+
+// prefixLegal lists the single-word forms that are written before the name.
+var prefixLegal = setOf(`ooo oao zao pao ao jsc ojsc cjsc pjsc llc tov too pt cv srl sc ano ab as pat prat nko sa sas spa kk`)
+
+// legalPrefix finds a legal-form spelling at the start of words.
+func legalPrefix(words []string) (uint8, int) {
+	for n := minInt(maxLegalWords, len(words)); n >= 1; n-- {
+		head := words[:n]
+		id := legalPhrases[strings.Join(head, " ")]
+		if id == 0 {
+			continue
+		}
+		if n == 1 && !prefixLegal[head[0]] {
+			continue
+		}
+		return id, n
+	}
+	return 0, 0
+}
+
+// legalLong lists legal-form words of 5+ letters, for typo-tolerant stripping. It is
+// filled by the init function of tables_legal.go.
+var legalLong []string
+
+// fuzzyLegal reports whether words spell a legal form with at most one typo in each
+// word of five or more letters, the last word possibly cut short (at least four letters
+// kept), when the words are not themselves legal words.
+func fuzzyLegal(words []string, atEnd bool) (uint8, bool) {
+	fixed := make([]string, len(words))
+	changed := false
+	for i, w := range words {
+		if legalWords[w] {
+			fixed[i] = w
+			continue
+		}
+		if genericWords[w] || len(w) < 4 {
+			return 0, false
+		}
+		best := ""
+		for _, lw := range legalLong {
+			if lw[0] != w[0] {
+				continue
+			}
+			if len(w) >= 5 && absInt(len(lw)-len(w)) <= 1 && osa(w, lw, 1) <= 1 {
+				best = lw
+				break
+			}
+			if atEnd && i == len(words)-1 && len(lw) >= 6 && len(w) >= 4 && len(w) < len(lw) && strings.HasPrefix(lw, w) {
+				best = lw
+				break
+			}
+		}
+		if best == "" {
+			return 0, false
+		}
+		fixed[i] = best
+		changed = true
+	}
+	if !changed {
+		return 0, false
+	}
+	id := legalPhrases[strings.Join(fixed, " ")]
+	return id, id != 0
+}
+
+// placeSuffix finds a place spelling at the end of words.
+func placeSuffix(words []string) (uint16, int) {
+	for n := minInt(maxPlaceWords, len(words)); n >= 1; n-- {
+		if id := placePhrases[strings.Join(words[len(words)-n:], " ")]; id != 0 {
+			return id, n
+		}
+	}
+	return 0, 0
+}
+
+// placeAt finds the longest place spelling starting at words[k] and ending before end.
+func placeAt(words []string, k, end int) (uint16, int) {
+	for n := minInt(maxPlaceWords, end-k); n >= 1; n-- {
+		if id := placePhrases[strings.Join(words[k:k+n], " ")]; id != 0 {
+			return id, n
+		}
+	}
+	return 0, 0
+}
+
+// dropStatus removes registry status notes such as "(in liquidation)".
+func dropStatus(raw []rawTok) []rawTok {
+	for _, ph := range statusPhrases {
+		ws := strings.Fields(ph)
+		for i := 0; i+len(ws) <= len(raw); i++ {
+			ok := true
+			for j, w := range ws {
+				if raw[i+j].text != w {
+					ok = false
+					break
+				}
+			}
+			if ok && i > 0 {
+				raw = append(raw[:i:i], raw[i+len(ws):]...)
+				i--
+			}
+		}
+	}
+	return raw
+}
+
+// readNumbers rewrites number words, ordinals ("1st", "first") and combinations
+// ("forty-four", "forty 4", "one hundred") as digits.
+func readNumbers(raw []rawTok) []rawTok {
+	out := raw[:0:0]
+	for i := 0; i < len(raw); {
+		t := raw[i]
+		if v, ok := ordinalDigits(t.text); ok {
+			t.text = strconv.Itoa(v)
+			out = append(out, t)
+			i++
+			continue
+		}
+		v, ok := numberWords[t.text]
+		if !ok {
+			out = append(out, t)
+			i++
+			continue
+		}
+		total, j := v, i+1
+		// tens + unit ("forty four", "forty-four", "forty 4")
+		if v >= 20 && v%10 == 0 && v < 100 && j < len(raw) {
+			if u, ok := numberWords[raw[j].text]; ok && u >= 1 && u <= 9 {
+				total += u
+				j++
+			} else if len(raw[j].text) == 1 && raw[j].text[0] >= '1' && raw[j].text[0] <= '9' {
+				total += int(raw[j].text[0] - '0')
+				j++
+			}
+		}
+		// "<n> hundred [and] <m>", "<n> thousand"
+		for j < len(raw) && total < 1000 {
+			switch raw[j].text {
+			case "hundred", "hundredth":
+				total *= 100
+				j++
+				continue
+			case "thousand", "thousandth":
+				total *= 1000
+				j++
+				continue
+			}
+			break
+		}
+		t.text = strconv.Itoa(total)
+		out = append(out, t)
+		i = j
+	}
+	return out
+}
+
+// ordinalDigits reads "1st", "2nd", "3rd", "4th", "21st" …
+func ordinalDigits(s string) (int, bool) {
+	if len(s) < 3 || len(s) > 6 {
+		return 0, false
+	}
+	suf := s[len(s)-2:]
+	if suf != "st" && suf != "nd" && suf != "rd" && suf != "th" {
+		return 0, false
+	}
+	num := s[:len(s)-2]
+	if !isDigits(num) {
+		return 0, false
+	}
+	v, err := strconv.Atoi(num)
+	return v, err == nil
+}
+
+func reverse8(s []uint8) []uint8 {
+	out := make([]uint8, len(s))
+	for i, v := range s {
+		out[len(s)-1-i] = v
+	}
+	return out
+}
+
+func reverseS(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[len(s)-1-i] = v
+	}
+	return out
+}
+
+func minInt(a, b int) int {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+func absInt(a int) int {
+	if a < 0 {
+		return -a
+	}
+	return a
+}

@@ -1,0 +1,765 @@
+package match
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// Decision is the matcher's verdict on a pair of records.
+type Decision int
+
+// The decisions, from weakest to strongest.
+const (
+	None     Decision = iota // not the same company as far as the evidence goes
+	Possible                 // worth a person's look
+	Match                    // the same company
+)
+
+// String returns "none", "possible" or "match".
+func (d Decision) String() string {
+	switch d {
+	case Match:
+		return "match"
+	case Possible:
+		return "possible"
+	}
+	return "none"
+}
+
+// Config holds the decision thresholds. A score at or above MatchThreshold is a Match;
+// at or above PossibleThreshold (and below MatchThreshold) it is Possible.
+type Config struct {
+	MatchThreshold    float64
+	PossibleThreshold float64
+}
+
+// Default thresholds, chosen on the development pairs and Tandem's own test cases (see
+// docs/matching.md).
+const (
+	DefaultMatchThreshold    = 0.85
+	DefaultPossibleThreshold = 0.6
+)
+
+// DefaultConfig returns the default thresholds.
+func DefaultConfig() Config {
+	return Config{MatchThreshold: DefaultMatchThreshold, PossibleThreshold: DefaultPossibleThreshold}
+}
+
+// Validate reports whether the thresholds are usable: both in (0,1] and the possible
+// threshold not above the match threshold.
+func (c Config) Validate() error {
+	if !(c.MatchThreshold > 0 && c.MatchThreshold <= 1) {
+		return fmt.Errorf("match threshold %v is not in (0,1]", c.MatchThreshold)
+	}
+	if !(c.PossibleThreshold > 0 && c.PossibleThreshold <= 1) {
+		return fmt.Errorf("possible threshold %v is not in (0,1]", c.PossibleThreshold)
+	}
+	if c.PossibleThreshold > c.MatchThreshold {
+		return fmt.Errorf("possible threshold %v is above match threshold %v", c.PossibleThreshold, c.MatchThreshold)
+	}
+	return nil
+}
+
+// Decide maps a score to a decision under c.
+func (c Config) Decide(score float64) Decision {
+	switch {
+	case score >= c.MatchThreshold:
+		return Match
+	case score >= c.PossibleThreshold:
+		return Possible
+	}
+	return None
+}
+
+// Result is the outcome of comparing two records: a score in [0,1], the decision under
+// the thresholds used, and short reasons a reviewer can check against the two names.
+type Result struct {
+	Score    float64
+	Decision Decision
+	Reasons  []string
+}
+
+// Compare prepares and compares two records. Use ComparePrepared to compare prepared
+// records repeatedly without normalising them again.
+func Compare(a, b Record, cfg Config) Result {
+	return ComparePrepared(Prepare(a), Prepare(b), cfg)
+}
+
+// ComparePrepared compares two prepared records. The score is symmetric up to rounding
+// and depends only on the two records, never on other records or on an index.
+func ComparePrepared(a, b *Prepared, cfg Config) Result {
+	s, reasons := compare(a, b, true)
+	return Result{Score: s, Decision: cfg.Decide(s), Reasons: reasons}
+}
+
+// scoreOnly is the fast path used by the index: no reasons.
+func scoreOnly(a, b *Prepared) float64 {
+	s, _ := compare(a, b, false)
+	return s
+}
+
+func compare(a, b *Prepared, why bool) (float64, []string) {
+	if a.Empty() || b.Empty() {
+		if why {
+			return 0, []string{"empty name"}
+		}
+		return 0, nil
+	}
+	var best nameResult
+	bestI, bestJ := 0, 0
+	for i := range a.forms {
+		for j := range b.forms {
+			r := compareForms(&a.forms[i], &b.forms[j], why)
+			if i == 0 && j == 0 || r.score > best.score {
+				best, bestI, bestJ = r, i, j
+			}
+		}
+	}
+	s := best.score
+	var reasons []string
+	if why {
+		reasons = best.reasons
+		if bestI > 0 || bestJ > 0 {
+			reasons = append([]string{"matched on an alias"}, reasons...)
+		}
+	}
+
+	// Domains: the same registrable domain is strong evidence; different domains weak
+	// evidence against, unless they share their label (acme.com, acme.de).
+	if len(a.domains) > 0 && len(b.domains) > 0 {
+		same, sameLabel := "", ""
+		for _, da := range a.domains {
+			for _, db := range b.domains {
+				if da == db {
+					same = da
+				} else if domainLabel(da) == domainLabel(db) && sameLabel == "" {
+					sameLabel = da + ", " + db
+				}
+			}
+		}
+		switch {
+		case same != "":
+			s = 0.6 + 0.4*s
+			if why {
+				reasons = append(reasons, "same registrable domain "+same)
+			}
+		case sameLabel != "":
+			s = s + (1-s)*0.3
+			if why {
+				reasons = append(reasons, "same domain name under different suffixes ("+sameLabel+")")
+			}
+		case a.nfield > 0 && b.nfield > 0:
+			// Only domains given as such count against: a web address inside a name is
+			// part of the name and already compared with it.
+			s -= 0.08
+			if why {
+				reasons = append(reasons, fmt.Sprintf("different web domains (%s, %s)", a.domains[0], b.domains[0]))
+			}
+		}
+	} else if d, p := oneDomain(a, b); d != "" {
+		// One side has a domain: does its label spell the other's name?
+		label := domainLabel(d)
+		f := &p.forms[0]
+		if len(label) >= 3 && (label == compactCore(f) || label == f.raw || label == initials(f)) {
+			s = s + (1-s)*0.3
+			if why {
+				reasons = append(reasons, "domain "+d+" spells the other name")
+			}
+		}
+	}
+	if a.country != "" && b.country != "" && a.country != b.country {
+		// Same name in two countries: usually two subsidiaries, worth a look at most.
+		s -= 0.1
+		best.cap = math.Min(best.cap, 0.84)
+		if why {
+			reasons = append(reasons, "different countries ("+a.country+", "+b.country+")")
+		}
+	}
+	if s > best.cap {
+		s = best.cap
+	}
+	s = math.Max(0, math.Min(1, s))
+	s = math.Round(s*1000) / 1000
+	return s, reasons
+}
+
+func oneDomain(a, b *Prepared) (string, *Prepared) {
+	if len(a.domains) > 0 && len(b.domains) == 0 {
+		return a.domains[0], b
+	}
+	if len(b.domains) > 0 && len(a.domains) == 0 {
+		return b.domains[0], a
+	}
+	return "", nil
+}
+
+func compactCore(f *form) string {
+	var b strings.Builder
+	for _, t := range f.toks {
+		if t.kind != kStop {
+			b.WriteString(strings.ReplaceAll(t.word, " ", ""))
+		}
+	}
+	return b.String()
+}
+
+func initials(f *form) string {
+	var b strings.Builder
+	for _, t := range f.toks {
+		if t.kind != kStop && t.word != "" {
+			b.WriteByte(t.word[0])
+		}
+	}
+	return b.String()
+}
+
+// nameResult is the outcome of comparing two names.
+type nameResult struct {
+	score   float64
+	cap     float64 // an upper bound that later evidence cannot lift (place or number conflicts)
+	reasons []string
+}
+
+// alignment kinds
+const (
+	alExact = iota + 1
+	alTypo
+	alTrunc
+	alMerge
+	alAcronym
+	alVariant
+)
+
+// link records how token i of one name was aligned.
+type link struct {
+	j    int // index in the other name (first token of a run)
+	n    int // run length on the other side (merge/acronym), 1 otherwise
+	kind int
+	sim  float64
+	dist int
+}
+
+const maxAlign = maxTokens
+
+func compareForms(A, B *form, why bool) nameResult {
+	res := nameResult{cap: 1}
+	add := func(s string) {
+		if why && len(res.reasons) < 6 {
+			res.reasons = append(res.reasons, s)
+		}
+	}
+	if A.text != "" && A.text == B.text {
+		res.score = 1
+		add("same name")
+		return res
+	}
+	if A.raw == B.raw {
+		res.score = 0.99
+		add("same name apart from spacing and punctuation")
+		return res
+	}
+
+	// Non-stop tokens of each side.
+	var ia, ib [maxAlign]int
+	na, nb := 0, 0
+	for i, t := range A.toks {
+		if t.kind != kStop && na < maxAlign {
+			ia[na] = i
+			na++
+		}
+	}
+	for j, t := range B.toks {
+		if t.kind != kStop && nb < maxAlign {
+			ib[nb] = j
+			nb++
+		}
+	}
+	var la, lb [maxAlign]link // la[x] describes A token ia[x]; kind 0 = unmatched
+	usedB := func(y int) bool { return lb[y].kind != 0 }
+
+	// 1. Equal keys.
+	for x := 0; x < na; x++ {
+		ka := A.toks[ia[x]].key
+		for y := 0; y < nb; y++ {
+			if !usedB(y) && B.toks[ib[y]].key == ka {
+				la[x] = link{j: y, n: 1, kind: alExact, sim: 1}
+				lb[y] = link{j: x, n: 1, kind: alExact, sim: 1}
+				break
+			}
+		}
+	}
+	// 2. One word written as two or three ("Goodwill" / "Good Will").
+	mergeRuns(A, B, ia[:na], ib[:nb], la[:na], lb[:nb])
+	mergeRuns(B, A, ib[:nb], ia[:na], lb[:nb], la[:na])
+	// 3. Acronyms ("IBM" / "International Business Machines").
+	acronyms(A, B, ia[:na], ib[:nb], la[:na], lb[:nb])
+	acronyms(B, A, ib[:nb], ia[:na], lb[:nb], la[:na])
+	// 4. Typos, cut-short words and word-form variants, best pairs first.
+	type cand struct {
+		x, y, kind, dist int
+		sim              float64
+	}
+	var cands []cand
+	for x := 0; x < na; x++ {
+		if la[x].kind != 0 {
+			continue
+		}
+		for y := 0; y < nb; y++ {
+			if lb[y].kind != 0 {
+				continue
+			}
+			ta, tb := &A.toks[ia[x]], &B.toks[ib[y]]
+			kind, sim, dist := tokenSim(ta, tb, x == na-1, y == nb-1)
+			if kind != 0 {
+				cands = append(cands, cand{x, y, kind, dist, sim})
+			}
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].sim > cands[j].sim })
+	for _, c := range cands {
+		if la[c.x].kind != 0 || lb[c.y].kind != 0 {
+			continue
+		}
+		la[c.x] = link{j: c.y, n: 1, kind: c.kind, sim: c.sim, dist: c.dist}
+		lb[c.y] = link{j: c.x, n: 1, kind: c.kind, sim: c.sim, dist: c.dist}
+	}
+
+	// Weighted agreement: matched weight over total weight.
+	var wa, wb, m float64
+	for x := 0; x < na; x++ {
+		t := &A.toks[ia[x]]
+		wa += float64(t.w)
+		if la[x].kind != 0 {
+			m += float64(t.w) * la[x].sim
+		}
+	}
+	for y := 0; y < nb; y++ {
+		t := &B.toks[ib[y]]
+		wb += float64(t.w)
+		if lb[y].kind != 0 {
+			m += float64(t.w) * lb[y].sim
+		}
+	}
+
+	// Unmatched words, by kind.
+	var numA, numB, plA, plB, plAnnA, plAnnB, extraA, extraB []string
+	var extraWords int
+	collect := func(toks []token, idx []int, links []link, nums, pls, ann, extra *[]string, w *float64) {
+		for k, i := range idx {
+			if links[k].kind != 0 {
+				continue
+			}
+			t := &toks[i]
+			switch {
+			case t.kind == kNumber:
+				*nums = append(*nums, t.word)
+			case t.kind == kPlace && (t.ann || t.place != 0 && places[t.place].kind == placeRegion):
+				*ann = append(*ann, t.word)
+				*w -= float64(t.w) // an annotation does not dilute the name
+			case t.kind == kPlace:
+				*pls = append(*pls, t.word)
+			case t.kind == kWord || t.kind == kGeneric:
+				*extra = append(*extra, t.word)
+				extraWords++
+			}
+		}
+	}
+	collect(A.toks, ia[:na], la[:na], &numA, &plA, &plAnnA, &extraA, &wa)
+	collect(B.toks, ib[:nb], lb[:nb], &numB, &plB, &plAnnB, &extraB, &wb)
+	score := 0.0
+	if wa+wb > 0 {
+		score = m / (wa + wb)
+	}
+
+	// Reasons for what matched.
+	allExact := true
+	keysInOrder := true
+	lastY := -1
+	for x := 0; x < na; x++ {
+		l := la[x]
+		if l.kind != alExact {
+			allExact = false
+		}
+		if l.kind != 0 {
+			if l.j < lastY {
+				keysInOrder = false
+			}
+			lastY = l.j
+		}
+	}
+	for x := 0; x < na; x++ {
+		l := la[x]
+		ta := &A.toks[ia[x]]
+		switch l.kind {
+		case alExact:
+			tb := &B.toks[ib[l.j]]
+			if ta.word != tb.word && ta.kind != kPlace {
+				add(fmt.Sprintf("%q read as %q", ta.word, tb.word))
+			}
+		case alTypo:
+			tb := &B.toks[ib[l.j]]
+			n := maxInt(runeLen(ta.word), runeLen(tb.word))
+			if l.dist == 1 {
+				add(fmt.Sprintf("one typo in a %d-letter word (%s, %s)", n, ta.word, tb.word))
+			} else {
+				add(fmt.Sprintf("%d typos in a %d-letter word (%s, %s)", l.dist, n, ta.word, tb.word))
+			}
+		case alTrunc:
+			tb := &B.toks[ib[l.j]]
+			add(fmt.Sprintf("%q looks cut short from %q", shorter(ta.word, tb.word), longer(ta.word, tb.word)))
+		case alVariant:
+			tb := &B.toks[ib[l.j]]
+			add(fmt.Sprintf("%q and %q are forms of one word", ta.word, tb.word))
+		case alMerge:
+			if l.n > 1 {
+				add(fmt.Sprintf("same letters, different spacing (%s, %s)", ta.word, joinWords(B.toks, ib[:], l.j, l.n)))
+			}
+		case alAcronym:
+			if l.n > 1 {
+				add(fmt.Sprintf("%q is the acronym of %q", ta.word, joinWords(B.toks, ib[:], l.j, l.n)))
+			}
+		}
+	}
+	for y := 0; y < nb; y++ {
+		l := lb[y]
+		tb := &B.toks[ib[y]]
+		switch {
+		case l.kind == alMerge && l.n > 1:
+			add(fmt.Sprintf("same letters, different spacing (%s, %s)", joinWords(A.toks, ia[:], l.j, l.n), tb.word))
+		case l.kind == alAcronym && l.n > 1:
+			add(fmt.Sprintf("%q is the acronym of %q", tb.word, joinWords(A.toks, ia[:], l.j, l.n)))
+		}
+	}
+	if !keysInOrder {
+		score -= 0.02
+		add("same words in a different order")
+	}
+
+	// Numbers: different numbers name different entities (fund II vs fund III).
+	switch {
+	case len(numA) > 0 && len(numB) > 0:
+		res.cap = math.Min(res.cap, 0.7)
+		add(fmt.Sprintf("different numbers (%s, %s)", numA[0], numB[0]))
+	case len(numA)+len(numB) == 1 && lastIsOne(A, B, numA, numB):
+		// The first of a series is often written without its number ("Fund" = "Fund I").
+		score -= 0.05
+		add(fmt.Sprintf("number %s in only one name", first(numA, numB)))
+	case len(numA)+len(numB) > 0:
+		res.cap = math.Min(res.cap, 0.8)
+		add(fmt.Sprintf("number %s in only one name", first(numA, numB)))
+	}
+	// Places: two different places name different companies; a place in only one name
+	// marks a possible subsidiary or branch.
+	pa := append(append([]string(nil), plA...), plAnnA...)
+	pb := append(append([]string(nil), plB...), plAnnB...)
+	switch {
+	case len(pa) > 0 && len(pb) > 0:
+		res.cap = math.Min(res.cap, 0.5)
+		add(fmt.Sprintf("different places (%s, %s)", pa[0], pb[0]))
+	case len(plA)+len(plB) > 0:
+		res.cap = math.Min(res.cap, 0.8)
+		add(fmt.Sprintf("%q in only one name", first(plA, plB)))
+	case len(plAnnA)+len(plAnnB) > 0:
+		score -= 0.02
+		add(fmt.Sprintf("%q read as a location", first(plAnnA, plAnnB)))
+	}
+	// Words in only one name.
+	switch {
+	case len(extraA) > 0 && len(extraB) > 0:
+		add(fmt.Sprintf("different words (%s, %s)", strings.Join(extraA, " "), strings.Join(extraB, " ")))
+	case extraWords > 0:
+		score -= 0.06 * float64(minInt(extraWords, 3))
+		add(fmt.Sprintf("%q in only one name", strings.Join(append(extraA, extraB...), " ")))
+	}
+
+	// Legal forms: the closest pair of forms decides.
+	if len(A.legal) > 0 && len(B.legal) > 0 {
+		bestPen, same, sameCode := 1.0, false, false
+		var pa0, pb0 uint8
+		for _, x := range A.legal {
+			for _, y := range B.legal {
+				pen, s := legalPenalty(x, y)
+				if pen < bestPen || pen == bestPen && legalForms[x].code == legalForms[y].code {
+					bestPen, same, pa0, pb0 = pen, s, x, y
+					sameCode = legalForms[x].code == legalForms[y].code
+				}
+			}
+		}
+		score -= bestPen
+		if !same {
+			add(fmt.Sprintf("different legal forms (%s, %s)", legalText(A, pa0), legalText(B, pb0)))
+		} else if sameCode && legalText(A, pa0) != legalText(B, pb0) {
+			add(fmt.Sprintf("same legal form written differently (%s, %s)", legalText(A, pa0), legalText(B, pb0)))
+		}
+	}
+	if allExact && na == nb && len(numA)+len(numB)+len(pa)+len(pb) == 0 && na > 0 {
+		// Same core words: the names differ only in legal form, filler words or case.
+		score -= 0.03
+		if len(A.legal)+len(B.legal) > 0 && !sameLegalText(A, B) {
+			res.reasons = append([]string{"equal after removing legal form"}, res.reasons...)
+		} else {
+			res.reasons = append([]string{"equal after removing filler words and punctuation"}, res.reasons...)
+		}
+	}
+	res.score = math.Max(0, math.Min(1, score))
+	return res
+}
+
+// tokenSim compares two unaligned words. lastA/lastB say whether each ends its name
+// (where a word may be cut short).
+func tokenSim(a, b *token, lastA, lastB bool) (kind int, sim float64, dist int) {
+	if a.kind == kNumber || b.kind == kNumber || a.kind == kStop || b.kind == kStop {
+		return 0, 0, 0
+	}
+	if a.kind == kPlace && b.kind == kPlace {
+		return 0, 0, 0
+	}
+	known := func(t *token) bool { return t.kind == kGeneric || t.kind == kWeak || t.kind == kPlace }
+	wa, wb := a.key, b.key
+	la, lb := runeLen(wa), runeLen(wb)
+	short := minInt(la, lb)
+	// Cut short at the end of a name: "Compan" for "Company", "Aviatio" for "Aviation".
+	if short >= 4 {
+		if lastA && la < lb && strings.HasPrefix(b.word, a.word) && 2*la >= lb {
+			return alTrunc, 0.9, 0
+		}
+		if lastB && lb < la && strings.HasPrefix(a.word, b.word) && 2*lb >= la {
+			return alTrunc, 0.9, 0
+		}
+	}
+	if known(a) && known(b) {
+		// Two different dictionary words are not a typo of each other, but may be two
+		// forms of one word ("Agriculture", "Agricultural").
+		if p := commonPrefix(a.word, b.word); p >= 6 && wordEnding[a.word[p:]] && wordEnding[b.word[p:]] {
+			return alVariant, 0.85, 0
+		}
+		return 0, 0, 0
+	}
+	if short < 4 || absInt(la-lb) > 2 {
+		return 0, 0, 0
+	}
+	maxD := 1
+	if short >= 9 {
+		maxD = 2
+	}
+	d := osa(wa, wb, maxD)
+	if d > 0 {
+		// Compare the written words too: stemming may hide or add a difference.
+		if dw := osa(a.word, b.word, maxD); dw < d {
+			d = dw
+		}
+	}
+	if d > maxD {
+		return 0, 0, 0
+	}
+	long := float64(maxInt(la, lb))
+	switch d {
+	case 0:
+		return alExact, 1, 0
+	case 1:
+		sim = 1 - 0.6/long
+		if short == 4 {
+			sim = 0.8
+		}
+	default:
+		sim = 1 - 1.5/long
+	}
+	if wa[0] != wb[0] && short < 8 {
+		sim -= 0.05
+	}
+	return alTypo, sim, d
+}
+
+// wordEnding lists endings that turn one English word into a form of the same word
+// ("agricultur-e", "agricultur-al", "electric", "electric-al").
+var wordEnding = map[string]bool{"": true, "e": true, "al": true, "ic": true, "ical": true, "y": true, "ies": true, "s": true, "es": true}
+
+// mergeRuns aligns one unmatched word of B with two or three adjacent unmatched words
+// of A whose letters it spells, filler words included ("Vanderbilt" / "Van der Bilt"),
+// exactly or with one typo when long.
+func mergeRuns(A, B *form, ia, ib []int, la, lb []link) {
+	for y := range ib {
+		if lb[y].kind != 0 {
+			continue
+		}
+		target := strings.ReplaceAll(B.toks[ib[y]].word, " ", "")
+		if len(target) < 4 {
+			continue
+		}
+		for x := 0; x < len(ia); x++ {
+			if la[x].kind != 0 {
+				continue
+			}
+			var b strings.Builder
+			n := 0 // non-stop words used
+			for i := ia[x]; i < len(A.toks) && b.Len() < len(target)+2; i++ {
+				tk := &A.toks[i]
+				if tk.kind != kStop {
+					k := x + n
+					if k >= len(ia) || ia[k] != i || la[k].kind != 0 || n == 3 {
+						break
+					}
+					n++
+				}
+				b.WriteString(strings.ReplaceAll(tk.word, " ", ""))
+				if n < 2 && !(n == 1 && i > ia[x]) {
+					continue
+				}
+				s := b.String()
+				d := 0
+				if s != target {
+					if len(target) < 8 || osa(s, target, 1) > 1 {
+						continue
+					}
+					d = 1
+				}
+				sim := 0.97
+				if d == 1 {
+					sim = 0.88
+				}
+				for k := 0; k < n; k++ {
+					la[x+k] = link{j: y, n: 1, kind: alMerge, sim: sim}
+				}
+				lb[y] = link{j: x, n: n, kind: alMerge, sim: sim}
+				goto next
+			}
+		}
+	next:
+	}
+}
+
+// acronyms aligns an unmatched short word of B with a run of unmatched words of A whose
+// initials it spells (filler words optional: "BoA" and "BA" for "Bank of America").
+func acronyms(A, B *form, ia, ib []int, la, lb []link) {
+	for y := range ib {
+		if lb[y].kind != 0 {
+			continue
+		}
+		t := &B.toks[ib[y]]
+		w := t.word
+		if t.kind == kNumber || len(w) < 2 || len(w) > 6 || !isASCIIWord(w) {
+			continue
+		}
+		for x := 0; x+1 < len(ia); x++ {
+			if la[x].kind != 0 {
+				continue
+			}
+			// Walk A's tokens from ia[x], letting filler words contribute or not.
+			var with, without strings.Builder
+			n := 0
+			for i := ia[x]; i < len(A.toks) && n < len(w); i++ {
+				tk := &A.toks[i]
+				if tk.word == "" {
+					break
+				}
+				if tk.kind == kStop {
+					with.WriteByte(tk.word[0])
+					continue
+				}
+				k := x + n
+				if k >= len(ia) || ia[k] != i || la[k].kind != 0 {
+					break
+				}
+				with.WriteByte(tk.word[0])
+				without.WriteByte(tk.word[0])
+				n++
+				if n >= 2 && (without.String() == w || with.String() == w) {
+					for k := x; k < x+n; k++ {
+						la[k] = link{j: y, n: 1, kind: alAcronym, sim: 0.9}
+					}
+					lb[y] = link{j: x, n: n, kind: alAcronym, sim: 0.9}
+					goto next
+				}
+			}
+		}
+	next:
+	}
+}
+
+// joinWords returns the words of toks from non-stop word x to non-stop word x+n-1 of
+// idx, filler words between them included.
+func joinWords(toks []token, idx []int, x, n int) string {
+	if x >= len(idx) {
+		return ""
+	}
+	end := x + n - 1
+	if end >= len(idx) {
+		end = len(idx) - 1
+	}
+	var parts []string
+	for i := idx[x]; i <= idx[end] && i < len(toks); i++ {
+		parts = append(parts, toks[i].word)
+	}
+	return strings.Join(parts, " ")
+}
+
+func legalText(f *form, id uint8) string {
+	for i, l := range f.legal {
+		if l == id && i < len(f.lwds) {
+			return f.lwds[i]
+		}
+	}
+	return ""
+}
+
+func sameLegalText(a, b *form) bool {
+	return strings.Join(a.lwds, " ") == strings.Join(b.lwds, " ")
+}
+
+// lastIsOne reports whether the single unmatched number is a 1 (digit or Roman I)
+// ending its name.
+func lastIsOne(A, B *form, numA, numB []string) bool {
+	f := A
+	if len(numB) > 0 {
+		f = B
+	}
+	for i := len(f.toks) - 1; i >= 0; i-- {
+		t := &f.toks[i]
+		if t.kind == kPlace && t.ann {
+			continue
+		}
+		return t.kind == kNumber && t.key == "1" && (t.word == "1" || t.word == "i")
+	}
+	return false
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+func first(a, b []string) string {
+	if len(a) > 0 {
+		return a[0]
+	}
+	if len(b) > 0 {
+		return b[0]
+	}
+	return ""
+}
+
+func shorter(a, b string) string {
+	if len(a) <= len(b) {
+		return a
+	}
+	return b
+}
+
+func longer(a, b string) string {
+	if len(a) > len(b) {
+		return a
+	}
+	return b
+}
+
+func maxInt(a, b int) int {
+	if a > b {
+		return a
+	}
+	return b
+}
