@@ -113,11 +113,12 @@ func internalExplanation(r Result, dp *Pair) string {
 		b.WriteString(" (the partner already has a registration in force here).")
 	}
 	fmt.Fprintf(&b, "\nConflict: %s, status %s.", r.Type, r.Status)
-	if dp != nil {
-		fmt.Fprintf(&b, "\nDeciding: %s", dp.Note)
-	}
 	for i, pr := range r.Pairs {
-		fmt.Fprintf(&b, "\n%d. [%s] %s", i+1, pr.Outcome, pr.Note)
+		mark := ""
+		if dp != nil && &r.Pairs[i] == dp {
+			mark = ", deciding"
+		}
+		fmt.Fprintf(&b, "\n%d. [%s%s] %s", i+1, pr.Outcome, mark, pr.Note)
 	}
 	return b.String()
 }
