@@ -1,54 +1,22 @@
 package app_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tandemprm/tandem/internal/api"
 	"github.com/tandemprm/tandem/internal/app"
-	"github.com/tandemprm/tandem/internal/platform/config"
+	"github.com/tandemprm/tandem/internal/app/apptest"
 	"github.com/tandemprm/tandem/internal/store/storetest"
 )
 
-// start opens the whole product on a fresh database of the engine and serves it.
-func start(t *testing.T, e storetest.Engine) (*app.App, string) {
-	t.Helper()
-	o := e.Options(t)
-	cfg, err := config.Load("serve", nil, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DataDir, cfg.DatabaseURL, cfg.MaxBodyBytes, cfg.ShutdownTimeout = o.DataDir, o.URL, 4096, 5*time.Second
-	a, err := app.Open(context.Background(), cfg, slog.New(slog.DiscardHandler), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		a.Close()
-	})
-	return a, "http://" + ln.Addr().String()
-}
+func start(t *testing.T, e storetest.Engine) (*app.App, string) { return apptest.Start(t, e) }
 
 func get(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
