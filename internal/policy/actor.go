@@ -60,18 +60,38 @@ type LinkGrant struct {
 	ResourceID string // when set, only the resource with this ID; empty for Create
 }
 
-// linkable lists the only (kind, action) pairs a signed link may grant. Each is
-// something a partner does without signing in (SPEC principle 1). A grant also lets
-// its holder read the resource it is pinned to, so the page can show what is being
-// acknowledged or answered.
-var linkable = map[Kind]actionSet{
-	Registrations: set(Create),
-	Announcements: set(Acknowledge),
-	PartnerNotes:  set(Create),
+// linkActions names the only (kind, action) pairs a signed link may grant, under the
+// action names the links carry. Each is something a partner does without signing in
+// (SPEC principle 1). A grant pinned to a resource also lets its holder read that
+// resource, so the page can show what is being acknowledged.
+//
+// Replying to an update by link is not here yet: a shared note is created on a
+// parent record, and the grant would have to pin the parent, which Resource does not
+// describe. Add a parent to Resource before adding it.
+var linkActions = map[string]struct {
+	kind   Kind
+	action Action
+}{
+	"registration.create": {Registrations, Create},      // subject: the partner; register a deal for it
+	"announcement.ack":    {Announcements, Acknowledge}, // subject: the announcement
+}
+
+// LinkAction returns the kind and action that a signed link's action name grants,
+// and false for names that links may not carry.
+func LinkAction(name string) (Kind, Action, bool) {
+	la, ok := linkActions[name]
+	return la.kind, la.action, ok
 }
 
 // Linkable reports whether a signed link may grant action on kind.
-func Linkable(kind Kind, action Action) bool { return linkable[kind].has(action) }
+func Linkable(kind Kind, action Action) bool {
+	for _, la := range linkActions {
+		if la.kind == kind && la.action == action {
+			return true
+		}
+	}
+	return false
+}
 
 // System returns the actor for background jobs of a workspace.
 func System(workspaceID string) Actor {

@@ -82,8 +82,8 @@
 // limited by its Scopes: an area and read or write access (write includes read;
 // read covers read, list and export). API tokens and the outbox have no area, so no
 // token can mint tokens or read sign-in links. A signed action link is an actor of
-// its own: it may do the one action it grants (see Linkable) for its partner, and
-// read the one resource it is pinned to.
+// its own: it may do the one action it grants (see LinkAction for the names links
+// carry) for its partner, and read the one resource it is pinned to.
 //
 // # Safe fields
 //

@@ -460,7 +460,6 @@ func TestLinks(t *testing.T) {
 	}
 	register := link(Registrations, Create, "")
 	ack := link(Announcements, Acknowledge, "ann-1")
-	note := link(PartnerNotes, Create, "")
 	tests := []struct {
 		name   string
 		actor  Actor
@@ -480,8 +479,7 @@ func TestLinks(t *testing.T) {
 		{"acknowledge an announcement for another partner", ack, Acknowledge, Resource{Kind: Announcements, WorkspaceID: ws, ID: "ann-1", Partners: []string{other}}, "n"},
 		{"list announcements", ack, List, Resource{Kind: Announcements, WorkspaceID: ws}, "-"},
 		{"change its announcement", ack, Update, Resource{Kind: Announcements, WorkspaceID: ws, ID: "ann-1"}, "-"},
-		{"reply with a shared note", note, Create, Resource{Kind: PartnerNotes, WorkspaceID: ws, Partners: []string{own}}, "Y"},
-		{"write an internal note", note, Create, Resource{Kind: InternalNotes, WorkspaceID: ws, Partners: []string{own}}, "-"},
+		{"write an internal note", register, Create, Resource{Kind: InternalNotes, WorkspaceID: ws, Partners: []string{own}}, "-"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -489,6 +487,32 @@ func TestLinks(t *testing.T) {
 				t.Errorf("got %s, want %s", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestLinkActionNames(t *testing.T) {
+	tests := []struct {
+		name   string
+		kind   Kind
+		action Action
+		ok     bool
+	}{
+		{"registration.create", Registrations, Create, true},
+		{"announcement.ack", Announcements, Acknowledge, true},
+		{"registration.decide", "", "", false},
+		{"", "", "", false},
+	}
+	for _, tt := range tests {
+		k, a, ok := LinkAction(tt.name)
+		if k != tt.kind || a != tt.action || ok != tt.ok {
+			t.Errorf("LinkAction(%q) = %s, %s, %v", tt.name, k, a, ok)
+		}
+		if ok && !Linkable(k, a) {
+			t.Errorf("%q maps to a pair Linkable refuses", tt.name)
+		}
+	}
+	if Linkable(PartnerNotes, Create) || Linkable(Registrations, Decide) {
+		t.Error("only the listed pairs are linkable")
 	}
 }
 

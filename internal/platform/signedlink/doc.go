@@ -14,14 +14,15 @@
 //	workspace    1 length byte, then 1–128 printable ASCII bytes, no spaces
 //	action       1 length byte, then 1–64 bytes: dot-separated lowercase words, at least two
 //	subject      1 length byte, then 1–128 printable ASCII bytes, no spaces
+//	holder       1 length byte, then 0–128 printable ASCII bytes, no spaces
 //	expires      8 bytes, big-endian Unix seconds
 //	max uses     4 bytes, big-endian; 0 means no limit other than expiry
 //	mac          32 bytes, HMAC-SHA256 of every byte above
 //
 // The MAC key is derived from the keyring secret for this one purpose, so the same
 // secret can safely sign other things elsewhere. With UUIDs for workspace and
-// subject a token is about 210 characters, and it is safe to put in a URL path or
-// query without escaping.
+// subject a token is about 210 characters (260 with a holder), and it is safe to
+// put in a URL path or query without escaping.
 //
 // # Keys
 //
@@ -46,8 +47,8 @@
 // keyed by (workspace id, link id):
 //
 //   - Issue: record each link when it is signed, in the same transaction as what it
-//     was made for: workspace id, link id, action, subject, expires at, max uses,
-//     uses (0), revoked at (empty), who issued it and when.
+//     was made for: workspace id, link id, action, subject, holder, expires at, max
+//     uses, uses (0), revoked at (empty), who issued it and when.
 //   - Show: a GET of the link's page verifies and displays what it will do, but does
 //     not count a use. Mail scanners open links before people do; the use is
 //     counted only by the POST that performs the action.
@@ -65,5 +66,6 @@
 //
 // The claims' WorkspaceID is authoritative: look the link up in that workspace only,
 // and act in that workspace only. Then describe the holder to the policy as an
-// ActorLink with the claims' action mapped to the policy's kind and action.
+// ActorLink, with the claims' action mapped to the policy's kind and action by
+// policy.LinkAction.
 package signedlink

@@ -25,7 +25,7 @@ func FuzzVerify(f *testing.F) {
 	}
 	for _, g := range []Grant{
 		basicGrant,
-		{WorkspaceID: "0b7c2d4e-8f1a-4b6c-9d2e-3f4a5b6c7d8e", Action: "announcement.ack", Subject: "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", ExpiresAt: t0.Add(14 * 24 * time.Hour), MaxUses: 1},
+		{WorkspaceID: "0b7c2d4e-8f1a-4b6c-9d2e-3f4a5b6c7d8e", Action: "announcement.ack", Subject: "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", Holder: "5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a", ExpiresAt: t0.Add(14 * 24 * time.Hour), MaxUses: 1},
 	} {
 		tok, _, err := k.Sign(bytes.NewReader(fixedID), g, t0)
 		if err != nil {

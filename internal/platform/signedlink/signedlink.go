@@ -23,6 +23,7 @@ const (
 	maxWorkspace = 128
 	maxAction    = 64
 	maxSubject   = 128
+	maxHolder    = 128
 	// MaxUsesLimit is the largest use limit a link may carry.
 	MaxUsesLimit = 1_000_000
 	// MinSecretSize is the shortest secret a Key may have, in bytes.
@@ -80,8 +81,12 @@ type Grant struct {
 	WorkspaceID string
 	Action      string // e.g. "registration.create", "announcement.ack"
 	Subject     string // e.g. a partner id or an announcement id
-	ExpiresAt   time.Time
-	MaxUses     int
+	// Holder is who the link was made for, when that matters (e.g. the partner user
+	// asked to acknowledge an announcement); the audit log records the use as theirs.
+	// Empty when whoever holds the link may use it.
+	Holder    string
+	ExpiresAt time.Time
+	MaxUses   int
 }
 
 // Claims are the contents of a verified link: its grant, the random id the store
@@ -104,6 +109,9 @@ func (k *Keyring) Sign(rnd io.Reader, g Grant, now time.Time) (token string, cla
 		p.Add("action", "must be at most %d characters of dot-separated lowercase words, such as registration.create", maxAction)
 	}
 	checkText(&p, "subject", g.Subject, maxSubject)
+	if g.Holder != "" {
+		checkText(&p, "holder", g.Holder, maxHolder)
+	}
 	if !g.ExpiresAt.After(now) {
 		p.Add("expires_at", "must be in the future")
 	}
@@ -151,6 +159,7 @@ func appendBody(b []byte, c Claims, id [linkIDSize]byte) []byte {
 	b = appendString(b, c.WorkspaceID)
 	b = appendString(b, c.Action)
 	b = appendString(b, c.Subject)
+	b = appendString(b, c.Holder)
 	b = binary.BigEndian.AppendUint64(b, uint64(c.ExpiresAt.Unix()))
 	b = binary.BigEndian.AppendUint32(b, uint32(c.MaxUses))
 	return b
@@ -199,6 +208,7 @@ func parse(token string) (parsed, error) {
 	c.WorkspaceID = r.string(maxWorkspace)
 	c.Action = r.string(maxAction)
 	c.Subject = r.string(maxSubject)
+	c.Holder = r.optionalString(maxHolder)
 	expires := r.uint64()
 	maxUses := r.uint32()
 	bodyLen := r.off
@@ -218,6 +228,8 @@ func parse(token string) (parsed, error) {
 		return parsed{}, errors.New("bad action")
 	case !printable(c.Subject):
 		return parsed{}, errors.New("bad subject")
+	case c.Holder != "" && !printable(c.Holder):
+		return parsed{}, errors.New("bad holder")
 	case expires > 1<<62:
 		return parsed{}, errors.New("expiry out of range")
 	case maxUses > MaxUsesLimit:
@@ -259,6 +271,14 @@ func (r *reader) string(max int) string {
 	n := int(r.byte())
 	if r.err == nil && (n == 0 || n > max) {
 		r.err = fmt.Errorf("field length %d is outside 1–%d", n, max)
+	}
+	return string(r.bytes(n))
+}
+
+func (r *reader) optionalString(max int) string {
+	n := int(r.byte())
+	if r.err == nil && n > max {
+		r.err = fmt.Errorf("field length %d is over %d", n, max)
 	}
 	return string(r.bytes(n))
 }
