@@ -28,6 +28,7 @@ type Limit struct {
 	Per    time.Duration
 }
 
+// String describes the rate, e.g. "5 per 15m0s".
 func (l Limit) String() string { return fmt.Sprintf("%d per %s", l.Events, l.Per) }
 
 // Decision is the outcome of one request.

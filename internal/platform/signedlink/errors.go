@@ -49,6 +49,7 @@ type Error struct {
 // messages as Verify's; reason is normally UsedUp or Revoked.
 func NewError(reason Reason) error { return &Error{Reason: reason} }
 
+// Error describes the refusal for logs, with the underlying detail.
 func (e *Error) Error() string {
 	if e.cause != nil {
 		return fmt.Sprintf("signed link refused (%s): %v", e.Reason, e.cause)
