@@ -665,7 +665,8 @@ func acronyms(A, B *form, ia, ib []int, la, lb []link) {
 				with.WriteByte(tk.word[0])
 				without.WriteByte(tk.word[0])
 				n++
-				if n >= 2 && (without.String() == w || with.String() == w) {
+				// Three words at least: two-letter and two-word acronyms are too ambiguous.
+				if n >= 3 && (without.String() == w || with.String() == w) {
 					for k := x; k < x+n; k++ {
 						la[k] = link{j: y, n: 1, kind: alAcronym, sim: 0.9}
 					}

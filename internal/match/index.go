@@ -1,0 +1,589 @@
+package match
+
+import (
+	"errors"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Index holds prepared records and finds, for a query record, the indexed records that
+// score at or above the possible threshold.
+//
+// Blocking: every record is filed under its name words, its name written without
+// spaces, its initials (for three to six words) and its registrable domains. A query
+// looks up the same keys plus the spelling neighbours of its words: words one edit away
+// (insertion, deletion, substitution or transposition, found through a deletion
+// neighbourhood over the vocabulary) and, for words of nine letters or more, some words
+// two edits away. Keys are visited from the rarest; very common keys are skipped while
+// rarer ones exist, so the cost of a query depends on how rare its words are, not on
+// how many records there are. Candidates are ranked by the rarity-weighted keys they
+// share and only the best are scored in full; more are scored while they keep scoring
+// at or above the possible threshold.
+//
+// All methods are safe for concurrent use: queries share a read lock, and Add and Remove
+// take the write lock only for the short time they change the maps.
+type Index struct {
+	cfg Config
+
+	mu      sync.RWMutex
+	recs    []*Prepared // slot → record; nil when free
+	byID    map[string]int32
+	free    []int32
+	live    int
+	terms   map[string]int32 // key → term id
+	termStr []string         // term id → key
+	post    [][]int32        // term id → slots
+	del     map[uint64]int32 // hash of a word with one letter deleted → first term id
+	delMore map[uint64][]int32
+
+	scratch sync.Pool
+}
+
+// Errors returned by Add.
+var (
+	ErrEmptyID   = errors.New("record has no ID")
+	ErrEmptyName = errors.New("record has no usable name")
+)
+
+const (
+	initialsKey = "\x01" // prefix of initials keys
+	domainKey   = "@"    // prefix of domain keys
+
+	firstBatch   = 24   // candidates scored in full before looking further
+	maxPosting   = 4000 // keys with more records are skipped while rarer keys exist
+	postBudget   = 20000
+	minFuzzyLen  = 4
+	minFuzzy2Len = 9
+)
+
+// NewIndex returns an empty index that decides with cfg (see Config).
+func NewIndex(cfg Config) *Index {
+	return &Index{
+		cfg:     cfg,
+		byID:    map[string]int32{},
+		terms:   map[string]int32{},
+		del:     map[uint64]int32{},
+		delMore: map[uint64][]int32{},
+	}
+}
+
+// Len returns the number of records in the index.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.live
+}
+
+// Add prepares r and adds it to the index, replacing any record with the same ID. It
+// returns ErrEmptyID or ErrEmptyName (and changes nothing) when r cannot be matched.
+func (ix *Index) Add(r Record) error {
+	return ix.AddPrepared(Prepare(r))
+}
+
+// AddPrepared adds a prepared record, replacing any record with the same ID.
+func (ix *Index) AddPrepared(p *Prepared) error {
+	if p.id == "" {
+		return ErrEmptyID
+	}
+	if p.Empty() {
+		return ErrEmptyName
+	}
+	keys := recordKeys(p)
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if old, ok := ix.byID[p.id]; ok {
+		ix.removeSlot(old)
+	}
+	var slot int32
+	if n := len(ix.free); n > 0 {
+		slot = ix.free[n-1]
+		ix.free = ix.free[:n-1]
+		ix.recs[slot] = p
+	} else {
+		slot = int32(len(ix.recs))
+		ix.recs = append(ix.recs, p)
+	}
+	ix.byID[p.id] = slot
+	ix.live++
+	for _, k := range keys {
+		t := ix.term(k)
+		ix.post[t] = append(ix.post[t], slot)
+	}
+	return nil
+}
+
+// Remove deletes the record with the given ID and reports whether it was present.
+func (ix *Index) Remove(id string) bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	slot, ok := ix.byID[id]
+	if !ok {
+		return false
+	}
+	ix.removeSlot(slot)
+	return true
+}
+
+func (ix *Index) removeSlot(slot int32) {
+	p := ix.recs[slot]
+	for _, k := range recordKeys(p) {
+		t, ok := ix.terms[k]
+		if !ok {
+			continue
+		}
+		ps := ix.post[t]
+		for i, s := range ps {
+			if s == slot {
+				ps[i] = ps[len(ps)-1]
+				ix.post[t] = ps[:len(ps)-1]
+				break
+			}
+		}
+	}
+	delete(ix.byID, p.id)
+	ix.recs[slot] = nil
+	ix.free = append(ix.free, slot)
+	ix.live--
+}
+
+// term returns the id of key, creating it (and its spelling neighbourhood) if new.
+func (ix *Index) term(key string) int32 {
+	if t, ok := ix.terms[key]; ok {
+		return t
+	}
+	t := int32(len(ix.termStr))
+	ix.terms[key] = t
+	ix.termStr = append(ix.termStr, key)
+	ix.post = append(ix.post, nil)
+	if fuzzyEligible(key) {
+		var buf [osaMaxLen]byte
+		forDeletions(key, buf[:], func(d []byte) {
+			h := hashBytes(d)
+			if first, ok := ix.del[h]; !ok {
+				ix.del[h] = t
+			} else if first != t {
+				more := ix.delMore[h]
+				for _, m := range more {
+					if m == t {
+						return
+					}
+				}
+				ix.delMore[h] = append(more, t)
+			}
+		})
+	}
+	return t
+}
+
+// fuzzyEligible says whether a key takes part in spelling-neighbour lookups: plain
+// ASCII words of four letters or more.
+func fuzzyEligible(k string) bool {
+	return len(k) >= minFuzzyLen && len(k) < osaMaxLen && isASCIIWord(k)
+}
+
+// forDeletions calls f with every distinct string made by deleting one byte of s.
+func forDeletions(s string, buf []byte, f func([]byte)) {
+	for i := 0; i < len(s); i++ {
+		if i > 0 && s[i] == s[i-1] {
+			continue // deleting either of two equal neighbours gives the same string
+		}
+		b := buf[:0]
+		b = append(b, s[:i]...)
+		b = append(b, s[i+1:]...)
+		f(b)
+	}
+}
+
+func hashBytes(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+// recordKeys returns the distinct blocking keys of a record.
+func recordKeys(p *Prepared) []string {
+	var keys []string
+	seen := map[string]bool{}
+	add := func(k string) {
+		if k != "" && !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for i := range p.forms {
+		f := &p.forms[i]
+		n := 0
+		for _, t := range f.toks {
+			if t.kind == kStop || t.kind == kWeak {
+				continue
+			}
+			add(t.key)
+			n++
+		}
+		if n >= 2 {
+			add(spaceless(f))
+		}
+		if n >= 3 && n <= 6 {
+			add(initialsKey + initials(f))
+		}
+		if n == 0 {
+			// Only weak words ("Holding Company"): file under them after all.
+			for _, t := range f.toks {
+				if t.kind == kWeak {
+					add(t.key)
+				}
+			}
+		}
+	}
+	for _, d := range p.domains {
+		add(domainKey + d)
+	}
+	return keys
+}
+
+// spaceless returns the core words of a name written together, filler words included.
+func spaceless(f *form) string {
+	var b strings.Builder
+	for _, t := range f.toks {
+		if t.kind == kWeak || t.kind == kPlace && t.ann {
+			continue
+		}
+		for i := 0; i < len(t.word); i++ {
+			if t.word[i] != ' ' {
+				b.WriteByte(t.word[i])
+			}
+		}
+	}
+	return b.String()
+}
+
+// Candidate is an indexed record that scored at or above the possible threshold against
+// a query.
+type Candidate struct {
+	ID string
+	Result
+}
+
+// Query prepares r and returns the indexed records (other than one with r's own ID)
+// that score at or above the possible threshold, best first (ties by ID).
+func (ix *Index) Query(r Record) []Candidate {
+	return ix.QueryPrepared(Prepare(r))
+}
+
+// QueryPrepared is Query for a prepared record.
+func (ix *Index) QueryPrepared(q *Prepared) []Candidate {
+	if q.Empty() {
+		return nil
+	}
+	sc := ix.getScratch()
+	defer ix.scratch.Put(sc)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if len(sc.acc) < len(ix.recs) {
+		sc.acc = make([]float32, len(ix.recs)+len(ix.recs)/4+64)
+	}
+	ix.gather(q, sc)
+	defer sc.reset()
+
+	// Rank touched records by shared weight and score the best in full, a batch at a
+	// time; look further only while a whole batch scores at or above the threshold.
+	cands := sc.touched
+	var out []Candidate
+	for start := 0; start < len(cands); start += firstBatch {
+		end := minInt(start+firstBatch, len(cands))
+		topK(cands[start:], end-start, sc.acc)
+		hits := 0
+		for _, slot := range cands[start:end] {
+			p := ix.recs[slot]
+			if p == nil || p.id == q.id {
+				hits++
+				continue
+			}
+			if s := scoreOnly(q, p); s >= ix.cfg.PossibleThreshold {
+				hits++
+				s, reasons := compare(q, p, true)
+				out = append(out, Candidate{ID: p.id, Result: Result{Score: s, Decision: ix.cfg.Decide(s), Reasons: reasons}})
+			}
+		}
+		if hits < end-start {
+			break
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// topK moves the k slots with the highest accumulated weight (ties: lower slot first)
+// to the front of s, in that order.
+func topK(s []int32, k int, acc []float32) {
+	less := func(a, b int32) bool { // a ranks before b
+		if acc[a] != acc[b] {
+			return acc[a] > acc[b]
+		}
+		return a < b
+	}
+	if k < len(s) {
+		lo, hi := 0, len(s)-1
+		for lo < hi {
+			// Median-of-three pivot, then partition so that s[:p] rank before s[p].
+			mid := lo + (hi-lo)/2
+			if less(s[mid], s[lo]) {
+				s[mid], s[lo] = s[lo], s[mid]
+			}
+			if less(s[hi], s[lo]) {
+				s[hi], s[lo] = s[lo], s[hi]
+			}
+			if less(s[hi], s[mid]) {
+				s[hi], s[mid] = s[mid], s[hi]
+			}
+			pivot := s[mid]
+			s[mid], s[hi] = s[hi], s[mid]
+			p := lo
+			for i := lo; i < hi; i++ {
+				if less(s[i], pivot) {
+					s[i], s[p] = s[p], s[i]
+					p++
+				}
+			}
+			s[p], s[hi] = s[hi], s[p]
+			switch {
+			case p == k:
+				lo = hi
+			case p < k:
+				lo = p + 1
+			default:
+				hi = p - 1
+			}
+		}
+	} else {
+		k = len(s)
+	}
+	top := s[:k]
+	sort.Slice(top, func(i, j int) bool { return less(top[i], top[j]) })
+}
+
+type scratch struct {
+	acc     []float32
+	touched []int32
+	keys    []qkey
+}
+
+type qkey struct {
+	term int32
+	w    float32
+}
+
+func (sc *scratch) reset() {
+	for _, s := range sc.touched {
+		sc.acc[s] = 0
+	}
+	sc.touched = sc.touched[:0]
+	sc.keys = sc.keys[:0]
+}
+
+func (ix *Index) getScratch() *scratch {
+	if v := ix.scratch.Get(); v != nil {
+		return v.(*scratch)
+	}
+	return &scratch{}
+}
+
+// gather fills sc.touched and sc.acc with the records sharing keys with q.
+func (ix *Index) gather(q *Prepared, sc *scratch) {
+	addKey := func(k string, w float32) {
+		if t, ok := ix.terms[k]; ok && len(ix.post[t]) > 0 {
+			sc.keys = append(sc.keys, qkey{t, w})
+		}
+	}
+	for i := range q.forms {
+		f := &q.forms[i]
+		n := 0
+		for _, t := range f.toks {
+			if t.kind == kStop || t.kind == kWeak {
+				continue
+			}
+			n++
+			w := t.w
+			addKey(t.key, w)
+			if t.kind == kWord && fuzzyEligible(t.key) {
+				ix.neighbours(t.key, w, sc)
+			}
+			if t.kind == kWord && len(t.key) >= 2 && len(t.key) <= 6 {
+				addKey(initialsKey+t.key, w) // "IBM" finds "International Business Machines"
+			}
+			if t.kind == kWord && len(t.word) > 4 {
+				// "SiemensAG": a legal form glued to the name.
+				for _, suf := range gluedForms {
+					if strings.HasSuffix(t.word, suf) && len(t.word)-len(suf) >= 3 {
+						addKey(stem(t.word[:len(t.word)-len(suf)]), w)
+					}
+				}
+			}
+		}
+		if n >= 2 {
+			addKey(spaceless(f), 1)
+			if n >= 3 && n <= 6 {
+				addKey(initials(f), 1)
+				addKey(initialsKey+initials(f), 0.5)
+			}
+		}
+		// Adjacent words written together ("Good Will" finds "Goodwill").
+		prev := ""
+		for _, t := range f.toks {
+			if t.kind == kStop {
+				continue
+			}
+			if prev != "" {
+				addKey(prev+strings.ReplaceAll(t.word, " ", ""), 1)
+			}
+			prev = strings.ReplaceAll(t.word, " ", "")
+		}
+		if n == 0 {
+			for _, t := range f.toks {
+				if t.kind == kWeak {
+					addKey(t.key, t.w)
+				}
+			}
+		}
+	}
+	for _, d := range q.domains {
+		addKey(domainKey+d, 2)
+	}
+
+	// Visit keys from the rarest; skip very common keys once something rarer was seen.
+	keys := sc.keys
+	sort.Slice(keys, func(i, j int) bool {
+		li, lj := len(ix.post[keys[i].term]), len(ix.post[keys[j].term])
+		if li != lj {
+			return li < lj
+		}
+		return keys[i].term < keys[j].term
+	})
+	n := float64(ix.live + 1)
+	budget := postBudget
+	lastTerm := int32(-1)
+	for i, k := range keys {
+		if k.term == lastTerm {
+			continue
+		}
+		lastTerm = k.term
+		ps := ix.post[k.term]
+		if i > 0 && (len(ps) > maxPosting || len(ps) > budget) {
+			break
+		}
+		idf := float32(math.Log(1 + n/float64(len(ps))))
+		w := k.w * idf
+		for _, s := range ps {
+			if sc.acc[s] == 0 {
+				sc.touched = append(sc.touched, s)
+			}
+			sc.acc[s] += w
+		}
+		budget -= len(ps)
+	}
+}
+
+// gluedForms are legal forms often written without a space ("SiemensAG").
+var gluedForms = []string{"ag", "gmbh", "inc", "ltd", "llc", "corp", "sa", "bv", "nv", "plc", "co", "ab", "as", "oy", "kk"}
+
+// neighbours adds the vocabulary words within one edit of w (two for long words) as
+// query keys, weighted by their similarity.
+func (ix *Index) neighbours(w string, weight float32, sc *scratch) {
+	var buf [osaMaxLen]byte
+	self, hasSelf := ix.terms[w]
+	seen := func(t int32) bool {
+		if hasSelf && t == self {
+			return true
+		}
+		for _, k := range sc.keys {
+			if k.term == t {
+				return true
+			}
+		}
+		return false
+	}
+	try := func(t int32) {
+		if seen(t) || len(ix.post[t]) == 0 {
+			return
+		}
+		v := ix.termStr[t]
+		maxD := 1
+		if minInt(len(v), len(w)) >= minFuzzy2Len {
+			maxD = 2
+		}
+		if d := osa(w, v, maxD); d >= 1 && d <= maxD && minInt(len(v), len(w)) >= minFuzzyLen {
+			sc.keys = append(sc.keys, qkey{t, weight * (1 - 0.1*float32(d))})
+		}
+	}
+	lookupDel := func(h uint64) {
+		if t, ok := ix.del[h]; ok {
+			try(t)
+			for _, m := range ix.delMore[h] {
+				try(m)
+			}
+		}
+	}
+	// Insertions: w is a deletion of an indexed word.
+	lookupDel(hashString(w))
+	forDeletions(w, buf[:], func(d []byte) {
+		// Deletions: an indexed word equals w with one letter less.
+		if t, ok := ix.terms[string(d)]; ok {
+			try(t)
+		}
+		// Substitutions and transpositions: a shared deletion.
+		lookupDel(hashBytes(d))
+	})
+	if len(w) >= minFuzzy2Len+1 {
+		// Long words: two letters less, against indexed words and their deletions.
+		var buf2 [osaMaxLen]byte
+		forDeletions(w, buf[:], func(d []byte) {
+			forDeletions(string(d), buf2[:], func(d2 []byte) {
+				if t, ok := ix.terms[string(d2)]; ok {
+					try(t)
+				}
+				lookupDel(hashBytes(d2))
+			})
+		})
+	}
+}
+
+func hashString(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// IndexStats describes the size of an index.
+type IndexStats struct {
+	Records  int // records held
+	Terms    int // distinct blocking keys
+	Postings int // record references under all keys
+	Fuzzy    int // spelling-neighbourhood entries
+}
+
+// Stats returns the current size of the index.
+func (ix *Index) Stats() IndexStats {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	st := IndexStats{Records: ix.live, Terms: len(ix.termStr), Fuzzy: len(ix.del)}
+	for _, p := range ix.post {
+		st.Postings += len(p)
+	}
+	for _, m := range ix.delMore {
+		st.Fuzzy += len(m)
+	}
+	return st
+}
