@@ -17,15 +17,6 @@ func mustNew(t *testing.T, c Config) *Calendar {
 	return cal
 }
 
-func mustLoad(t *testing.T, name string) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		t.Fatalf("load %s: %v", name, err)
-	}
-	return loc
-}
-
 // at reads "2006-01-02 15:04" (optionally with seconds) as wall time in loc. When
 // the wall time happens twice, a trailing " +0200" style offset picks one.
 func at(t *testing.T, loc *time.Location, s string) time.Time {

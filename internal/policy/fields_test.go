@@ -152,7 +152,8 @@ type noteView struct {
 	ID     string    `json:"id"`
 	Body   string    `json:"body"`
 	At     time.Time `json:"created_at"`
-	hidden string    // unexported fields are not encoded
+	//lint:ignore U1000 present only to show that unexported fields are skipped
+	hidden string
 }
 
 type planItemView struct {
