@@ -149,9 +149,9 @@ func TestRedactShapes(t *testing.T) {
 }
 
 type noteView struct {
-	ID     string    `json:"id"`
-	Body   string    `json:"body"`
-	At     time.Time `json:"created_at"`
+	ID   string    `json:"id"`
+	Body string    `json:"body"`
+	At   time.Time `json:"created_at"`
 	//lint:ignore U1000 present only to show that unexported fields are skipped
 	hidden string
 }
