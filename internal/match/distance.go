@@ -25,15 +25,15 @@ func osaBytes(a, b string, max int) int {
 	if la > osaMaxLen || lb > osaMaxLen {
 		return max + 1
 	}
-	var prev2, prev, cur [osaMaxLen + 1]int
+	var prev2, prev, cur [osaMaxLen + 1]int32
 	for j := 0; j <= lb; j++ {
-		prev[j] = j
+		prev[j] = int32(j)
 	}
 	for i := 1; i <= la; i++ {
-		cur[0] = i
+		cur[0] = int32(i)
 		rowMin := cur[0]
 		for j := 1; j <= lb; j++ {
-			cost := 1
+			cost := int32(1)
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
@@ -54,15 +54,15 @@ func osaBytes(a, b string, max int) int {
 				rowMin = v
 			}
 		}
-		if rowMin > max {
+		if int(rowMin) > max {
 			return max + 1
 		}
 		prev2, prev = prev, cur
 	}
-	if prev[lb] > max {
+	if int(prev[lb]) > max {
 		return max + 1
 	}
-	return prev[lb]
+	return int(prev[lb])
 }
 
 func osaRunes(a, b []rune, max int) int {
@@ -70,15 +70,15 @@ func osaRunes(a, b []rune, max int) int {
 	if absInt(la-lb) > max || la > osaMaxLen || lb > osaMaxLen {
 		return max + 1
 	}
-	var prev2, prev, cur [osaMaxLen + 1]int
+	var prev2, prev, cur [osaMaxLen + 1]int32
 	for j := 0; j <= lb; j++ {
-		prev[j] = j
+		prev[j] = int32(j)
 	}
 	for i := 1; i <= la; i++ {
-		cur[0] = i
+		cur[0] = int32(i)
 		rowMin := cur[0]
 		for j := 1; j <= lb; j++ {
-			cost := 1
+			cost := int32(1)
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
@@ -99,15 +99,15 @@ func osaRunes(a, b []rune, max int) int {
 				rowMin = v
 			}
 		}
-		if rowMin > max {
+		if int(rowMin) > max {
 			return max + 1
 		}
 		prev2, prev = prev, cur
 	}
-	if prev[lb] > max {
+	if int(prev[lb]) > max {
 		return max + 1
 	}
-	return prev[lb]
+	return int(prev[lb])
 }
 
 // runeLen returns the number of runes in s.

@@ -88,8 +88,10 @@ func hostOf(s string) string {
 	if s == "" {
 		return ""
 	}
-	if _, err := netip.ParseAddr(s); err == nil {
-		return ""
+	if strings.Trim(s, "0123456789.") == "" || strings.Contains(s, ":") {
+		if _, err := netip.ParseAddr(s); err == nil {
+			return ""
+		}
 	}
 	if !isASCII(s) {
 		a, err := idna.Lookup.ToASCII(s)

@@ -34,6 +34,7 @@ type token struct {
 	kind  uint8
 	ann   bool   // a place standing as an annotation (in parentheses, after a comma, after the legal form)
 	place uint16 // place id for kPlace
+	mask  uint32 // the letters a–z used by key (bit 0 = a), for quick rejection
 }
 
 // form is one name of a record (a record may carry aliases: "X d/b/a Y").
@@ -150,7 +151,7 @@ type rawTok struct {
 // possessive 's, turns & and + into "and", and reads host names inside the name as
 // domain hints (keeping their registrable label as a word).
 func tokenize(s string, hints *[]string) []rawTok {
-	var out []rawTok
+	out := make([]rawTok, 0, len(s)/5+2)
 	depth, seg := 0, 0
 	slash := false
 	i := 0
@@ -270,7 +271,7 @@ func isKnownTLD(s string) bool { return commonTLDs[s] }
 
 // joinInitials joins runs of single letters ("a.b.c.", "a b c", "a/s") into one word.
 func joinInitials(in []rawTok) []rawTok {
-	out := in[:0:0]
+	out := in[:0] // in place: the write index never passes the read index
 	for i := 0; i < len(in); {
 		t := in[i]
 		if len(t.text) == 1 && t.text[0] >= 'a' && t.text[0] <= 'z' && !t.amp {
@@ -319,25 +320,38 @@ var aliasMarkers = map[string]int{
 	"now known as": 3, "operating as": 2,
 }
 
+// aliasFirst holds the first words of aliasMarkers.
+var aliasFirst = func() map[string]bool {
+	m := map[string]bool{}
+	for k := range aliasMarkers {
+		m[strings.Fields(k)[0]] = true
+	}
+	return m
+}()
+
 // splitAliases cuts a token list at alias markers ("d/b/a", "t/a", "formerly") and at a
 // slash between two multi-word names.
 func splitAliases(toks []rawTok) [][]rawTok {
 	var out [][]rawTok
 	start := 0
+	var buf [64]byte
 	for i := 0; i < len(toks); i++ {
 		n := 0
 		if toks[i].text == "ta" && toks[i].init && toks[i].slash {
 			n = 1
-		} else {
+		} else if aliasFirst[toks[i].text] {
 			for k := 3; k >= 1 && n == 0; k-- {
 				if i+k > len(toks) {
 					continue
 				}
-				var parts []string
-				for _, t := range toks[i : i+k] {
-					parts = append(parts, t.text)
+				b := buf[:0]
+				for j, t := range toks[i : i+k] {
+					if j > 0 {
+						b = append(b, ' ')
+					}
+					b = append(b, t.text...)
 				}
-				if m, ok := aliasMarkers[strings.Join(parts, " ")]; ok && m == k {
+				if m, ok := aliasMarkers[string(b)]; ok && m == k {
 					n = k
 				}
 			}
@@ -479,15 +493,28 @@ func buildForm(raw []rawTok) (form, bool) {
 		}
 		f.toks = append(f.toks, token{key: key, word: word, w: 0.5, kind: kPlace, place: id, ann: true})
 	}
-	for _, t := range f.toks {
+	for i := range f.toks {
+		t := &f.toks[i]
 		if t.kind != kStop {
 			f.core++
 		}
+		t.mask = letterMask(t.key) | letterMask(t.word)
 	}
 	if f.core == 0 {
 		return form{}, false
 	}
 	return f, true
+}
+
+// letterMask returns the set of letters a–z used by s.
+func letterMask(s string) uint32 {
+	var m uint32
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'a' && c <= 'z' {
+			m |= 1 << (c - 'a')
+		}
+	}
+	return m
 }
 
 // trailingSegment returns the number of words in the comma segment ending at hi when
@@ -577,17 +604,49 @@ func stem(s string) string {
 // legalSuffix finds the longest legal-form spelling at the end of words. atEnd says the
 // words end the whole name, where the last word may be cut short ("Joint Stock Compan").
 func legalSuffix(words []string, atEnd bool) (uint8, int) {
-	for n := minInt(maxLegalWords, len(words)); n >= 1; n-- {
-		tail := words[len(words)-n:]
-		if id := legalPhrases[strings.Join(tail, " ")]; id != 0 {
-			return id, n
+	var buf [160]byte
+	best, bestN := uint8(0), 0
+	firstOther := -1 // length of the shortest tail holding a word that is no legal word
+	for n := 1; n <= len(words) && n <= maxLegalWords; n++ {
+		if !legalWords[words[len(words)-n]] {
+			firstOther = n
+			break
 		}
-		// Tolerate one typo per long word and a cut-short final word.
-		if id, ok := fuzzyLegal(tail, atEnd); ok {
+		if id := legalPhrases[string(joinInto(buf[:0], words[len(words)-n:]))]; id != 0 {
+			best, bestN = id, n
+		}
+	}
+	if firstOther < 0 {
+		return best, bestN
+	}
+	// Tolerate one misspelt or cut-short word: tails holding exactly one word that is
+	// not a legal word, longer than the exact match found.
+	for n := minInt(maxLegalWords, len(words)); n > bestN && n >= firstOther; n-- {
+		others := 0
+		for _, w := range words[len(words)-n:] {
+			if !legalWords[w] {
+				others++
+			}
+		}
+		if others != 1 {
+			continue
+		}
+		if id, ok := fuzzyLegal(words[len(words)-n:], atEnd); ok {
 			return id, n
 		}
 	}
-	return 0, 0
+	return best, bestN
+}
+
+// joinInto appends words to buf, separated by single spaces.
+func joinInto(buf []byte, words []string) []byte {
+	for i, w := range words {
+		if i > 0 {
+			buf = append(buf, ' ')
+		}
+		buf = append(buf, w...)
+	}
+	return buf
 }
 
 // prefixLegal lists the single-word forms that are written before the name.
@@ -595,43 +654,69 @@ var prefixLegal = setOf(`ooo oao zao pao ao jsc ojsc cjsc pjsc llc tov too pt cv
 
 // legalPrefix finds a legal-form spelling at the start of words.
 func legalPrefix(words []string) (uint8, int) {
-	for n := minInt(maxLegalWords, len(words)); n >= 1; n-- {
-		head := words[:n]
-		id := legalPhrases[strings.Join(head, " ")]
-		if id == 0 {
+	var buf [160]byte
+	best, bestN := uint8(0), 0
+	for n := 1; n <= len(words) && n <= maxLegalWords; n++ {
+		if !legalWords[words[n-1]] {
+			break
+		}
+		id := legalPhrases[string(joinInto(buf[:0], words[:n]))]
+		if id == 0 || n == 1 && !prefixLegal[words[0]] {
 			continue
 		}
-		if n == 1 && !prefixLegal[head[0]] {
-			continue
-		}
-		return id, n
+		best, bestN = id, n
 	}
-	return 0, 0
+	return best, bestN
 }
 
-// legalLong lists legal-form words of 5+ letters, for typo-tolerant stripping. It is
-// filled by the init function of tables_legal.go.
-var legalLong []string
+// legalLongByFirst lists legal-form words of 5+ letters by first letter, for
+// typo-tolerant stripping; legalShapes holds every spelling with one word replaced by
+// "*". Both are filled by the init function of tables_legal.go.
+var (
+	legalLongByFirst [256][]string
+	legalShapes      = map[string]bool{}
+)
+
+// shapeKey returns words joined by spaces with word i replaced by "*".
+func shapeKey(words []string, i int) string {
+	var b strings.Builder
+	for j, w := range words {
+		if j > 0 {
+			b.WriteByte(' ')
+		}
+		if j == i {
+			b.WriteByte('*')
+		} else {
+			b.WriteString(w)
+		}
+	}
+	return b.String()
+}
 
 // fuzzyLegal reports whether words spell a legal form with at most one typo in each
 // word of five or more letters, the last word possibly cut short (at least four letters
 // kept), when the words are not themselves legal words.
 func fuzzyLegal(words []string, atEnd bool) (uint8, bool) {
-	fixed := make([]string, len(words))
+	var fbuf [8]string
+	fixed := fbuf[:0]
+	if len(words) > len(fbuf) {
+		return 0, false
+	}
 	changed := false
 	for i, w := range words {
 		if legalWords[w] {
-			fixed[i] = w
+			fixed = append(fixed, w)
 			continue
 		}
-		if genericWords[w] || len(w) < 4 {
+		if genericWords[w] || len(w) < 4 || len(words) == 1 && len(w) < 6 {
+			return 0, false
+		}
+		// Only where some spelling has this shape: the other words in place, any word here.
+		if !legalShapes[shapeKey(words, i)] {
 			return 0, false
 		}
 		best := ""
-		for _, lw := range legalLong {
-			if lw[0] != w[0] {
-				continue
-			}
+		for _, lw := range legalLongByFirst[w[0]] {
 			if len(w) >= 5 && absInt(len(lw)-len(w)) <= 1 && osa(w, lw, 1) <= 1 {
 				best = lw
 				break
@@ -644,41 +729,57 @@ func fuzzyLegal(words []string, atEnd bool) (uint8, bool) {
 		if best == "" {
 			return 0, false
 		}
-		fixed[i] = best
+		fixed = append(fixed, best)
 		changed = true
 	}
 	if !changed {
 		return 0, false
 	}
-	id := legalPhrases[strings.Join(fixed, " ")]
+	var buf [160]byte
+	id := legalPhrases[string(joinInto(buf[:0], fixed))]
 	return id, id != 0
 }
 
-// placeSuffix finds a place spelling at the end of words.
+// placeSuffix finds the longest place spelling at the end of words.
 func placeSuffix(words []string) (uint16, int) {
-	for n := minInt(maxPlaceWords, len(words)); n >= 1; n-- {
-		if id := placePhrases[strings.Join(words[len(words)-n:], " ")]; id != 0 {
-			return id, n
+	var buf [160]byte
+	best, bestN := uint16(0), 0
+	for n := 1; n <= len(words) && n <= maxPlaceWords; n++ {
+		if !placeWords[words[len(words)-n]] {
+			break
+		}
+		if id := placePhrases[string(joinInto(buf[:0], words[len(words)-n:]))]; id != 0 {
+			best, bestN = id, n
 		}
 	}
-	return 0, 0
+	return best, bestN
 }
 
 // placeAt finds the longest place spelling starting at words[k] and ending before end.
 func placeAt(words []string, k, end int) (uint16, int) {
-	for n := minInt(maxPlaceWords, end-k); n >= 1; n-- {
-		if id := placePhrases[strings.Join(words[k:k+n], " ")]; id != 0 {
-			return id, n
+	var buf [160]byte
+	best, bestN := uint16(0), 0
+	for n := 1; k+n <= end && n <= maxPlaceWords; n++ {
+		if !placeWords[words[k+n-1]] {
+			break
+		}
+		if id := placePhrases[string(joinInto(buf[:0], words[k:k+n]))]; id != 0 {
+			best, bestN = id, n
 		}
 	}
-	return 0, 0
+	return best, bestN
 }
 
 // dropStatus removes registry status notes such as "(in liquidation)".
 func dropStatus(raw []rawTok) []rawTok {
-	for _, ph := range statusPhrases {
-		ws := strings.Fields(ph)
-		for i := 0; i+len(ws) <= len(raw); i++ {
+	for i := 1; i < len(raw); i++ {
+		if !statusFirst[raw[i].text] {
+			continue
+		}
+		for _, ws := range statusWords {
+			if i+len(ws) > len(raw) {
+				continue
+			}
 			ok := true
 			for j, w := range ws {
 				if raw[i+j].text != w {
@@ -686,19 +787,32 @@ func dropStatus(raw []rawTok) []rawTok {
 					break
 				}
 			}
-			if ok && i > 0 {
+			if ok {
 				raw = append(raw[:i:i], raw[i+len(ws):]...)
 				i--
+				break
 			}
 		}
 	}
 	return raw
 }
 
+// statusWords and statusFirst are statusPhrases split into words.
+var statusWords, statusFirst = func() ([][]string, map[string]bool) {
+	var out [][]string
+	first := map[string]bool{}
+	for _, ph := range statusPhrases {
+		ws := strings.Fields(ph)
+		out = append(out, ws)
+		first[ws[0]] = true
+	}
+	return out, first
+}()
+
 // readNumbers rewrites number words, ordinals ("1st", "first") and combinations
 // ("forty-four", "forty 4", "one hundred") as digits.
 func readNumbers(raw []rawTok) []rawTok {
-	out := raw[:0:0]
+	out := raw[:0] // in place: the write index never passes the read index
 	for i := 0; i < len(raw); {
 		t := raw[i]
 		if v, ok := ordinalDigits(t.text); ok {

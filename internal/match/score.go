@@ -3,7 +3,7 @@ package match
 import (
 	"fmt"
 	"math"
-	"sort"
+	"math/bits"
 	"strings"
 )
 
@@ -134,7 +134,7 @@ func compare(a, b *Prepared, why bool) (float64, []string) {
 			for _, db := range b.domains {
 				if da == db {
 					same = da
-				} else if domainLabel(da) == domainLabel(db) && sameLabel == "" {
+				} else if sameLabel == "" && sameDomainLabel(da, db) {
 					sameLabel = da + ", " + db
 				}
 			}
@@ -183,6 +183,14 @@ func compare(a, b *Prepared, why bool) (float64, []string) {
 	s = math.Max(0, math.Min(1, s))
 	s = math.Round(s*1000) / 1000
 	return s, reasons
+}
+
+// sameDomainLabel reports whether two registrable domains share their label
+// ("acme.com", "acme.co.uk").
+func sameDomainLabel(a, b string) bool {
+	la, _, _ := strings.Cut(a, ".")
+	lb, _, _ := strings.Cut(b, ".")
+	return la == lb && domainLabel(a) == domainLabel(b)
 }
 
 func oneDomain(a, b *Prepared) (string, *Prepared) {
@@ -234,11 +242,11 @@ const (
 
 // link records how token i of one name was aligned.
 type link struct {
-	j    int // index in the other name (first token of a run)
-	n    int // run length on the other side (merge/acronym), 1 otherwise
-	kind int
-	sim  float64
-	dist int
+	j    int8 // index in the other name (first token of a run)
+	n    int8 // run length on the other side (merge/acronym), 1 otherwise
+	kind int8
+	dist int8
+	sim  float32
 }
 
 const maxAlign = maxTokens
@@ -284,40 +292,68 @@ func compareForms(A, B *form, why bool) nameResult {
 		ka := A.toks[ia[x]].key
 		for y := 0; y < nb; y++ {
 			if !usedB(y) && B.toks[ib[y]].key == ka {
-				la[x] = link{j: y, n: 1, kind: alExact, sim: 1}
-				lb[y] = link{j: x, n: 1, kind: alExact, sim: 1}
+				la[x] = link{j: int8(y), n: 1, kind: alExact, sim: 1}
+				lb[y] = link{j: int8(x), n: 1, kind: alExact, sim: 1}
 				break
 			}
 		}
 	}
-	// 2. One word written as two or three ("Goodwill" / "Good Will").
-	mergeRuns(A, B, ia[:na], ib[:nb], la[:na], lb[:nb])
-	mergeRuns(B, A, ib[:nb], ia[:na], lb[:nb], la[:na])
-	// 3. Acronyms ("IBM" / "International Business Machines").
-	acronyms(A, B, ia[:na], ib[:nb], la[:na], lb[:nb])
-	acronyms(B, A, ib[:nb], ia[:na], lb[:nb], la[:na])
+	freeA, freeB := 0, 0
+	for x := 0; x < na; x++ {
+		if la[x].kind == 0 {
+			freeA++
+		}
+	}
+	for y := 0; y < nb; y++ {
+		if lb[y].kind == 0 {
+			freeB++
+		}
+	}
+	if freeA > 0 && freeB > 0 {
+		// 2. One word written as two or three ("Goodwill" / "Good Will").
+		if freeA >= 2 {
+			mergeRuns(A, B, ia[:na], ib[:nb], la[:na], lb[:nb])
+		}
+		if freeB >= 2 {
+			mergeRuns(B, A, ib[:nb], ia[:na], lb[:nb], la[:na])
+		}
+		// 3. Acronyms ("IBM" / "International Business Machines").
+		if freeA >= 3 {
+			acronyms(A, B, ia[:na], ib[:nb], la[:na], lb[:nb])
+		}
+		if freeB >= 3 {
+			acronyms(B, A, ib[:nb], ia[:na], lb[:nb], la[:na])
+		}
+	}
 	// 4. Typos, cut-short words and word-form variants, best pairs first.
 	type cand struct {
-		x, y, kind, dist int
-		sim              float64
+		x, y, kind, dist int8
+		sim              float32
 	}
-	var cands []cand
-	for x := 0; x < na; x++ {
+	var cbuf [40]cand
+	cands := cbuf[:0]
+	for x := 0; x < na && len(cands) < len(cbuf); x++ {
 		if la[x].kind != 0 {
 			continue
 		}
-		for y := 0; y < nb; y++ {
+		for y := 0; y < nb && len(cands) < len(cbuf); y++ {
 			if lb[y].kind != 0 {
 				continue
 			}
 			ta, tb := &A.toks[ia[x]], &B.toks[ib[y]]
 			kind, sim, dist := tokenSim(ta, tb, x == na-1, y == nb-1)
 			if kind != 0 {
-				cands = append(cands, cand{x, y, kind, dist, sim})
+				c := cand{int8(x), int8(y), int8(kind), int8(dist), float32(sim)}
+				k := len(cands)
+				cands = append(cands, c)
+				for k > 0 && cands[k-1].sim < c.sim {
+					cands[k] = cands[k-1]
+					k--
+				}
+				cands[k] = c
 			}
 		}
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].sim > cands[j].sim })
 	for _, c := range cands {
 		if la[c.x].kind != 0 || lb[c.y].kind != 0 {
 			continue
@@ -332,42 +368,25 @@ func compareForms(A, B *form, why bool) nameResult {
 		t := &A.toks[ia[x]]
 		wa += float64(t.w)
 		if la[x].kind != 0 {
-			m += float64(t.w) * la[x].sim
+			m += float64(t.w) * float64(la[x].sim)
 		}
 	}
 	for y := 0; y < nb; y++ {
 		t := &B.toks[ib[y]]
 		wb += float64(t.w)
 		if lb[y].kind != 0 {
-			m += float64(t.w) * lb[y].sim
+			m += float64(t.w) * float64(lb[y].sim)
 		}
 	}
 
-	// Unmatched words, by kind.
-	var numA, numB, plA, plB, plAnnA, plAnnB, extraA, extraB []string
-	var extraWords int
-	collect := func(toks []token, idx []int, links []link, nums, pls, ann, extra *[]string, w *float64) {
-		for k, i := range idx {
-			if links[k].kind != 0 {
-				continue
-			}
-			t := &toks[i]
-			switch {
-			case t.kind == kNumber:
-				*nums = append(*nums, t.word)
-			case t.kind == kPlace && (t.ann || t.place != 0 && places[t.place].kind == placeRegion):
-				*ann = append(*ann, t.word)
-				*w -= float64(t.w) // an annotation does not dilute the name
-			case t.kind == kPlace:
-				*pls = append(*pls, t.word)
-			case t.kind == kWord || t.kind == kGeneric:
-				*extra = append(*extra, t.word)
-				extraWords++
-			}
-		}
-	}
-	collect(A.toks, ia[:na], la[:na], &numA, &plA, &plAnnA, &extraA, &wa)
-	collect(B.toks, ib[:nb], lb[:nb], &numB, &plB, &plAnnB, &extraB, &wb)
+	// Unmatched words, by kind: numbers, places in the name, place annotations, words.
+	var ua, ub unmatched
+	ua.collect(A.toks, ia[:na], la[:na], &wa)
+	ub.collect(B.toks, ib[:nb], lb[:nb], &wb)
+	numA, numB := ua.n[uNum], ub.n[uNum]
+	plA, plB := ua.n[uPlace], ub.n[uPlace]
+	annA, annB := ua.n[uAnn], ub.n[uAnn]
+	extraA, extraB := ua.n[uWord], ub.n[uWord]
 	score := 0.0
 	if wa+wb > 0 {
 		score = m / (wa + wb)
@@ -383,10 +402,10 @@ func compareForms(A, B *form, why bool) nameResult {
 			allExact = false
 		}
 		if l.kind != 0 {
-			if l.j < lastY {
+			if int(l.j) < lastY {
 				keysInOrder = false
 			}
-			lastY = l.j
+			lastY = int(l.j)
 		}
 	}
 	for x := 0; x < na; x++ {
@@ -394,12 +413,12 @@ func compareForms(A, B *form, why bool) nameResult {
 		ta := &A.toks[ia[x]]
 		switch l.kind {
 		case alExact:
-			tb := &B.toks[ib[l.j]]
+			tb := &B.toks[ib[int(l.j)]]
 			if ta.word != tb.word && ta.kind != kPlace {
 				add(fmt.Sprintf("%q read as %q", ta.word, tb.word))
 			}
 		case alTypo:
-			tb := &B.toks[ib[l.j]]
+			tb := &B.toks[ib[int(l.j)]]
 			n := maxInt(runeLen(ta.word), runeLen(tb.word))
 			if l.dist == 1 {
 				add(fmt.Sprintf("one typo in a %d-letter word (%s, %s)", n, ta.word, tb.word))
@@ -407,18 +426,18 @@ func compareForms(A, B *form, why bool) nameResult {
 				add(fmt.Sprintf("%d typos in a %d-letter word (%s, %s)", l.dist, n, ta.word, tb.word))
 			}
 		case alTrunc:
-			tb := &B.toks[ib[l.j]]
+			tb := &B.toks[ib[int(l.j)]]
 			add(fmt.Sprintf("%q looks cut short from %q", shorter(ta.word, tb.word), longer(ta.word, tb.word)))
 		case alVariant:
-			tb := &B.toks[ib[l.j]]
+			tb := &B.toks[ib[int(l.j)]]
 			add(fmt.Sprintf("%q and %q are forms of one word", ta.word, tb.word))
 		case alMerge:
 			if l.n > 1 {
-				add(fmt.Sprintf("same letters, different spacing (%s, %s)", ta.word, joinWords(B.toks, ib[:], l.j, l.n)))
+				add(fmt.Sprintf("same letters, different spacing (%s, %s)", ta.word, joinWords(B.toks, ib[:], int(l.j), int(l.n))))
 			}
 		case alAcronym:
 			if l.n > 1 {
-				add(fmt.Sprintf("%q is the acronym of %q", ta.word, joinWords(B.toks, ib[:], l.j, l.n)))
+				add(fmt.Sprintf("%q is the acronym of %q", ta.word, joinWords(B.toks, ib[:], int(l.j), int(l.n))))
 			}
 		}
 	}
@@ -427,9 +446,9 @@ func compareForms(A, B *form, why bool) nameResult {
 		tb := &B.toks[ib[y]]
 		switch {
 		case l.kind == alMerge && l.n > 1:
-			add(fmt.Sprintf("same letters, different spacing (%s, %s)", joinWords(A.toks, ia[:], l.j, l.n), tb.word))
+			add(fmt.Sprintf("same letters, different spacing (%s, %s)", joinWords(A.toks, ia[:], int(l.j), int(l.n)), tb.word))
 		case l.kind == alAcronym && l.n > 1:
-			add(fmt.Sprintf("%q is the acronym of %q", tb.word, joinWords(A.toks, ia[:], l.j, l.n)))
+			add(fmt.Sprintf("%q is the acronym of %q", tb.word, joinWords(A.toks, ia[:], int(l.j), int(l.n))))
 		}
 	}
 	if !keysInOrder {
@@ -439,39 +458,53 @@ func compareForms(A, B *form, why bool) nameResult {
 
 	// Numbers: different numbers name different entities (fund II vs fund III).
 	switch {
-	case len(numA) > 0 && len(numB) > 0:
+	case numA > 0 && numB > 0:
 		res.cap = math.Min(res.cap, 0.7)
-		add(fmt.Sprintf("different numbers (%s, %s)", numA[0], numB[0]))
-	case len(numA)+len(numB) == 1 && lastIsOne(A, B, numA, numB):
+		if why {
+			add(fmt.Sprintf("different numbers (%s, %s)", ua.first(A.toks, uNum), ub.first(B.toks, uNum)))
+		}
+	case numA+numB == 1 && lastIsOne(A, B, numA, numB):
 		// The first of a series is often written without its number ("Fund" = "Fund I").
 		score -= 0.05
-		add(fmt.Sprintf("number %s in only one name", first(numA, numB)))
-	case len(numA)+len(numB) > 0:
+		if why {
+			add(fmt.Sprintf("number %s in only one name", either(ua.first(A.toks, uNum), ub.first(B.toks, uNum))))
+		}
+	case numA+numB > 0:
 		res.cap = math.Min(res.cap, 0.8)
-		add(fmt.Sprintf("number %s in only one name", first(numA, numB)))
+		if why {
+			add(fmt.Sprintf("number %s in only one name", either(ua.first(A.toks, uNum), ub.first(B.toks, uNum))))
+		}
 	}
 	// Places: two different places name different companies; a place in only one name
-	// marks a possible subsidiary or branch.
-	pa := append(append([]string(nil), plA...), plAnnA...)
-	pb := append(append([]string(nil), plB...), plAnnB...)
+	// marks a possible subsidiary or branch; a place standing as an annotation costs little.
 	switch {
-	case len(pa) > 0 && len(pb) > 0:
+	case plA+annA > 0 && plB+annB > 0:
 		res.cap = math.Min(res.cap, 0.5)
-		add(fmt.Sprintf("different places (%s, %s)", pa[0], pb[0]))
-	case len(plA)+len(plB) > 0:
+		if why {
+			add(fmt.Sprintf("different places (%s, %s)", either(ua.first(A.toks, uPlace), ua.first(A.toks, uAnn)), either(ub.first(B.toks, uPlace), ub.first(B.toks, uAnn))))
+		}
+	case plA+plB > 0:
 		res.cap = math.Min(res.cap, 0.8)
-		add(fmt.Sprintf("%q in only one name", first(plA, plB)))
-	case len(plAnnA)+len(plAnnB) > 0:
+		if why {
+			add(fmt.Sprintf("%q in only one name", either(ua.first(A.toks, uPlace), ub.first(B.toks, uPlace))))
+		}
+	case annA+annB > 0:
 		score -= 0.02
-		add(fmt.Sprintf("%q read as a location", first(plAnnA, plAnnB)))
+		if why {
+			add(fmt.Sprintf("%q read as a location", either(ua.first(A.toks, uAnn), ub.first(B.toks, uAnn))))
+		}
 	}
 	// Words in only one name.
 	switch {
-	case len(extraA) > 0 && len(extraB) > 0:
-		add(fmt.Sprintf("different words (%s, %s)", strings.Join(extraA, " "), strings.Join(extraB, " ")))
-	case extraWords > 0:
-		score -= 0.06 * float64(minInt(extraWords, 3))
-		add(fmt.Sprintf("%q in only one name", strings.Join(append(extraA, extraB...), " ")))
+	case extraA > 0 && extraB > 0:
+		if why {
+			add(fmt.Sprintf("different words (%s, %s)", ua.words(A.toks, uWord), ub.words(B.toks, uWord)))
+		}
+	case extraA+extraB > 0:
+		score -= 0.06 * float64(minInt(extraA+extraB, 3))
+		if why {
+			add(fmt.Sprintf("%q in only one name", either(ua.words(A.toks, uWord), ub.words(B.toks, uWord))))
+		}
 	}
 
 	// Legal forms: the closest pair of forms decides.
@@ -494,7 +527,7 @@ func compareForms(A, B *form, why bool) nameResult {
 			add(fmt.Sprintf("same legal form written differently (%s, %s)", legalText(A, pa0), legalText(B, pb0)))
 		}
 	}
-	if allExact && na == nb && len(numA)+len(numB)+len(pa)+len(pb) == 0 && na > 0 {
+	if allExact && na == nb && numA+numB+plA+plB+annA+annB == 0 && na > 0 {
 		// Same core words: the names differ only in legal form, filler words or case.
 		score -= 0.03
 		if len(A.legal)+len(B.legal) > 0 && !sameLegalText(A, B) {
@@ -544,6 +577,10 @@ func tokenSim(a, b *token, lastA, lastB bool) (kind int, sim float64, dist int) 
 	if short >= 9 {
 		maxD = 2
 	}
+	// Each edit changes at most two letters of the set of letters used.
+	if bits.OnesCount32(a.mask^b.mask) > 2*maxD+1 {
+		return 0, 0, 0
+	}
 	d := osa(wa, wb, maxD)
 	if d > 0 {
 		// Compare the written words too: stemming may hide or add a difference.
@@ -580,21 +617,22 @@ var wordEnding = map[string]bool{"": true, "e": true, "al": true, "ic": true, "i
 // of A whose letters it spells, filler words included ("Vanderbilt" / "Van der Bilt"),
 // exactly or with one typo when long.
 func mergeRuns(A, B *form, ia, ib []int, la, lb []link) {
+	var buf [osaMaxLen]byte
 	for y := range ib {
 		if lb[y].kind != 0 {
 			continue
 		}
-		target := strings.ReplaceAll(B.toks[ib[y]].word, " ", "")
-		if len(target) < 4 {
+		target := B.toks[ib[y]].word
+		if len(target) < 4 || len(target) >= osaMaxLen {
 			continue
 		}
 		for x := 0; x < len(ia); x++ {
-			if la[x].kind != 0 {
+			if la[x].kind != 0 || A.toks[ia[x]].word == "" || len(target) < 8 && A.toks[ia[x]].word[0] != target[0] {
 				continue
 			}
-			var b strings.Builder
+			b := buf[:0]
 			n := 0 // non-stop words used
-			for i := ia[x]; i < len(A.toks) && b.Len() < len(target)+2; i++ {
+			for i := ia[x]; i < len(A.toks); i++ {
 				tk := &A.toks[i]
 				if tk.kind != kStop {
 					k := x + n
@@ -603,26 +641,32 @@ func mergeRuns(A, B *form, ia, ib []int, la, lb []link) {
 					}
 					n++
 				}
-				b.WriteString(strings.ReplaceAll(tk.word, " ", ""))
-				if n < 2 && !(n == 1 && i > ia[x]) {
+				if len(b)+len(tk.word) > len(target)+1 {
+					break
+				}
+				for c := 0; c < len(tk.word); c++ {
+					if tk.word[c] != ' ' {
+						b = append(b, tk.word[c])
+					}
+				}
+				if n < 2 {
 					continue
 				}
-				s := b.String()
 				d := 0
-				if s != target {
-					if len(target) < 8 || osa(s, target, 1) > 1 {
+				if string(b) != target {
+					if len(target) < 8 || osa(string(b), target, 1) > 1 {
 						continue
 					}
 					d = 1
 				}
-				sim := 0.97
+				var sim float32 = 0.97
 				if d == 1 {
 					sim = 0.88
 				}
 				for k := 0; k < n; k++ {
-					la[x+k] = link{j: y, n: 1, kind: alMerge, sim: sim}
+					la[x+k] = link{j: int8(y), n: 1, kind: alMerge, sim: sim}
 				}
-				lb[y] = link{j: x, n: n, kind: alMerge, sim: sim}
+				lb[y] = link{j: int8(x), n: int8(n), kind: alMerge, sim: sim}
 				goto next
 			}
 		}
@@ -630,8 +674,9 @@ func mergeRuns(A, B *form, ia, ib []int, la, lb []link) {
 	}
 }
 
-// acronyms aligns an unmatched short word of B with a run of unmatched words of A whose
-// initials it spells (filler words optional: "BoA" and "BA" for "Bank of America").
+// acronyms aligns an unmatched short word of B with a run of three or more unmatched
+// words of A whose initials it spells (filler words optional: "NTT" for "Nippon
+// Telegraph and Telephone").
 func acronyms(A, B *form, ia, ib []int, la, lb []link) {
 	for y := range ib {
 		if lb[y].kind != 0 {
@@ -639,38 +684,42 @@ func acronyms(A, B *form, ia, ib []int, la, lb []link) {
 		}
 		t := &B.toks[ib[y]]
 		w := t.word
-		if t.kind == kNumber || len(w) < 2 || len(w) > 6 || !isASCIIWord(w) {
+		if t.kind == kNumber || len(w) < 3 || len(w) > 6 || !isASCIIWord(w) {
 			continue
 		}
-		for x := 0; x+1 < len(ia); x++ {
-			if la[x].kind != 0 {
+		for x := 0; x+2 < len(ia); x++ {
+			if la[x].kind != 0 || A.toks[ia[x]].word == "" || A.toks[ia[x]].word[0] != w[0] {
 				continue
 			}
-			// Walk A's tokens from ia[x], letting filler words contribute or not.
-			var with, without strings.Builder
+			// Walk A's tokens from ia[x]; a filler word's initial may or may not count.
+			var with, without [8]byte
+			nw, nwo := 0, 0
 			n := 0
-			for i := ia[x]; i < len(A.toks) && n < len(w); i++ {
+			for i := ia[x]; i < len(A.toks) && n < len(w) && nw < len(with); i++ {
 				tk := &A.toks[i]
 				if tk.word == "" {
 					break
 				}
 				if tk.kind == kStop {
-					with.WriteByte(tk.word[0])
+					with[nw] = tk.word[0]
+					nw++
 					continue
 				}
 				k := x + n
 				if k >= len(ia) || ia[k] != i || la[k].kind != 0 {
 					break
 				}
-				with.WriteByte(tk.word[0])
-				without.WriteByte(tk.word[0])
+				with[nw] = tk.word[0]
+				nw++
+				without[nwo] = tk.word[0]
+				nwo++
 				n++
 				// Three words at least: two-letter and two-word acronyms are too ambiguous.
-				if n >= 3 && (without.String() == w || with.String() == w) {
+				if n >= 3 && (string(without[:nwo]) == w || string(with[:nw]) == w) {
 					for k := x; k < x+n; k++ {
-						la[k] = link{j: y, n: 1, kind: alAcronym, sim: 0.9}
+						la[k] = link{j: int8(y), n: 1, kind: alAcronym, sim: 0.9}
 					}
-					lb[y] = link{j: x, n: n, kind: alAcronym, sim: 0.9}
+					lb[y] = link{j: int8(x), n: int8(n), kind: alAcronym, sim: 0.9}
 					goto next
 				}
 			}
@@ -679,8 +728,6 @@ func acronyms(A, B *form, ia, ib []int, la, lb []link) {
 	}
 }
 
-// joinWords returns the words of toks from non-stop word x to non-stop word x+n-1 of
-// idx, filler words between them included.
 func joinWords(toks []token, idx []int, x, n int) string {
 	if x >= len(idx) {
 		return ""
@@ -711,9 +758,9 @@ func sameLegalText(a, b *form) bool {
 
 // lastIsOne reports whether the single unmatched number is a 1 (digit or Roman I)
 // ending its name.
-func lastIsOne(A, B *form, numA, numB []string) bool {
+func lastIsOne(A, B *form, numA, numB int) bool {
 	f := A
-	if len(numB) > 0 {
+	if numB > 0 {
 		f = B
 	}
 	for i := len(f.toks) - 1; i >= 0; i-- {
@@ -734,14 +781,68 @@ func commonPrefix(a, b string) int {
 	return n
 }
 
-func first(a, b []string) string {
-	if len(a) > 0 {
-		return a[0]
+func either(a, b string) string {
+	if a != "" {
+		return a
 	}
-	if len(b) > 0 {
-		return b[0]
+	return b
+}
+
+// unmatched kinds
+const (
+	uNum = iota
+	uPlace
+	uAnn
+	uWord
+	uKinds
+)
+
+// unmatched records, per kind, the unmatched tokens of one name (as token indexes).
+type unmatched struct {
+	n   [uKinds]int
+	idx [uKinds][8]int
+}
+
+func (u *unmatched) collect(toks []token, idx []int, links []link, w *float64) {
+	for k, i := range idx {
+		if links[k].kind != 0 {
+			continue
+		}
+		t := &toks[i]
+		kind := -1
+		switch {
+		case t.kind == kNumber:
+			kind = uNum
+		case t.kind == kPlace && (t.ann || t.place != 0 && places[t.place].kind == placeRegion):
+			kind = uAnn
+			*w -= float64(t.w) // an annotation does not dilute the name
+		case t.kind == kPlace:
+			kind = uPlace
+		case t.kind == kWord || t.kind == kGeneric:
+			kind = uWord
+		}
+		if kind >= 0 {
+			if u.n[kind] < len(u.idx[kind]) {
+				u.idx[kind][u.n[kind]] = i
+			}
+			u.n[kind]++
+		}
 	}
-	return ""
+}
+
+func (u *unmatched) first(toks []token, kind int) string {
+	if u.n[kind] == 0 {
+		return ""
+	}
+	return toks[u.idx[kind][0]].word
+}
+
+func (u *unmatched) words(toks []token, kind int) string {
+	var parts []string
+	for k := 0; k < u.n[kind] && k < len(u.idx[kind]); k++ {
+		parts = append(parts, toks[u.idx[kind][k]].word)
+	}
+	return strings.Join(parts, " ")
 }
 
 func shorter(a, b string) string {

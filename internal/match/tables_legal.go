@@ -117,11 +117,12 @@ func init() {
 			if len(ws) > maxLegalWords {
 				maxLegalWords = len(ws)
 			}
-			for _, w := range ws {
+			for i, w := range ws {
 				if !legalWords[w] && len(w) >= 5 {
-					legalLong = append(legalLong, w)
+					legalLongByFirst[w[0]] = append(legalLongByFirst[w[0]], w)
 				}
 				legalWords[w] = true
+				legalShapes[shapeKey(ws, i)] = true
 			}
 		}
 	}

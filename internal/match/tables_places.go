@@ -211,6 +211,9 @@ var placePhrases = map[string]uint16{}
 // maxPlaceWords is the number of words of the longest place spelling.
 var maxPlaceWords int
 
+// placeWords holds every word of every place spelling.
+var placeWords = map[string]bool{}
+
 // countryCodes maps codes and names (folded) to ISO alpha-2, for the country field.
 var countryCodes = map[string]string{}
 
@@ -232,8 +235,12 @@ func init() {
 			if _, dup := placePhrases[n]; !dup {
 				placePhrases[n] = id
 			}
-			if w := len(strings.Fields(n)); w > maxPlaceWords {
-				maxPlaceWords = w
+			ws := strings.Fields(n)
+			if len(ws) > maxPlaceWords {
+				maxPlaceWords = len(ws)
+			}
+			for _, w := range ws {
+				placeWords[w] = true
 			}
 			if cc != "" {
 				countryCodes[n] = cc
@@ -274,6 +281,9 @@ func init() {
 		id := placePhrases[grp[0]]
 		for _, alt := range grp[1:] {
 			placePhrases[alt] = id
+			for _, w := range strings.Fields(alt) {
+				placeWords[w] = true
+			}
 		}
 	}
 }
