@@ -76,7 +76,8 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	p.Title = http.StatusText(p.Status)
 	if p.Status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
-		w.Header().Set("Retry-After", "1")
+		secs := int(tandem.RetryAfterOf(err).Seconds() + 0.999)
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, secs)))
 	}
 	WriteJSONType(w, p.Status, "application/problem+json", p)
 }

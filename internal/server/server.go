@@ -107,7 +107,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		if len(id) < 8 || len(id) > 64 || strings.ContainsFunc(id, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
 			id = reqid.New()
 		}
-		ctx := reqid.With(r.Context(), id)
+		ctx := reqid.WithIP(reqid.With(r.Context(), id), clientIP(r))
 		r = r.WithContext(ctx)
 		h := w.Header()
 		h.Set("X-Request-Id", id)

@@ -51,6 +51,7 @@ type DB struct {
 	read    *sql.DB       // SQLite: several read-only connections; PostgreSQL: same as write
 	pool    *pgxpool.Pool // PostgreSQL only: backs write/read and the job queue's listener
 	path    string        // SQLite file path
+	jobs    JobInserter   // where follow-up jobs go; see SetJobs
 }
 
 // Open connects to the database described by o and checks that it answers. It does

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kind classifies an error for the people and programs that receive it. Transports
@@ -37,6 +38,8 @@ type Error struct {
 	Message string
 	Fields  []FieldError
 	Err     error
+	// RetryAfter, for KindRateLimited, says how long the caller should wait.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -119,4 +122,13 @@ func (p Problems) Err(message string) error {
 		return nil
 	}
 	return Invalid(message, p...)
+}
+
+// RetryAfterOf returns how long the caller of a rate-limited request should wait, or 0.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

@@ -45,3 +45,14 @@ func (h LogHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 // WithGroup implements slog.Handler.
 func (h LogHandler) WithGroup(name string) slog.Handler { return LogHandler{h.Handler.WithGroup(name)} }
+
+type ipKey struct{}
+
+// WithIP returns ctx carrying the client's IP address.
+func WithIP(ctx context.Context, ip string) context.Context { return context.WithValue(ctx, ipKey{}, ip) }
+
+// IPFrom returns the client IP in ctx, or "".
+func IPFrom(ctx context.Context) string {
+	ip, _ := ctx.Value(ipKey{}).(string)
+	return ip
+}
