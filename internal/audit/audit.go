@@ -12,8 +12,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/platform/reqid"
+	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 

@@ -525,4 +525,3 @@ func (s *Service) SetUpWorkspace(ctx context.Context, w workspace.Workspace, adm
 	}
 	return w, admin, url, nil
 }
-

@@ -47,7 +47,9 @@ func insertAudit(ctx context.Context, q Querier, e audit.Entry) error {
 }
 
 // AppendAudit writes e in tx; services that write their own rows call it.
-func (db *DB) AppendAudit(ctx context.Context, tx *sql.Tx, e audit.Entry) error { return insertAudit(ctx, tx, e) }
+func (db *DB) AppendAudit(ctx context.Context, tx *sql.Tx, e audit.Entry) error {
+	return insertAudit(ctx, tx, e)
+}
 
 // queueMessage stores m in the outbox and schedules its delivery, in tx.
 func (db *DB) queueMessage(ctx context.Context, tx *sql.Tx, m outbox.Message) error {

@@ -49,7 +49,9 @@ func (h LogHandler) WithGroup(name string) slog.Handler { return LogHandler{h.Ha
 type ipKey struct{}
 
 // WithIP returns ctx carrying the client's IP address.
-func WithIP(ctx context.Context, ip string) context.Context { return context.WithValue(ctx, ipKey{}, ip) }
+func WithIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, ipKey{}, ip)
+}
 
 // IPFrom returns the client IP in ctx, or "".
 func IPFrom(ctx context.Context) string {
