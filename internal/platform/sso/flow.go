@@ -275,7 +275,7 @@ func diagnoseIDToken(err error, raw, issuer, clientID string, now time.Time) str
 	case !slices.Contains([]string(c.Audience), clientID):
 		return "it was issued for a different client id than " + quoteBounded(clientID, 100) + ", so check the client id in the single sign-on settings"
 	}
-	return "its signature does not match the signing keys the provider publishes, or it uses an algorithm the provider does not list"
+	return "its signature could not be checked against the signing keys the provider publishes (the key set may be unreachable, or the token signed with a key or algorithm it does not list)"
 }
 
 // audiences reads the "aud" claim, which is a string or an array of strings.

@@ -324,13 +324,15 @@ func TestFinishRefusesBadIDTokens(t *testing.T) {
 		{"other issuer", func(i *testIdP) { i.mutate = func(c map[string]any) { c["iss"] = "https://impostor.example" } },
 			[]string{"different issuer"}},
 		{"signed with an unpublished key", func(i *testIdP) { i.signWith = otherKey },
-			[]string{"signature"}},
+			[]string{"signature could not be checked"}},
 		{"another authorized party", func(i *testIdP) {
 			i.mutate = func(c map[string]any) { c["aud"] = []string{testClientID, "x"}; c["azp"] = "x" }
 		}, []string{"azp"}},
 		{"several audiences without azp", func(i *testIdP) {
 			i.mutate = func(c map[string]any) { c["aud"] = []string{testClientID, "x"} }
 		}, []string{"azp"}},
+		{"key set unreachable when verifying", func(i *testIdP) { i.keysDown = true },
+			[]string{"key set may be unreachable"}},
 		{"access token hash mismatch", func(i *testIdP) { i.mutate = func(c map[string]any) { c["at_hash"] = "AAAAAAAAAAAAAAAAAAAAAA" } },
 			[]string{"at_hash"}},
 		{"no subject", func(i *testIdP) { i.mutate = func(c map[string]any) { c["sub"] = "" } },
@@ -339,8 +341,8 @@ func TestFinishRefusesBadIDTokens(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			idp := newTestIdP(t)
-			idp.set(c.setup)
 			p := newProvider(t, idp)
+			idp.set(c.setup)
 			st, back := begin(t, p, idp)
 			_, err := p.Finish(context.Background(), st, back, t0.Add(time.Second))
 			pe := wantProviderErr(t, err, tandem.KindUnauthenticated, append([]string{idp.issuer()}, c.expect...)...)

@@ -59,6 +59,7 @@ type testIdP struct {
 	signWith  *ecdsa.PrivateKey           // signs with this key instead, when set
 	noIDToken bool                        // answer the token request without an ID token
 	sendIss   bool                        // add the RFC 9207 iss parameter to the redirect
+	keysDown  bool                        // answer key set requests with 503
 	exchanges int
 }
 
@@ -86,6 +87,16 @@ func newTestIdP(t testing.TB) *testIdP {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /auth", idp.authorize)
 	mux.HandleFunc("POST /token", idp.token)
+	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, r *http.Request) {
+		idp.mu.Lock()
+		down := idp.keysDown
+		idp.mu.Unlock()
+		if down {
+			http.Error(w, "maintenance", http.StatusServiceUnavailable)
+			return
+		}
+		idp.disc.ServeHTTP(w, r)
+	})
 	mux.Handle("/", idp.disc)
 	idp.srv = httptest.NewServer(mux)
 	idp.disc.SetIssuer(idp.srv.URL)
