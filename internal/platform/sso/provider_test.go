@@ -3,6 +3,8 @@ package sso
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -84,7 +86,9 @@ func TestNewExplainsDiscoveryFailures(t *testing.T) {
 			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 		},
 	}}
-	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
+	tlsSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
+	tlsSrv.StartTLS()
 	t.Cleanup(tlsSrv.Close)
 
 	noToken := fakeDiscovery(t, func(base string) any {
