@@ -33,10 +33,10 @@ type Index struct {
 	free    []int32
 	live    int
 	terms   map[string]int32 // key → term id
-	termStr []string         // term id → key
+	pairs   map[uint64]int32 // hash of two name words → term id (no string kept)
+	termStr []string         // term id → key ("" for word pairs)
 	post    [][]int32        // term id → slots
-	del     map[uint64]int32 // hash of a word with one letter deleted → first term id
-	delMore map[uint64][]int32
+	del     multimap         // hash of a word with one letter deleted → term ids
 
 	scratch sync.Pool
 }
@@ -51,9 +51,11 @@ const (
 	initialsKey = "\x01" // prefix of initials keys
 	domainKey   = "@"    // prefix of domain keys
 
-	firstBatch   = 24   // candidates scored in full before looking further
-	maxPosting   = 4000 // keys with more records are skipped while rarer keys exist
-	postBudget   = 20000
+	firstBatch   = 12   // candidates scored in full before looking further
+	maxPosting   = 1000 // keys with more records are skipped once a rarer key was read
+	postBudget   = 1500 // record references read per query, at most (about)
+	maxPairWords = 4    // word pairs are filed for the first words of a name
+	minShare     = 0.2  // candidates sharing less than this part of the best one's weight are not scored
 	minFuzzyLen  = 4
 	minFuzzy2Len = 9
 )
@@ -61,11 +63,10 @@ const (
 // NewIndex returns an empty index that decides with cfg (see Config).
 func NewIndex(cfg Config) *Index {
 	return &Index{
-		cfg:     cfg,
-		byID:    map[string]int32{},
-		terms:   map[string]int32{},
-		del:     map[uint64]int32{},
-		delMore: map[uint64][]int32{},
+		cfg:   cfg,
+		byID:  map[string]int32{},
+		terms: map[string]int32{},
+		pairs: map[uint64]int32{},
 	}
 }
 
@@ -111,7 +112,63 @@ func (ix *Index) AddPrepared(p *Prepared) error {
 		t := ix.term(k)
 		ix.post[t] = append(ix.post[t], slot)
 	}
+	for _, h := range pairKeys(p) {
+		t := ix.pairTerm(h)
+		ix.post[t] = append(ix.post[t], slot)
+	}
 	return nil
+}
+
+// pairTerm returns the term id of a word-pair hash, creating it if new.
+func (ix *Index) pairTerm(h uint64) int32 {
+	if t, ok := ix.pairs[h]; ok {
+		return t
+	}
+	t := int32(len(ix.termStr))
+	ix.pairs[h] = t
+	ix.termStr = append(ix.termStr, "")
+	ix.post = append(ix.post, nil)
+	return t
+}
+
+// pairKeys returns the hashes of the pairs of neighbouring words among the first words
+// of each name, in either order: "Smith Logistics" is found through the pair even when
+// both words are common.
+func pairKeys(p *Prepared) []uint64 {
+	var out []uint64
+	for i := range p.forms {
+		var prev string
+		n := 0
+		for _, t := range p.forms[i].toks {
+			if t.kind == kStop || t.kind == kWeak || t.kind == kPlace && t.ann {
+				continue
+			}
+			if n >= maxPairWords {
+				break
+			}
+			if prev != "" {
+				h := pairHash(prev, t.key)
+				dup := false
+				for _, o := range out {
+					dup = dup || o == h
+				}
+				if !dup {
+					out = append(out, h)
+				}
+			}
+			prev = t.key
+			n++
+		}
+	}
+	return out
+}
+
+// pairHash hashes two words regardless of their order.
+func pairHash(a, b string) uint64 {
+	if b < a {
+		a, b = b, a
+	}
+	return hashMore(hashMore(hashString(a), "\x00"), b)
 }
 
 // Remove deletes the record with the given ID and reports whether it was present.
@@ -133,19 +190,28 @@ func (ix *Index) removeSlot(slot int32) {
 		if !ok {
 			continue
 		}
-		ps := ix.post[t]
-		for i, s := range ps {
-			if s == slot {
-				ps[i] = ps[len(ps)-1]
-				ix.post[t] = ps[:len(ps)-1]
-				break
-			}
+		ix.post[t] = removeFrom(ix.post[t], slot)
+	}
+	for _, h := range pairKeys(p) {
+		if t, ok := ix.pairs[h]; ok {
+			ix.post[t] = removeFrom(ix.post[t], slot)
 		}
 	}
 	delete(ix.byID, p.id)
 	ix.recs[slot] = nil
 	ix.free = append(ix.free, slot)
 	ix.live--
+}
+
+// removeFrom removes slot from a posting list (order is not kept).
+func removeFrom(ps []int32, slot int32) []int32 {
+	for i, s := range ps {
+		if s == slot {
+			ps[i] = ps[len(ps)-1]
+			return ps[:len(ps)-1]
+		}
+	}
+	return ps
 }
 
 // term returns the id of key, creating it (and its spelling neighbourhood) if new.
@@ -160,18 +226,7 @@ func (ix *Index) term(key string) int32 {
 	if fuzzyEligible(key) {
 		var buf [osaMaxLen]byte
 		forDeletions(key, buf[:], func(d []byte) {
-			h := hashBytes(d)
-			if first, ok := ix.del[h]; !ok {
-				ix.del[h] = t
-			} else if first != t {
-				more := ix.delMore[h]
-				for _, m := range more {
-					if m == t {
-						return
-					}
-				}
-				ix.delMore[h] = append(more, t)
-			}
+			ix.del.add(hash32(hashBytes(d)), t)
 		})
 	}
 	return t
@@ -224,9 +279,6 @@ func recordKeys(p *Prepared) []string {
 			}
 			add(t.key)
 			n++
-		}
-		if n >= 2 {
-			add(spaceless(f))
 		}
 		if n >= 3 && n <= 6 {
 			add(initialsKey + initials(f))
@@ -294,11 +346,21 @@ func (ix *Index) QueryPrepared(q *Prepared) []Candidate {
 	// time; look further only while a whole batch scores at or above the threshold.
 	cands := sc.touched
 	var out []Candidate
+	var top float32
 	for start := 0; start < len(cands); start += firstBatch {
 		end := minInt(start+firstBatch, len(cands))
 		topK(cands[start:], end-start, sc.acc)
+		if start == 0 {
+			top = sc.acc[cands[0]]
+		}
 		hits := 0
 		for _, slot := range cands[start:end] {
+			if sc.acc[slot] < minShare*top {
+				// Shares only common words with the query, far less than the best: the
+				// rest ranks lower still.
+				hits = -1
+				break
+			}
 			p := ix.recs[slot]
 			if p == nil || p.id == q.id {
 				hits++
@@ -405,9 +467,12 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 			sc.keys = append(sc.keys, qkey{t, w})
 		}
 	}
+	var alts [maxPairWords][4]string // per leading word: its key and spelling neighbours
+	var nalts [maxPairWords]int
 	for i := range q.forms {
 		f := &q.forms[i]
 		n := 0
+		pw := 0 // leading words seen, for pairs
 		for _, t := range f.toks {
 			if t.kind == kStop || t.kind == kWeak {
 				continue
@@ -415,11 +480,33 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 			n++
 			w := t.w
 			addKey(t.key, w)
+			first := len(sc.keys)
 			if t.kind == kWord && fuzzyEligible(t.key) {
 				ix.neighbours(t.key, w, sc)
 			}
+			if i == 0 && !(t.kind == kPlace && t.ann) && pw < maxPairWords {
+				alts[pw][0] = t.key
+				nalts[pw] = 1
+				for _, k := range sc.keys[first:] {
+					if nalts[pw] < len(alts[pw]) {
+						alts[pw][nalts[pw]] = ix.termStr[k.term]
+						nalts[pw]++
+					}
+				}
+				pw++
+			}
 			if t.kind == kWord && len(t.key) >= 2 && len(t.key) <= 6 {
 				addKey(initialsKey+t.key, w) // "IBM" finds "International Business Machines"
+			}
+			if t.kind == kWord && len(t.key) >= 6 && len(t.key) < osaMaxLen && !ix.known(t.key) {
+				// "Goodwill" finds "Good Will": a word that is two indexed words.
+				for p := 2; p <= len(t.key)-2; p++ {
+					a, okA := ix.terms[t.key[:p]]
+					b, okB := ix.terms[t.key[p:]]
+					if okA && okB {
+						sc.keys = append(sc.keys, qkey{a, w * 0.9}, qkey{b, w * 0.9})
+					}
+				}
 			}
 			if t.kind == kWord && len(t.word) > 4 {
 				// "SiemensAG": a legal form glued to the name.
@@ -459,6 +546,25 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 	for _, d := range q.domains {
 		addKey(domainKey+d, 2)
 	}
+	for _, h := range pairKeys(q) {
+		if t, ok := ix.pairs[h]; ok && len(ix.post[t]) > 0 {
+			sc.keys = append(sc.keys, qkey{t, 1.5})
+		}
+	}
+	// Pairs through spelling neighbours: "Jeniins Transport" finds "Jenkins Transport"
+	// even when Jenkins is a common name and Transport a common word.
+	for p := 0; p+1 < maxPairWords && nalts[p+1] > 0; p++ {
+		for a := 0; a < nalts[p]; a++ {
+			for b := 0; b < nalts[p+1]; b++ {
+				if a == 0 && b == 0 {
+					continue // the pair as written was looked up above
+				}
+				if t, ok := ix.pairs[pairHash(alts[p][a], alts[p+1][b])]; ok && len(ix.post[t]) > 0 {
+					sc.keys = append(sc.keys, qkey{t, 1.3})
+				}
+			}
+		}
+	}
 
 	// Visit keys from the rarest; skip very common keys once something rarer was seen.
 	keys := sc.keys
@@ -481,7 +587,11 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 		if i > 0 && (len(ps) > maxPosting || len(ps) > budget) {
 			break
 		}
-		idf := float32(math.Log(1 + n/float64(len(ps))))
+		if len(ps) > postBudget {
+			// Even the rarest key is very common: read only part of it.
+			ps = ps[:postBudget]
+		}
+		idf := float32(math.Log(1 + n/float64(len(ix.post[k.term]))))
 		w := k.w * idf
 		for _, s := range ps {
 			if sc.acc[s] == 0 {
@@ -491,6 +601,12 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 		}
 		budget -= len(ps)
 	}
+}
+
+// known reports whether key is an indexed word held by some record.
+func (ix *Index) known(key string) bool {
+	t, ok := ix.terms[key]
+	return ok && len(ix.post[t]) > 0
 }
 
 // gluedForms are legal forms often written without a space ("SiemensAG").
@@ -526,12 +642,7 @@ func (ix *Index) neighbours(w string, weight float32, sc *scratch) {
 		}
 	}
 	lookupDel := func(h uint64) {
-		if t, ok := ix.del[h]; ok {
-			try(t)
-			for _, m := range ix.delMore[h] {
-				try(m)
-			}
-		}
+		ix.del.each(hash32(h), try)
 	}
 	// Insertions: w is a deletion of an indexed word.
 	lookupDel(hashString(w))
@@ -557,15 +668,6 @@ func (ix *Index) neighbours(w string, weight float32, sc *scratch) {
 	}
 }
 
-func hashString(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
-}
-
 // IndexStats describes the size of an index.
 type IndexStats struct {
 	Records  int // records held
@@ -578,12 +680,79 @@ type IndexStats struct {
 func (ix *Index) Stats() IndexStats {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	st := IndexStats{Records: ix.live, Terms: len(ix.termStr), Fuzzy: len(ix.del)}
+	st := IndexStats{Records: ix.live, Terms: len(ix.termStr), Fuzzy: ix.del.n}
 	for _, p := range ix.post {
 		st.Postings += len(p)
 	}
-	for _, m := range ix.delMore {
-		st.Fuzzy += len(m)
-	}
 	return st
+}
+
+// hash32 folds a 64-bit hash to 32 bits, never zero (zero marks an empty slot).
+func hash32(h uint64) uint32 {
+	v := uint32(h) ^ uint32(h>>32)
+	if v == 0 {
+		v = 1
+	}
+	return v
+}
+
+// multimap is an open-addressing hash multimap from non-zero 32-bit keys to term ids,
+// 8 bytes a slot: the spelling neighbourhood of the vocabulary. Hash collisions are
+// harmless: every term found is verified by edit distance.
+type multimap struct {
+	keys []uint32
+	vals []int32
+	n    int
+	bits uint32 // len(keys) == 1<<bits
+}
+
+// slot returns the first slot to probe for k (Fibonacci hashing: high bits of k·φ).
+func (m *multimap) slot(k uint32) uint32 {
+	return (k * 0x9E3779B1) >> (32 - m.bits)
+}
+
+func (m *multimap) add(k uint32, v int32) {
+	if 2*(m.n+1) > len(m.keys) {
+		m.grow()
+	}
+	mask := uint32(len(m.keys) - 1)
+	for i := m.slot(k); ; i = (i + 1) & mask {
+		if m.keys[i] == 0 {
+			m.keys[i], m.vals[i] = k, v
+			m.n++
+			return
+		}
+		if m.keys[i] == k && m.vals[i] == v {
+			return
+		}
+	}
+}
+
+func (m *multimap) grow() {
+	if m.bits == 0 {
+		m.bits = 10
+	} else {
+		m.bits++
+	}
+	size := 1 << m.bits
+	oldK, oldV := m.keys, m.vals
+	m.keys, m.vals, m.n = make([]uint32, size), make([]int32, size), 0
+	for i, k := range oldK {
+		if k != 0 {
+			m.add(k, oldV[i])
+		}
+	}
+}
+
+// each calls f with every value stored under k.
+func (m *multimap) each(k uint32, f func(int32)) {
+	if len(m.keys) == 0 {
+		return
+	}
+	mask := uint32(len(m.keys) - 1)
+	for i := m.slot(k); m.keys[i] != 0; i = (i + 1) & mask {
+		if m.keys[i] == k {
+			f(m.vals[i])
+		}
+	}
 }

@@ -52,7 +52,7 @@ func TestIndexAgreesWithBruteForce(t *testing.T) {
 				if returned[p.ID()] {
 					got++
 				} else {
-					t.Logf("missed %q -> %q", query.Name, p.forms[0].text)
+					t.Logf("missed %q -> %q", query.Name, p.ID())
 				}
 			}
 		}

@@ -39,13 +39,20 @@ type token struct {
 
 // form is one name of a record (a record may carry aliases: "X d/b/a Y").
 type form struct {
-	text  string   // the folded name
-	raw   string   // every word of the name concatenated (spacing-insensitive identity)
-	toks  []token  // the core of the name: legal forms removed
-	legal []uint8  // legal-form ids found, in order of appearance
-	lwds  []string // the legal-form words as written, for reasons
-	core  int      // number of non-stop tokens
+	textHash uint64  // hash of the folded name as written (0 for aliases)
+	rawHash  uint64  // hash of every word of the name concatenated (spacing-insensitive)
+	toks     []token // the core of the name: legal forms removed
+	lwds     string  // the legal-form words as written, '|'-separated, for reasons
+	legal    [maxLegal]uint8
+	nlegal   uint8
+	core     int16 // number of non-stop tokens
 }
+
+// maxLegal bounds the legal forms kept per name.
+const maxLegal = 4
+
+// legals returns the legal-form ids found, in order of appearance.
+func (f *form) legals() []uint8 { return f.legal[:f.nlegal] }
 
 // Prepared is a record normalised for matching. Build it once with Prepare and reuse it
 // for any number of comparisons; it is immutable and safe for concurrent use.
@@ -110,7 +117,7 @@ func Prepare(r Record) *Prepared {
 		}
 	}
 	if len(p.forms) > 0 {
-		p.forms[0].text = folded
+		p.forms[0].textHash = hashString(folded)
 	}
 	addDomain := func(s string) {
 		if len(p.domains) >= maxDomains {
@@ -396,11 +403,10 @@ func buildForm(raw []rawTok) (form, bool) {
 		return form{}, false
 	}
 	var f form
-	var rb strings.Builder
+	f.rawHash = 14695981039346656037
 	for _, t := range raw {
-		rb.WriteString(t.text)
+		f.rawHash = hashMore(f.rawHash, t.text)
 	}
-	f.raw = rb.String()
 
 	words := make([]string, len(raw))
 	for i, t := range raw {
@@ -468,10 +474,16 @@ func buildForm(raw []rawTok) (form, bool) {
 		}
 		break
 	}
-	f.legal = append(startLegal, reverse8(endLegal)...)
-	f.lwds = append(startWords, reverseS(endWords)...)
+	for _, id := range append(startLegal, reverse8(endLegal)...) {
+		if int(f.nlegal) < maxLegal {
+			f.legal[f.nlegal] = id
+			f.nlegal++
+		}
+	}
+	f.lwds = strings.Join(append(startWords, reverseS(endWords)...), "|")
 
 	lastCore := hi - 1
+	f.toks = make([]token, 0, hi-lo+len(annotations))
 	for k := lo; k < hi; k++ {
 		t := raw[k]
 		if id, n := placeAt(words, k, hi); n > 0 {
@@ -505,6 +517,18 @@ func buildForm(raw []rawTok) (form, bool) {
 	}
 	return f, true
 }
+
+// hashMore continues an FNV-1a hash over s.
+func hashMore(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// hashString returns the FNV-1a hash of s.
+func hashString(s string) uint64 { return hashMore(14695981039346656037, s) }
 
 // letterMask returns the set of letters a–z used by s.
 func letterMask(s string) uint32 {

@@ -63,7 +63,7 @@ func TestPrepareKeyAndLegalForms(t *testing.T) {
 		}
 		var codes []string
 		if !p.Empty() {
-			for _, id := range p.forms[0].legal {
+			for _, id := range p.forms[0].legals() {
 				codes = append(codes, legalForms[id].code)
 			}
 		}

@@ -153,7 +153,7 @@ func compare(a, b *Prepared, why bool) (float64, []string) {
 		case a.nfield > 0 && b.nfield > 0:
 			// Only domains given as such count against: a web address inside a name is
 			// part of the name and already compared with it.
-			s -= 0.08
+			s -= 0.1
 			if why {
 				reasons = append(reasons, fmt.Sprintf("different web domains (%s, %s)", a.domains[0], b.domains[0]))
 			}
@@ -162,7 +162,7 @@ func compare(a, b *Prepared, why bool) (float64, []string) {
 		// One side has a domain: does its label spell the other's name?
 		label := domainLabel(d)
 		f := &p.forms[0]
-		if len(label) >= 3 && (label == compactCore(f) || label == f.raw || label == initials(f)) {
+		if len(label) >= 3 && (label == compactCore(f) || hashString(label) == f.rawHash || label == initials(f)) {
 			s = s + (1-s)*0.3
 			if why {
 				reasons = append(reasons, "domain "+d+" spells the other name")
@@ -258,12 +258,12 @@ func compareForms(A, B *form, why bool) nameResult {
 			res.reasons = append(res.reasons, s)
 		}
 	}
-	if A.text != "" && A.text == B.text {
+	if A.textHash != 0 && A.textHash == B.textHash {
 		res.score = 1
 		add("same name")
 		return res
 	}
-	if A.raw == B.raw {
+	if A.rawHash == B.rawHash {
 		res.score = 0.99
 		add("same name apart from spacing and punctuation")
 		return res
@@ -508,11 +508,11 @@ func compareForms(A, B *form, why bool) nameResult {
 	}
 
 	// Legal forms: the closest pair of forms decides.
-	if len(A.legal) > 0 && len(B.legal) > 0 {
+	if A.nlegal > 0 && B.nlegal > 0 {
 		bestPen, same, sameCode := 1.0, false, false
 		var pa0, pb0 uint8
-		for _, x := range A.legal {
-			for _, y := range B.legal {
+		for _, x := range A.legals() {
+			for _, y := range B.legals() {
 				pen, s := legalPenalty(x, y)
 				if pen < bestPen || pen == bestPen && legalForms[x].code == legalForms[y].code {
 					bestPen, same, pa0, pb0 = pen, s, x, y
@@ -530,7 +530,7 @@ func compareForms(A, B *form, why bool) nameResult {
 	if allExact && na == nb && numA+numB+plA+plB+annA+annB == 0 && na > 0 {
 		// Same core words: the names differ only in legal form, filler words or case.
 		score -= 0.03
-		if len(A.legal)+len(B.legal) > 0 && !sameLegalText(A, B) {
+		if A.nlegal+B.nlegal > 0 && !sameLegalText(A, B) {
 			res.reasons = append([]string{"equal after removing legal form"}, res.reasons...)
 		} else {
 			res.reasons = append([]string{"equal after removing filler words and punctuation"}, res.reasons...)
@@ -744,17 +744,16 @@ func joinWords(toks []token, idx []int, x, n int) string {
 }
 
 func legalText(f *form, id uint8) string {
-	for i, l := range f.legal {
-		if l == id && i < len(f.lwds) {
-			return f.lwds[i]
+	words := strings.Split(f.lwds, "|")
+	for i, l := range f.legals() {
+		if l == id && i < len(words) {
+			return words[i]
 		}
 	}
 	return ""
 }
 
-func sameLegalText(a, b *form) bool {
-	return strings.Join(a.lwds, " ") == strings.Join(b.lwds, " ")
-}
+func sameLegalText(a, b *form) bool { return a.lwds == b.lwds }
 
 // lastIsOne reports whether the single unmatched number is a 1 (digit or Roman I)
 // ending its name.

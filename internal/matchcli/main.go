@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,6 +67,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
+	// The index is a large, long-lived heap: collect less often, but stay clear of the
+	// memory the run may use.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(2 << 30))
 	if err := run(ctx, opt, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "tandem match: %v\n", err)
 		return ExitError

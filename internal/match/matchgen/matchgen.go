@@ -109,10 +109,15 @@ func (g *Generator) build(i int) company {
 	c.legal = r.IntN(len(c.country.forms))
 	c.prefix = c.country.prefix && r.IntN(2) == 0
 	c.hasDom = r.IntN(10) < 8
-	base := strings.ToLower(strings.Join(filterWords(c.brand), ""))
-	base = asciiOnly(base)
-	if r.IntN(3) == 0 && len(c.industry) > 0 {
+	// A domain belongs to one company: brands made of common words get the industry
+	// word, and a coined syllable when that is not enough to tell them apart.
+	base := asciiOnly(strings.ToLower(strings.Join(filterWords(c.brand), "")))
+	common := len(c.brand) > 1 || isCommonBrand(c.brand[0])
+	if (common || r.IntN(3) == 0) && len(c.industry) > 0 {
 		base += strings.ToLower(asciiOnly(c.industry[0]))
+	}
+	if common {
+		base += strings.ToLower(coined(r))
 	}
 	c.domain = base + "." + c.country.tld
 	switch r.IntN(10) {
@@ -267,6 +272,22 @@ func (g *Generator) Sibling(i int) Record {
 	return rec
 }
 
+// isCommonBrand reports whether a brand word comes from a shared list (surnames and
+// prefixed words), so that several companies may carry it.
+func isCommonBrand(w string) bool {
+	for _, s := range surnames {
+		if s == w {
+			return true
+		}
+	}
+	for _, p := range prefixes {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
+}
+
 func typo(r *rand.Rand, w string) string {
 	rs := []rune(w)
 	if len(rs) < 4 {
@@ -374,15 +395,19 @@ func asciiOnly(s string) string {
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
 			b.WriteRune(c)
-		case c == 'ä' || c == 'å':
-			b.WriteByte('a')
-		case c == 'ö' || c == 'ø':
-			b.WriteByte('o')
-		case c == 'ü':
-			b.WriteByte('u')
-		case c == 'é' || c == 'è':
-			b.WriteByte('e')
+		default:
+			if r, ok := latin[c]; ok {
+				b.WriteByte(r)
+			}
 		}
 	}
 	return b.String()
+}
+
+// latin spells accented letters of the generator's word lists without their accents.
+var latin = map[rune]byte{
+	'á': 'a', 'à': 'a', 'â': 'a', 'ã': 'a', 'ä': 'a', 'å': 'a', 'ą': 'a', 'é': 'e', 'è': 'e', 'ê': 'e',
+	'ë': 'e', 'ę': 'e', 'í': 'i', 'ì': 'i', 'î': 'i', 'ï': 'i', 'ó': 'o', 'ò': 'o', 'ô': 'o', 'õ': 'o',
+	'ö': 'o', 'ø': 'o', 'ú': 'u', 'ù': 'u', 'û': 'u', 'ü': 'u', 'ñ': 'n', 'ń': 'n', 'ç': 'c', 'ć': 'c',
+	'ś': 's', 'š': 's', 'ź': 'z', 'ż': 'z', 'ž': 'z', 'ł': 'l', 'ő': 'o', 'ű': 'u',
 }
