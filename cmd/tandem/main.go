@@ -18,6 +18,7 @@ import (
 
 	"github.com/tandemprm/tandem/internal/app"
 	"github.com/tandemprm/tandem/internal/demo"
+	"github.com/tandemprm/tandem/internal/matchcli"
 	"github.com/tandemprm/tandem/internal/platform/config"
 	"github.com/tandemprm/tandem/internal/platform/reqid"
 	"github.com/tandemprm/tandem/internal/store"
@@ -34,6 +35,10 @@ Commands:
   serve     run the server (the default)
   migrate   bring the database schema up to date and exit
   demo      load the demo workspace into the database and exit
+  workspace create   create a workspace and invite its first admin
+  token create       create an API token (prints only the token)
+  match     match company lists offline (run "tandem match --help")
+  bench match        measure the company matcher (run "tandem bench match --help")
   version   print the version
 
 Run "tandem <command> --help" for the flags of a command.
@@ -61,6 +66,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = migrate(ctx, args, getenv, stdout, stderr)
 	case "demo":
 		err = loadDemo(ctx, args, getenv, stdout, stderr)
+	case "workspace":
+		err = workspaceCmd(ctx, args, getenv, stdout, stderr)
+	case "token":
+		err = tokenCmd(ctx, args, getenv, stdout, stderr)
+	case "match":
+		return matchcli.Main(ctx, args, stdout, stderr)
+	case "bench":
+		if len(args) > 0 && args[0] == "match" {
+			return matchcli.Bench(ctx, args[1:], stdout, stderr)
+		}
+		fmt.Fprintln(stderr, "tandem bench: say what to measure: tandem bench match [flags]")
+		return 2
 	case "version":
 		fmt.Fprintln(stdout, "tandem", version)
 		return 0
@@ -124,7 +141,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	logger.Info("ready", "addr", ln.Addr().String(), "database", string(a.DB.Dialect()), "startup", time.Since(start).String(), "version", version)
 	fmt.Fprintf(stdout, "Tandem %s is ready at %s (database: %s).\n", version, cfg.BaseURL, engine)
 	if a.DemoLoaded {
-		fmt.Fprintf(stdout, "Loaded the demo workspace: open %s/w/%s/\n", cfg.BaseURL, demo.Slug)
+		fmt.Fprintf(stdout, "Loaded the demo workspace %q.\n", demo.Slug)
+	}
+	if ok, _ := demo.Exists(ctx, a.DB); ok {
+		fmt.Fprintf(stdout, "Demo sign-in: open %s, enter %s (admin) or %s (partner admin) and follow the emailed link.\n", cfg.BaseURL, demo.AdminEmail, demo.PartnerEmail)
+		if cfg.SMTP.Host == "" {
+			fmt.Fprintln(stdout, "No SMTP server is configured, so the sign-in link is printed in the log below (look for \"email not sent\").")
+		}
 	}
 	return a.Run(ctx, ln)
 }

@@ -15,9 +15,11 @@ import (
 
 	"github.com/tandemprm/tandem/internal/api"
 	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/server"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/store/storetest"
+	"github.com/tandemprm/tandem/internal/tandem"
 	"github.com/tandemprm/tandem/internal/workspace"
 )
 
@@ -31,7 +33,7 @@ func setup(t *testing.T, db *store.DB) (*httptest.Server, *store.DB) {
 	}
 	srv := server.New(server.Options{DB: db, MaxBodyBytes: 2048})
 	auth := func(*http.Request) (api.Principal, error) {
-		return api.Principal{WorkspaceID: ws.ID, Actor: "tester"}, nil
+		return api.Principal{Actor: policy.Actor{Kind: policy.ActorUser, WorkspaceID: ws.ID, UserID: "usr_tester", Role: tandem.RoleAdmin}, Name: "Tester"}, nil
 	}
 	rt := api.NewRouter(srv.Mux, db, auth, time.Now)
 	api.RegisterIndex(rt, "test")

@@ -41,7 +41,7 @@ func RegisterPartners(rt *Router, svc *partner.Service) {
 		q := r.URL.Query()
 		f := partner.Filter{Motion: tandem.Motion(q.Get("motion")), Tier: q.Get("tier"), Region: q.Get("region"),
 			Lifecycle: partner.Lifecycle(q.Get("lifecycle")), Query: q.Get("q")}
-		ps, more, err := svc.List(r.Context(), p.WorkspaceID, f, pg.After, pg.Limit)
+		ps, more, err := svc.List(r.Context(), p.Actor, f, pg.After, pg.Limit)
 		if err != nil {
 			return err
 		}
@@ -68,7 +68,7 @@ func RegisterPartners(rt *Router, svc *partner.Service) {
 		for _, m := range in.Motions {
 			np.Motions = append(np.Motions, tandem.Motion(m))
 		}
-		created, err := svc.Create(r.Context(), p.WorkspaceID, np)
+		created, err := svc.Create(r.Context(), p.Actor, p.Name, np)
 		if err != nil {
 			return err
 		}

@@ -9,16 +9,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tandemprm/tandem/internal/audit"
+	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 
-// Principal is who is calling: the workspace the request acts in and a stable name
-// for the caller (a user, partner user or token id).
+// Principal is who is calling: the policy actor every service call is made as, and a
+// name to record in the audit log.
 type Principal struct {
-	WorkspaceID string
-	Actor       string
+	Actor policy.Actor
+	Name  string
 }
+
+// key names the caller for idempotency records: a token or a person.
+func (p Principal) key() string { return string(p.Actor.Kind) + ":" + audit.ActorID(p.Actor) }
 
 // Authenticator identifies the caller of a request, or returns an unauthenticated
 // error.
@@ -107,7 +112,7 @@ func (rt *Router) idempotent(w http.ResponseWriter, r *http.Request, p Principal
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
 	hash := hex.EncodeToString(sum[:])
-	stored, err := rt.db.ClaimIdempotencyKey(r.Context(), p.WorkspaceID, p.Actor, key, hash, rt.now())
+	stored, err := rt.db.ClaimIdempotencyKey(r.Context(), p.Actor.WorkspaceID, p.key(), key, hash, rt.now())
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -130,10 +135,10 @@ func (rt *Router) idempotent(w http.ResponseWriter, r *http.Request, p Principal
 	}
 	ctx := r.Context()
 	if rec.status >= 500 {
-		_ = rt.db.ReleaseIdempotencyKey(ctx, p.WorkspaceID, p.Actor, key)
+		_ = rt.db.ReleaseIdempotencyKey(ctx, p.Actor.WorkspaceID, p.key(), key)
 		return
 	}
-	_ = rt.db.SaveIdempotentResponse(ctx, p.WorkspaceID, p.Actor, key, rec.status, rec.Header().Get("Content-Type"), rec.buf.Bytes())
+	_ = rt.db.SaveIdempotentResponse(ctx, p.Actor.WorkspaceID, p.key(), key, rec.status, rec.Header().Get("Content-Type"), rec.buf.Bytes())
 }
 
 // recorder passes a response through while keeping a copy of it.

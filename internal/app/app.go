@@ -16,6 +16,7 @@ import (
 
 	"github.com/tandemprm/tandem/internal/api"
 	"github.com/tandemprm/tandem/internal/demo"
+	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/jobs"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/platform/config"
@@ -26,13 +27,15 @@ import (
 
 // App is a running Tandem process's parts.
 type App struct {
-	Config  config.Config
-	DB      *store.DB
-	Jobs    *jobs.Queue
-	Server  *server.Server
-	API     *api.Router
-	Logger  *slog.Logger
-	Version string
+	Config   config.Config
+	DB       *store.DB
+	Jobs     *jobs.Queue
+	Server   *server.Server
+	API      *api.Router
+	UI       *web.UI
+	Identity *identity.Service
+	Logger   *slog.Logger
+	Version  string
 	// DemoLoaded is true when this start loaded the demo workspace.
 	DemoLoaded bool
 }
@@ -68,8 +71,14 @@ func (a *App) init(ctx context.Context) error {
 			a.DemoLoaded = true
 		}
 	}
+	deliver, smtpOn, err := newDeliverer(a.Config.SMTP, a.Logger.With("component", "email"))
+	if err != nil {
+		return err
+	}
+	now := time.Now
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &pruneWorker{db: a.DB})
+	river.AddWorker(workers, &sendWorker{db: a.DB, deliver: deliver, now: now})
 	q, err := jobs.New(a.DB, jobs.Options{
 		Workers:    workers,
 		MaxWorkers: a.Config.JobWorkers,
@@ -84,18 +93,21 @@ func (a *App) init(ctx context.Context) error {
 		return err
 	}
 	a.Jobs = q
-	now := time.Now
+	a.DB.SetJobs(q)
+	secure := strings.HasPrefix(a.Config.BaseURL, "https://")
 	partners := &partner.Service{Store: store.Partners{DB: a.DB}, Now: now}
-	a.Server = server.New(server.Options{DB: a.DB, Jobs: q, Logger: a.Logger, MaxBodyBytes: a.Config.MaxBodyBytes,
-		Secure: strings.HasPrefix(a.Config.BaseURL, "https://")})
-	a.API = api.NewRouter(a.Server.Mux, a.DB, nil, now)
+	a.Identity = identity.NewService(store.Identity{DB: a.DB}, renderer{}, now, a.Config.BaseURL)
+	a.Server = server.New(server.Options{DB: a.DB, Jobs: q, Logger: a.Logger, MaxBodyBytes: a.Config.MaxBodyBytes, Secure: secure})
+	a.API = api.NewRouter(a.Server.Mux, a.DB, authenticator(a.Identity), now)
 	api.RegisterIndex(a.API, a.Version)
 	api.RegisterPartners(a.API, partners)
-	ui, err := web.New(web.Options{DB: a.DB, Partners: partners, Version: a.Version, Logger: a.Logger})
+	api.RegisterIdentity(a.API, a.Identity, a.DB)
+	a.UI, err = web.New(web.Options{DB: a.DB, Partners: partners, Identity: a.Identity, Version: a.Version, Logger: a.Logger,
+		Secure: secure, SMTPConfigured: smtpOn})
 	if err != nil {
 		return fmt.Errorf("load page templates: %w", err)
 	}
-	ui.Register(a.Server.Mux)
+	a.UI.Register(a.Server.Mux)
 	return nil
 }
 

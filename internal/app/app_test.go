@@ -89,7 +89,7 @@ func TestPagesAndNotFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Body.Close()
-	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/?next=") {
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/" {
 		t.Errorf("console without sign-in: %d %s", r.StatusCode, r.Header.Get("Location"))
 	}
 }

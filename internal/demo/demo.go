@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tandemprm/tandem/internal/account"
+	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/tandem"
@@ -24,6 +25,13 @@ const Slug = "demo"
 
 // Epoch is the fixed creation time of demo records.
 var Epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+
+// People of the demo workspace who can sign in.
+var (
+	AdminEmail   = "ada@northstar.example"
+	ManagerEmail = "paul@northstar.example"
+	PartnerEmail = "sam@northwind-advisory.example" // partner admin of the first partner
+)
 
 // Sizes of the demo workspace.
 const (
@@ -86,6 +94,11 @@ func Load(ctx context.Context, db *store.DB) (workspace.Workspace, error) {
 				if err := db.CreateContact(ctx, tx, c); err != nil {
 					return err
 				}
+			}
+		}
+		for _, u := range demoUsers(ws.ID) {
+			if err := db.InsertUser(ctx, tx, u); err != nil {
+				return err
 			}
 		}
 		for i := 0; i < Accounts; i++ {
@@ -172,4 +185,18 @@ func demoAccount(rng *rand.Rand, wsID string, i int) (account.Account, []account
 	c := account.Contact{WorkspaceID: wsID, ID: id("con", i), AccountID: a.ID, Name: g + " " + f,
 		Email: slugify(g) + "." + slugify(f) + "@" + a.Domain, Title: pick(rng, titles), CreatedAt: at}
 	return a, []account.Contact{c}
+}
+
+func demoUsers(wsID string) []identity.User {
+	mk := func(i int, email, name string, role tandem.Role, partnerID string) identity.User {
+		return identity.User{WorkspaceID: wsID, ID: id("usr", i), Email: email, Name: name, Role: role, PartnerID: partnerID,
+			Status: identity.Invited, InvitedBy: "system", CreatedAt: Epoch, UpdatedAt: Epoch}
+	}
+	return []identity.User{
+		mk(0, AdminEmail, "Ada Admin", tandem.RoleAdmin, ""),
+		mk(1, ManagerEmail, "Paul Partnerships", tandem.RolePartnerManager, ""),
+		mk(2, "sofia@northstar.example", "Sofia Sales", tandem.RoleSales, ""),
+		mk(3, PartnerEmail, "Sam Partner", tandem.RolePartnerAdmin, id("prt", 0)),
+		mk(4, "lee@northwind-advisory.example", "Lee Seller", tandem.RolePartnerSeller, id("prt", 0)),
+	}
 }

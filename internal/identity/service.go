@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"strings"
 	"time"
@@ -23,7 +24,8 @@ type Store interface {
 	WorkspaceByID(ctx context.Context, id string) (workspace.Workspace, error)
 	WorkspaceBySlug(ctx context.Context, slug string) (workspace.Workspace, error)
 	CreateWorkspaceWithAdmin(ctx context.Context, w workspace.Workspace, admin User, e audit.Entry) error
-	PartnerExists(ctx context.Context, workspaceID, partnerID string) (bool, error)
+	// PartnerName returns the partner's name, or a not-found error.
+	PartnerName(ctx context.Context, workspaceID, partnerID string) (string, error)
 
 	// UsersByEmail returns the users with the address in every workspace, except
 	// deactivated ones. It is the only user query not limited to one workspace: the
@@ -261,13 +263,14 @@ func (s *Service) Invite(ctx context.Context, actor policy.Actor, actorName stri
 	if !mayGrant(actor, in.Role) {
 		return User{}, tandem.Errorf(tandem.KindForbidden, "You cannot give someone the %s role.", RoleLabel(in.Role))
 	}
+	partnerName := ""
 	if in.PartnerID != "" {
-		ok, err := s.Store.PartnerExists(ctx, actor.WorkspaceID, in.PartnerID)
+		partnerName, err = s.Store.PartnerName(ctx, actor.WorkspaceID, in.PartnerID)
+		if tandem.KindOf(err) == tandem.KindNotFound {
+			return User{}, tandem.Invalid("The invitation is not valid.", tandem.FieldError{Path: "partner_id", Detail: "no such partner"})
+		}
 		if err != nil {
 			return User{}, err
-		}
-		if !ok {
-			return User{}, tandem.Invalid("The invitation is not valid.", tandem.FieldError{Path: "partner_id", Detail: "no such partner"})
 		}
 	}
 	ws, err := s.Store.WorkspaceByID(ctx, actor.WorkspaceID)
@@ -286,7 +289,7 @@ func (s *Service) Invite(ctx context.Context, actor policy.Actor, actorName stri
 	msg, err := s.message(u, now, "invitation", map[string]any{
 		"WorkspaceName": ws.Name, "InviterName": inviter, "RoleLabel": RoleLabel(in.Role),
 		"Link": s.BaseURL + "/signin/" + joinToken(u.WorkspaceID, secret), "ExpiresInDays": int(InvitationTTL.Hours() / 24),
-		"IsPartner": in.PartnerID != "", "PartnerName": "",
+		"IsPartner": in.PartnerID != "", "PartnerName": partnerName,
 	})
 	if err != nil {
 		return User{}, err
@@ -396,7 +399,7 @@ func (s *Service) CreateToken(ctx context.Context, actor policy.Actor, actorName
 	if !mayGrant(actor, role) || (actor.Kind != policy.ActorSystem && role.IsPartner() != actor.Role.IsPartner()) {
 		return "", Token{}, tandem.Errorf(tandem.KindForbidden, "You cannot create a token with the %s role.", RoleLabel(role))
 	}
-	g, err := apitoken.Generate(nil)
+	g, err := apitoken.Generate(rand.Reader)
 	if err != nil {
 		return "", Token{}, fmt.Errorf("create token: %w", err)
 	}
@@ -439,7 +442,7 @@ func (s *Service) RevokeToken(ctx context.Context, actor policy.Actor, actorName
 		e := audit.New(ctx, actor, actorName, now, "api_token.revoke", "api_token", id, t, after, "")
 		return s.Store.RevokeToken(ctx, actor.WorkspaceID, id, now, e)
 	}
-	return tandem.Errorf(tandem.KindNotFound, "API token %s was not found", id)
+	return tandem.Errorf(tandem.KindNotFound, "That API token was not found.")
 }
 
 // ListTokens returns the tokens the actor may see.

@@ -92,11 +92,14 @@ func (s Identity) CreateWorkspaceWithAdmin(ctx context.Context, w workspace.Work
 	})
 }
 
-// PartnerExists reports whether the partner is in the workspace.
-func (s Identity) PartnerExists(ctx context.Context, workspaceID, partnerID string) (bool, error) {
-	var n int
-	err := s.DB.read.QueryRowContext(ctx, `SELECT count(*) FROM partners WHERE workspace_id = $1 AND id = $2`, workspaceID, partnerID).Scan(&n)
-	return n > 0, err
+// PartnerName implements identity.Store.
+func (s Identity) PartnerName(ctx context.Context, workspaceID, partnerID string) (string, error) {
+	var name string
+	err := s.DB.read.QueryRowContext(ctx, `SELECT name FROM partners WHERE workspace_id = $1 AND id = $2`, workspaceID, partnerID).Scan(&name)
+	if err != nil {
+		return "", notFound(err, "partner "+partnerID)
+	}
+	return name, nil
 }
 
 const userColumns = `workspace_id, id, email, name, role, partner_id, status, invited_by, created_at, updated_at, last_sign_in_at`
@@ -148,7 +151,7 @@ func (s Identity) users(ctx context.Context, q string, args ...any) ([]identity.
 func (s Identity) UserByID(ctx context.Context, workspaceID, id string) (identity.User, error) {
 	u, err := scanUser(s.DB.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE workspace_id = $1 AND id = $2`, workspaceID, id))
 	if err != nil {
-		return u, notFound(err, "user "+id)
+		return u, notFound(err, "that person")
 	}
 	return u, nil
 }
@@ -385,4 +388,9 @@ func (s Identity) ListTokens(ctx context.Context, workspaceID, partnerID string)
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// InsertUser adds u in tx, for loaders such as the demo workspace.
+func (db *DB) InsertUser(ctx context.Context, tx *sql.Tx, u identity.User) error {
+	return insertUser(ctx, tx, u)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tandemprm/tandem/internal/account"
+	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/tandem"
 	"github.com/tandemprm/tandem/internal/workspace"
@@ -231,8 +232,13 @@ func (db *DB) CountRecords(ctx context.Context, workspaceID string) (Counts, err
 type Partners struct{ DB *DB }
 
 // CreatePartner implements partner.Store.
-func (s Partners) CreatePartner(ctx context.Context, p partner.Partner) error {
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error { return s.DB.CreatePartner(ctx, tx, p) })
+func (s Partners) CreatePartner(ctx context.Context, p partner.Partner, e audit.Entry) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.DB.CreatePartner(ctx, tx, p); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, e)
+	})
 }
 
 // ListPartners implements partner.Store.

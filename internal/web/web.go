@@ -12,13 +12,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/platform/reqid"
+	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
@@ -33,28 +34,38 @@ type Viewer struct {
 	WorkspaceName string
 	Name          string
 	PartnerID     string // set for partner users; they see the portal only
+	Actor         policy.Actor
 }
-
-// Authenticate returns the signed-in viewer of r for the workspace slug, or false.
-type Authenticate func(r *http.Request, slug string) (Viewer, bool)
-
-// NoOne is the Authenticate used until sign-in exists: nobody is signed in.
-func NoOne(*http.Request, string) (Viewer, bool) { return Viewer{}, false }
 
 // Options configure the UI.
 type Options struct {
 	DB       *store.DB
 	Partners *partner.Service
-	Auth     Authenticate
+	Identity *identity.Service
 	Version  string
 	Logger   *slog.Logger
+	// Secure marks cookies Secure (the deployment is served over HTTPS).
+	Secure bool
+	// SMTPConfigured says whether email really leaves; without it, the sign-in page
+	// points people at the log and admins at the outbox.
+	SMTPConfigured bool
 }
 
 // UI renders pages.
 type UI struct {
-	o     Options
-	pages map[string]*template.Template
+	o      Options
+	pages  map[string]*template.Template
+	routes []string
 }
+
+// handle registers h for pattern and remembers the pattern (see Routes).
+func (ui *UI) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
+	ui.routes = append(ui.routes, pattern)
+	mux.HandleFunc(pattern, h)
+}
+
+// Routes lists every page pattern registered, for the isolation tests.
+func (ui *UI) Routes() []string { return append([]string(nil), ui.routes...) }
 
 // NavItem is one link in the main navigation.
 type NavItem struct {
@@ -83,9 +94,6 @@ type Page struct {
 
 // New parses the templates; a template error is a programming error found at start.
 func New(o Options) (*UI, error) {
-	if o.Auth == nil {
-		o.Auth = NoOne
-	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -111,10 +119,12 @@ func New(o Options) (*UI, error) {
 func (ui *UI) Register(mux *http.ServeMux) {
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheFor(time.Hour, http.FileServerFS(static))))
-	mux.HandleFunc("GET /{$}", ui.home)
-	mux.HandleFunc("GET /w/{slug}/{$}", ui.console(ui.consoleHome))
-	mux.HandleFunc("GET /w/{slug}/partners", ui.console(ui.partners))
-	mux.HandleFunc("GET /w/{slug}/portal/{$}", ui.portal(ui.portalHome))
+	ui.handle(mux, "GET /{$}", ui.home)
+	ui.registerAuth(mux)
+	ui.handle(mux, "GET /w/{slug}/{$}", ui.console(ui.consoleHome))
+	ui.handle(mux, "GET /w/{slug}/partners", ui.console(ui.partners))
+	ui.handle(mux, "GET /w/{slug}/portal/{$}", ui.portal(ui.portalHome))
+	ui.registerSettings(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { ui.NotFound(w, r) })
 }
 
@@ -177,7 +187,18 @@ func (ui *UI) Error(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (ui *UI) home(w http.ResponseWriter, r *http.Request) {
-	ui.render(w, r, http.StatusOK, "home", Page{Title: "Welcome"})
+	if v, ok := ui.viewer(r, ""); ok {
+		http.Redirect(w, r, homeOf(v), http.StatusSeeOther)
+		return
+	}
+	ui.render(w, r, http.StatusOK, "home", Page{Title: "Welcome", Data: map[string]any{"SMTP": ui.o.SMTPConfigured}})
+}
+
+func homeOf(v Viewer) string {
+	if v.PartnerID != "" {
+		return "/w/" + v.WorkspaceSlug + "/portal/"
+	}
+	return "/w/" + v.WorkspaceSlug + "/"
 }
 
 type viewHandler func(w http.ResponseWriter, r *http.Request, v Viewer, p Page)
@@ -186,10 +207,9 @@ type viewHandler func(w http.ResponseWriter, r *http.Request, v Viewer, p Page)
 // workspace get through; others are sent to the start page.
 func (ui *UI) console(h viewHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		v, ok := ui.o.Auth(r, r.PathValue("slug"))
+		v, ok := ui.viewer(r, r.PathValue("slug"))
 		if !ok {
-			SetFlash(w, Flash{Kind: "info", Text: "Please sign in to continue."})
-			http.Redirect(w, r, "/?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			ui.askToSignIn(w, r)
 			return
 		}
 		if v.PartnerID != "" {
@@ -198,7 +218,9 @@ func (ui *UI) console(h viewHandler) http.HandlerFunc {
 		}
 		base := "/w/" + v.WorkspaceSlug
 		p := Page{Layout: "console", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
-		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"}} {
+		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"},
+			{Label: "People", Href: base + "/settings/users"}, {Label: "API tokens", Href: base + "/settings/tokens"},
+			{Label: "Audit log", Href: base + "/audit"}, {Label: "Outbox", Href: base + "/outbox"}} {
 			n.Current = n.Href == r.URL.Path
 			p.Nav = append(p.Nav, n)
 		}
@@ -209,10 +231,9 @@ func (ui *UI) console(h viewHandler) http.HandlerFunc {
 // portal wraps a partner-portal handler: only signed-in partner users get through.
 func (ui *UI) portal(h viewHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		v, ok := ui.o.Auth(r, r.PathValue("slug"))
+		v, ok := ui.viewer(r, r.PathValue("slug"))
 		if !ok {
-			SetFlash(w, Flash{Kind: "info", Text: "Please sign in to continue."})
-			http.Redirect(w, r, "/?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			ui.askToSignIn(w, r)
 			return
 		}
 		if v.PartnerID == "" {
@@ -241,7 +262,7 @@ func (ui *UI) consoleHome(w http.ResponseWriter, r *http.Request, v Viewer, p Pa
 
 func (ui *UI) partners(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
 	after := r.URL.Query().Get("after")
-	ps, more, err := ui.o.Partners.List(r.Context(), v.WorkspaceID, partner.Filter{}, after, 50)
+	ps, more, err := ui.o.Partners.List(r.Context(), v.Actor, partner.Filter{}, after, 50)
 	if err != nil {
 		ui.Error(w, r, err)
 		return

@@ -20,6 +20,12 @@ import (
 // its base URL (http://127.0.0.1:port).
 func Start(t testing.TB, e storetest.Engine) (*app.App, string) {
 	t.Helper()
+	return StartWith(t, e, nil)
+}
+
+// StartWith is Start with a chance to change the configuration first.
+func StartWith(t testing.TB, e storetest.Engine, configure func(*config.Config)) (*app.App, string) {
+	t.Helper()
 	o := e.Options(t)
 	cfg, err := config.Load("serve", nil, func(string) string { return "" }, io.Discard)
 	if err != nil {
@@ -32,6 +38,9 @@ func Start(t testing.TB, e storetest.Engine) (*app.App, string) {
 	}
 	cfg.Addr = ln.Addr().String()
 	cfg.BaseURL = "http://" + cfg.Addr
+	if configure != nil {
+		configure(&cfg)
+	}
 	a, err := app.Open(context.Background(), cfg, slog.New(slog.DiscardHandler), "test")
 	if err != nil {
 		ln.Close()

@@ -29,6 +29,14 @@ type Config struct {
 	DBMaxConns      int           // connection pool size
 	Demo            bool          // load the demo workspace into an empty database at start
 	JobWorkers      int           // concurrent background jobs per process
+	SMTP            SMTP          // outgoing mail; an empty Host keeps mail in the outbox
+}
+
+// SMTP holds the outgoing mail server settings as given; the email package validates
+// them further when it builds its sender.
+type SMTP struct {
+	Host, Username, Password, TLS, From string
+	Port                                int
 }
 
 // setting describes one configuration value for flags, environment and help text.
@@ -120,6 +128,38 @@ func settings() []setting {
 				return errors.New("must be a whole number between 1 and 500")
 			}
 			c.JobWorkers = n
+			return nil
+		}},
+		{"smtp-host", "TANDEM_SMTP_HOST", "", "SMTP server for outgoing mail; empty keeps mail in the outbox page and the log", func(c *Config, v string) error {
+			c.SMTP.Host = v
+			return nil
+		}},
+		{"smtp-port", "TANDEM_SMTP_PORT", "0", "SMTP port; 0 means the usual port for --smtp-tls", func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 65535 {
+				return errors.New("must be a port number from 1 to 65535, or 0")
+			}
+			c.SMTP.Port = n
+			return nil
+		}},
+		{"smtp-username", "TANDEM_SMTP_USERNAME", "", "SMTP user name; empty means no login", func(c *Config, v string) error {
+			c.SMTP.Username = v
+			return nil
+		}},
+		{"smtp-password", "TANDEM_SMTP_PASSWORD", "", "SMTP password (prefer the environment variable to the flag)", func(c *Config, v string) error {
+			c.SMTP.Password = v
+			return nil
+		}},
+		{"smtp-tls", "TANDEM_SMTP_TLS", "starttls", "SMTP encryption: starttls, tls or none (none only for a server on this machine)", func(c *Config, v string) error {
+			switch v {
+			case "starttls", "tls", "none":
+				c.SMTP.TLS = v
+				return nil
+			}
+			return errors.New("must be one of starttls, tls, none")
+		}},
+		{"smtp-from", "TANDEM_SMTP_FROM", "", `sender of outgoing mail, such as "Tandem <partners@example.com>"`, func(c *Config, v string) error {
+			c.SMTP.From = v
 			return nil
 		}},
 	}

@@ -1,0 +1,240 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/tandemprm/tandem/internal/app"
+	"github.com/tandemprm/tandem/internal/app/apptest"
+	"github.com/tandemprm/tandem/internal/demo"
+	"github.com/tandemprm/tandem/internal/identity"
+	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/store"
+	"github.com/tandemprm/tandem/internal/store/storetest"
+	"github.com/tandemprm/tandem/internal/tandem"
+	"github.com/tandemprm/tandem/internal/workspace"
+)
+
+// isolationCases says, for every route, what to put in its path parameters so that
+// the request aims at the victim's records. A route registered without a case here
+// fails TestIsolation: every new route must say how it is walled.
+var isolationCases = map[string]map[string]string{
+	// API
+	"GET /api/v1":                        nil,
+	"GET /api/v1/partners":               nil,
+	"POST /api/v1/partners":              nil,
+	"GET /api/v1/users":                  nil,
+	"POST /api/v1/users":                 nil,
+	"POST /api/v1/users/{id}/deactivate": {"id": "victim-user"},
+	"GET /api/v1/tokens":                 nil,
+	"POST /api/v1/tokens":                nil,
+	"POST /api/v1/tokens/{id}/revoke":    {"id": "victim-token"},
+	"GET /api/v1/audit":                  nil,
+	"GET /api/v1/audit/export":           nil,
+	// UI
+	"GET /{$}":                                      nil,
+	"POST /signin":                                  nil,
+	"GET /signin/{token}":                           {"token": "victim-link"},
+	"POST /signin/{token}":                          {"token": "victim-link"},
+	"POST /signout":                                 nil,
+	"POST /signout/everywhere":                      nil,
+	"GET /w/{slug}/{$}":                             {"slug": "victim-slug"},
+	"GET /w/{slug}/partners":                        {"slug": "victim-slug"},
+	"GET /w/{slug}/portal/{$}":                      {"slug": "victim-slug"},
+	"GET /w/{slug}/settings/users":                  {"slug": "victim-slug"},
+	"POST /w/{slug}/settings/users":                 {"slug": "victim-slug"},
+	"GET /w/{slug}/settings/users/{id}/deactivate":  {"slug": "victim-slug", "id": "victim-user"},
+	"POST /w/{slug}/settings/users/{id}/deactivate": {"slug": "victim-slug", "id": "victim-user"},
+	"GET /w/{slug}/settings/tokens":                 {"slug": "victim-slug"},
+	"POST /w/{slug}/settings/tokens":                {"slug": "victim-slug"},
+	"POST /w/{slug}/settings/tokens/{id}/revoke":    {"slug": "victim-slug", "id": "victim-token"},
+	"GET /w/{slug}/audit":                           {"slug": "victim-slug"},
+	"GET /w/{slug}/audit.csv":                       {"slug": "victim-slug"},
+	"GET /w/{slug}/outbox":                          {"slug": "victim-slug"},
+}
+
+// victim holds the identifiers that must never reach an attacker.
+type victim struct {
+	slug, userID, tokenID, link string
+	secrets                     []string // strings whose presence in a response is a leak
+}
+
+type attacker struct {
+	name   string
+	client *http.Client // session cookie
+	token  string       // API token of the same person
+}
+
+func TestIsolation(t *testing.T) {
+	a, base := apptest.Start(t, storetest.Engines()[0])
+	ctx := context.Background()
+	ids := a.Identity
+
+	// Workspace A is the demo: partner prt_demo000000 (victim partner) and prt_demo000001.
+	wsA, err := a.DB.WorkspaceBySlug(ctx, demo.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Workspace B with every role.
+	wsB, adminB, _, err := ids.SetUpWorkspace(ctx, workspace.Workspace{Slug: "other", Name: "Other Vendor"}, "boss@other.example", "Boss Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sysB := policy.System(wsB.ID)
+	pB, err := (&partner.Service{Store: store.Partners{DB: a.DB}, Now: ids.Now}).Create(ctx, sysB, "setup", partner.NewPartner{Name: "B Partner", Motions: []tandem.Motion{tandem.MotionResale}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attackers []attacker
+	people := []identity.Invitation{
+		{Email: "pm@other.example", Role: tandem.RolePartnerManager}, {Email: "sales@other.example", Role: tandem.RoleSales},
+		{Email: "viewer@other.example", Role: tandem.RoleViewer}, {Email: "padmin@bpartner.example", Role: tandem.RolePartnerAdmin, PartnerID: pB.ID},
+		{Email: "pseller@bpartner.example", Role: tandem.RolePartnerSeller, PartnerID: pB.ID}, {Email: "pmkt@bpartner.example", Role: tandem.RolePartnerMarketer, PartnerID: pB.ID},
+	}
+	for _, in := range people {
+		if _, err := ids.Invite(ctx, sysB, "setup", in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enlist := func(name, email, wsID string) {
+		c := signInAt(t, a, base, email, wsID)
+		u, err := ids.Store.UsersByEmail(ctx, email)
+		if err != nil || len(u) != 1 {
+			t.Fatalf("user %s: %v", email, err)
+		}
+		tok, _, err := ids.CreateToken(ctx, u[0].Actor(), name, identity.NewToken{Name: "attacker " + name})
+		if err != nil && tandem.KindOf(err) != tandem.KindForbidden {
+			t.Fatalf("token for %s: %v", name, err)
+		} // roles that may not make tokens attack with their session only
+		attackers = append(attackers, attacker{name: name, client: c, token: tok})
+	}
+	enlist("other workspace admin", adminB.Email, wsB.ID)
+	for _, in := range people {
+		enlist("other workspace "+string(in.Role), in.Email, wsB.ID)
+	}
+	// Partner users of the other partner in the same workspace.
+	for _, in := range []identity.Invitation{
+		{Email: "padmin@p1.example", Role: tandem.RolePartnerAdmin, PartnerID: "prt_demo000001"},
+		{Email: "pseller@p1.example", Role: tandem.RolePartnerSeller, PartnerID: "prt_demo000001"},
+		{Email: "pmkt@p1.example", Role: tandem.RolePartnerMarketer, PartnerID: "prt_demo000001"},
+	} {
+		if _, err := ids.Invite(ctx, policy.System(wsA.ID), "setup", in); err != nil {
+			t.Fatal(err)
+		}
+		enlist("other partner "+string(in.Role), in.Email, wsA.ID)
+	}
+
+	// The victims: workspace A as a whole (for attackers from B) and partner
+	// prt_demo000000 (for attackers from the other partner).
+	samA, _ := ids.Store.UsersByEmail(ctx, demo.PartnerEmail)
+	victimToken, _, err := ids.CreateToken(ctx, samA[0].Actor(), "Sam", identity.NewToken{Name: "victim token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	victimTokenID := strings.Split(victimToken, "_")[1]
+	v := victim{slug: demo.Slug, userID: samA[0].ID, tokenID: victimTokenID, link: "ws_demo.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		secrets: []string{demo.PartnerEmail, "Sam Partner", "lee@northwind-advisory.example", victimTokenID, samA[0].ID}}
+	fromB := append([]string{wsA.ID, "prt_demo0000", "usr_demo0000", demo.AdminEmail, "Northwind"}, v.secrets...)
+
+	routes := map[string]bool{}
+	for _, r := range a.API.Routes() {
+		routes[r.Method+" "+r.Path] = true
+	}
+	for _, r := range a.UI.Routes() {
+		routes[r] = true
+	}
+	for route := range routes {
+		params, ok := isolationCases[route]
+		if !ok {
+			t.Errorf("route %s has no isolation case: add it to isolationCases", route)
+			continue
+		}
+		method, path, _ := strings.Cut(route, " ")
+		path = strings.TrimSuffix(path, "{$}")
+		path = regexp.MustCompile(`\{([a-z]+)\}`).ReplaceAllStringFunc(path, func(m string) string {
+			switch params[strings.Trim(m, "{}")] {
+			case "victim-slug":
+				return v.slug
+			case "victim-user":
+				return v.userID
+			case "victim-token":
+				return v.tokenID
+			case "victim-link":
+				return v.link
+			}
+			t.Fatalf("route %s: no value for %s", route, m)
+			return ""
+		})
+		for _, at := range attackers {
+			forbidden := v.secrets
+			if strings.HasPrefix(at.name, "other workspace") {
+				forbidden = fromB
+			}
+			check := func(how string, resp *http.Response, body string) {
+				// The request's own path may be echoed back (problem "instance"); only
+				// what the attacker did not send counts as a leak.
+				body = strings.ReplaceAll(body, path, "")
+				if strings.HasPrefix(path, "/signin/") && resp.StatusCode == http.StatusGone || resp.StatusCode == http.StatusOK && strings.HasPrefix(path, "/signin/") {
+					// The link pages never show whose link it is; a made-up link fails.
+				} else if resp.StatusCode >= 200 && resp.StatusCode < 300 && params != nil {
+					t.Errorf("%s %s as %s (%s): %d, want it refused", method, path, at.name, how, resp.StatusCode)
+				}
+				if resp.StatusCode == http.StatusSeeOther && params != nil {
+					loc := resp.Header.Get("Location")
+					if loc != "/" && !strings.HasPrefix(loc, "/w/other/") && !strings.HasPrefix(loc, "/w/demo/portal/") {
+						t.Errorf("%s %s as %s (%s): redirected to %s", method, path, at.name, how, loc)
+					}
+				}
+				for _, s := range forbidden {
+					if strings.Contains(body, s) {
+						t.Errorf("%s %s as %s (%s): response contains %q", method, path, at.name, how, s)
+					}
+				}
+			}
+			hdr := []string{"Content-Type", "application/json"}
+			if !strings.HasPrefix(path, "/api/") {
+				hdr = []string{"Content-Type", "application/x-www-form-urlencoded"}
+			}
+			body := `{"name":"x","email":"x@example.com","role":"viewer"}`
+			if !strings.HasPrefix(path, "/api/") {
+				body = "name=x&email=x%40example.com&role=viewer"
+			}
+			if method == "GET" {
+				body = ""
+			}
+			resp, b := call(t, at.client, method, base+path, strings.NewReader(body), hdr...)
+			check("session", resp, b)
+			if strings.HasPrefix(path, "/api/") && at.token != "" {
+				resp, b = call(t, &http.Client{}, method, base+path, strings.NewReader(body), append(hdr, "Authorization", "Bearer "+at.token)...)
+				check("token", resp, b)
+			}
+		}
+	}
+	// The victim's things are untouched.
+	u, err := ids.Store.UserByID(ctx, wsA.ID, v.userID)
+	if err != nil || u.Status == identity.Deactivated {
+		t.Fatalf("victim user after the walk: %+v, %v", u, err)
+	}
+	tk, err := ids.Store.TokenByID(ctx, v.tokenID)
+	if err != nil || !tk.RevokedAt.IsZero() {
+		t.Fatalf("victim token after the walk: %+v, %v", tk, err)
+	}
+}
+
+// signInAt signs email in to the workspace through the real emailed-link flow.
+func signInAt(t *testing.T, a *app.App, base, email, wsID string) *http.Client {
+	t.Helper()
+	c := browser(t)
+	if resp, _ := form(t, c, base+"/signin", map[string][]string{"email": {email}}); resp.StatusCode != 200 {
+		t.Fatalf("sign-in request for %s: %d", email, resp.StatusCode)
+	}
+	link := heldLinkIn(t, a, wsID, email)
+	if resp, _ := call(t, c, "POST", link, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in of %s: %d", email, resp.StatusCode)
+	}
+	return c
+}
