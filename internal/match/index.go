@@ -29,6 +29,7 @@ type Index struct {
 
 	mu      sync.RWMutex
 	recs    []*Prepared // slot → record; nil when free
+	ncore   []uint8     // slot → number of words of the record's name, to break ties
 	byID    map[string]int32
 	free    []int32
 	live    int
@@ -56,6 +57,8 @@ const (
 	postBudget   = 1500 // record references read per query, at most (about)
 	maxPairWords = 4    // word pairs are filed for the first words of a name
 	minShare     = 0.2  // candidates sharing less than this part of the best one's weight are not scored
+	nearTop      = 0.9  // candidates sharing this part of the best one's weight are scored …
+	maxScored    = 36   // … up to this many in all
 	minFuzzyLen  = 4
 	minFuzzy2Len = 9
 )
@@ -102,9 +105,11 @@ func (ix *Index) AddPrepared(p *Prepared) error {
 		slot = ix.free[n-1]
 		ix.free = ix.free[:n-1]
 		ix.recs[slot] = p
+		ix.ncore[slot] = coreLen(p)
 	} else {
 		slot = int32(len(ix.recs))
 		ix.recs = append(ix.recs, p)
+		ix.ncore = append(ix.ncore, coreLen(p))
 	}
 	ix.byID[p.id] = slot
 	ix.live++
@@ -117,6 +122,14 @@ func (ix *Index) AddPrepared(p *Prepared) error {
 		ix.post[t] = append(ix.post[t], slot)
 	}
 	return nil
+}
+
+// coreLen returns the number of words of a record's primary name (at most 255).
+func coreLen(p *Prepared) uint8 {
+	if len(p.forms) == 0 {
+		return 0
+	}
+	return uint8(minInt(int(p.forms[0].core), 255))
 }
 
 // pairTerm returns the term id of a word-pair hash, creating it if new.
@@ -342,25 +355,30 @@ func (ix *Index) QueryPrepared(q *Prepared) []Candidate {
 	ix.gather(q, sc)
 	defer sc.reset()
 
-	// Rank touched records by shared weight and score the best in full, a batch at a
-	// time; look further only while a whole batch scores at or above the threshold.
+	// Rank touched records by shared weight (ties: the name length closest to the
+	// query's) and score the best in full, a batch at a time. Look further while a whole
+	// batch scores at or above the threshold, or while candidates rank close to the best
+	// (many records sharing the same words); never score those sharing far less.
 	cands := sc.touched
+	qcore := coreLen(q)
 	var out []Candidate
 	var top float32
+	scored := 0
+	prevAllHits := true
 	for start := 0; start < len(cands); start += firstBatch {
 		end := minInt(start+firstBatch, len(cands))
-		topK(cands[start:], end-start, sc.acc)
+		ix.topK(cands[start:], end-start, sc.acc, qcore)
 		if start == 0 {
 			top = sc.acc[cands[0]]
 		}
-		hits := 0
+		hits, stop := 0, false
 		for _, slot := range cands[start:end] {
-			if sc.acc[slot] < minShare*top {
-				// Shares only common words with the query, far less than the best: the
-				// rest ranks lower still.
-				hits = -1
+			a := sc.acc[slot]
+			if a < minShare*top || start > 0 && !prevAllHits && (a < nearTop*top || scored >= maxScored) {
+				stop = true
 				break
 			}
+			scored++
 			p := ix.recs[slot]
 			if p == nil || p.id == q.id {
 				hits++
@@ -372,9 +390,10 @@ func (ix *Index) QueryPrepared(q *Prepared) []Candidate {
 				out = append(out, Candidate{ID: p.id, Result: Result{Score: s, Decision: ix.cfg.Decide(s), Reasons: reasons}})
 			}
 		}
-		if hits < end-start {
+		if stop {
 			break
 		}
+		prevAllHits = hits == end-start
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Score != out[j].Score {
@@ -385,12 +404,16 @@ func (ix *Index) QueryPrepared(q *Prepared) []Candidate {
 	return out
 }
 
-// topK moves the k slots with the highest accumulated weight (ties: lower slot first)
-// to the front of s, in that order.
-func topK(s []int32, k int, acc []float32) {
+// topK moves the k best-ranked slots to the front of s, in order: highest accumulated
+// weight first, then the name length closest to qcore, then the lower slot.
+func (ix *Index) topK(s []int32, k int, acc []float32, qcore uint8) {
+	dist := func(a int32) int { return absInt(int(ix.ncore[a]) - int(qcore)) }
 	less := func(a, b int32) bool { // a ranks before b
 		if acc[a] != acc[b] {
 			return acc[a] > acc[b]
+		}
+		if da, db := dist(a), dist(b); da != db {
+			return da < db
 		}
 		return a < b
 	}
@@ -467,7 +490,7 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 			sc.keys = append(sc.keys, qkey{t, w})
 		}
 	}
-	var alts [maxPairWords][4]string // per leading word: its key and spelling neighbours
+	var alts [maxPairWords][8]string // per leading word: its key and spelling neighbours
 	var nalts [maxPairWords]int
 	for i := range q.forms {
 		f := &q.forms[i]
@@ -556,8 +579,8 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 	for p := 0; p+1 < maxPairWords && nalts[p+1] > 0; p++ {
 		for a := 0; a < nalts[p]; a++ {
 			for b := 0; b < nalts[p+1]; b++ {
-				if a == 0 && b == 0 {
-					continue // the pair as written was looked up above
+				if a == 0 && b == 0 || a > 0 && b > 0 {
+					continue // as written: looked up above; two typos: too far
 				}
 				if t, ok := ix.pairs[pairHash(alts[p][a], alts[p+1][b])]; ok && len(ix.post[t]) > 0 {
 					sc.keys = append(sc.keys, qkey{t, 1.3})

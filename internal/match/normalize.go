@@ -60,6 +60,7 @@ type Prepared struct {
 	id      string
 	forms   []form
 	domains []string // registrable domains, free-mail excluded, at most maxDomains
+	labels  []string // the registrable label of each domain ("acme" for "acme.co.uk")
 	nfield  int      // how many of domains came from the Domain and Email fields
 	country string
 }
@@ -139,6 +140,9 @@ func Prepare(r Record) *Prepared {
 	p.nfield = len(p.domains)
 	for _, h := range hints {
 		addDomain(h)
+	}
+	for _, d := range p.domains {
+		p.labels = append(p.labels, domainLabel(d))
 	}
 	return p
 }

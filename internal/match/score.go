@@ -130,11 +130,11 @@ func compare(a, b *Prepared, why bool) (float64, []string) {
 	// evidence against, unless they share their label (acme.com, acme.de).
 	if len(a.domains) > 0 && len(b.domains) > 0 {
 		same, sameLabel := "", ""
-		for _, da := range a.domains {
-			for _, db := range b.domains {
+		for i, da := range a.domains {
+			for j, db := range b.domains {
 				if da == db {
 					same = da
-				} else if sameLabel == "" && sameDomainLabel(da, db) {
+				} else if sameLabel == "" && a.labels[i] == b.labels[j] {
 					sameLabel = da + ", " + db
 				}
 			}
@@ -158,11 +158,10 @@ func compare(a, b *Prepared, why bool) (float64, []string) {
 				reasons = append(reasons, fmt.Sprintf("different web domains (%s, %s)", a.domains[0], b.domains[0]))
 			}
 		}
-	} else if d, p := oneDomain(a, b); d != "" {
+	} else if d, label, p := oneDomain(a, b); d != "" {
 		// One side has a domain: does its label spell the other's name?
-		label := domainLabel(d)
 		f := &p.forms[0]
-		if len(label) >= 3 && (label == compactCore(f) || hashString(label) == f.rawHash || label == initials(f)) {
+		if len(label) >= 3 && (spellsCore(label, f) || hashString(label) == f.rawHash || label == initials(f)) {
 			s = s + (1-s)*0.3
 			if why {
 				reasons = append(reasons, "domain "+d+" spells the other name")
@@ -193,34 +192,47 @@ func sameDomainLabel(a, b string) bool {
 	return la == lb && domainLabel(a) == domainLabel(b)
 }
 
-func oneDomain(a, b *Prepared) (string, *Prepared) {
+func oneDomain(a, b *Prepared) (domain, label string, other *Prepared) {
 	if len(a.domains) > 0 && len(b.domains) == 0 {
-		return a.domains[0], b
+		return a.domains[0], a.labels[0], b
 	}
 	if len(b.domains) > 0 && len(a.domains) == 0 {
-		return b.domains[0], a
+		return b.domains[0], b.labels[0], a
 	}
-	return "", nil
+	return "", "", nil
 }
 
-func compactCore(f *form) string {
-	var b strings.Builder
+// spellsCore reports whether label equals the core words of f written together.
+func spellsCore(label string, f *form) bool {
+	pos := 0
 	for _, t := range f.toks {
-		if t.kind != kStop {
-			b.WriteString(strings.ReplaceAll(t.word, " ", ""))
+		if t.kind == kStop {
+			continue
+		}
+		for i := 0; i < len(t.word); i++ {
+			if t.word[i] == ' ' {
+				continue
+			}
+			if pos >= len(label) || label[pos] != t.word[i] {
+				return false
+			}
+			pos++
 		}
 	}
-	return b.String()
+	return pos == len(label)
 }
 
+// initials returns the first letters of the core words of f.
 func initials(f *form) string {
-	var b strings.Builder
+	var buf [maxTokens]byte
+	n := 0
 	for _, t := range f.toks {
-		if t.kind != kStop && t.word != "" {
-			b.WriteByte(t.word[0])
+		if t.kind != kStop && t.word != "" && n < len(buf) {
+			buf[n] = t.word[0]
+			n++
 		}
 	}
-	return b.String()
+	return string(buf[:n])
 }
 
 // nameResult is the outcome of comparing two names.
