@@ -39,7 +39,7 @@ type Config struct {
 // docs/matching.md).
 const (
 	DefaultMatchThreshold    = 0.85
-	DefaultPossibleThreshold = 0.6
+	DefaultPossibleThreshold = 0.7
 )
 
 // DefaultConfig returns the default thresholds.
@@ -141,7 +141,9 @@ func compare(a, b *Prepared, why bool) (float64, []string) {
 		}
 		switch {
 		case same != "":
-			s = 0.6 + 0.4*s
+			// The same registrable domain (free mail excluded) is the strongest single
+			// piece of evidence: at least a possible match whatever the names say.
+			s = 0.7 + 0.3*s
 			if why {
 				reasons = append(reasons, "same registrable domain "+same)
 			}
@@ -399,6 +401,11 @@ func compareForms(A, B *form, why bool) nameResult {
 	plA, plB := ua.n[uPlace], ub.n[uPlace]
 	annA, annB := ua.n[uAnn], ub.n[uAnn]
 	extraA, extraB := ua.n[uWord], ub.n[uWord]
+	if numA > 0 && numB > 0 {
+		// Different numbers are judged below on their own; they do not also dilute.
+		wa -= ua.w[uNum]
+		wb -= ub.w[uNum]
+	}
 	score := 0.0
 	if wa+wb > 0 {
 		score = m / (wa + wb)
@@ -471,7 +478,7 @@ func compareForms(A, B *form, why bool) nameResult {
 	// Numbers: different numbers name different entities (fund II vs fund III).
 	switch {
 	case numA > 0 && numB > 0:
-		res.cap = math.Min(res.cap, 0.7)
+		res.cap = math.Min(res.cap, 0.75)
 		if why {
 			add(fmt.Sprintf("different numbers (%s, %s)", ua.first(A.toks, uNum), ub.first(B.toks, uNum)))
 		}
@@ -811,6 +818,7 @@ const (
 // unmatched records, per kind, the unmatched tokens of one name (as token indexes).
 type unmatched struct {
 	n   [uKinds]int
+	w   [uKinds]float64
 	idx [uKinds][8]int
 }
 
@@ -833,6 +841,7 @@ func (u *unmatched) collect(toks []token, idx []int, links []link, w *float64) {
 			kind = uWord
 		}
 		if kind >= 0 {
+			u.w[kind] += float64(t.w)
 			if u.n[kind] < len(u.idx[kind]) {
 				u.idx[kind][u.n[kind]] = i
 			}

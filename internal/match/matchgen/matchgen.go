@@ -112,7 +112,7 @@ func (g *Generator) build(i int) company {
 	// A domain belongs to one company: brands made of common words get the industry
 	// word, and a coined syllable when that is not enough to tell them apart.
 	base := asciiOnly(strings.ToLower(strings.Join(filterWords(c.brand), "")))
-	common := len(c.brand) > 1 || isCommonBrand(c.brand[0])
+	common := len(c.brand) > 1 || isCommonBrand(c.brand[0]) || len(c.brand[0]) < 7
 	if (common || r.IntN(3) == 0) && len(c.industry) > 0 {
 		base += strings.ToLower(asciiOnly(c.industry[0]))
 	}
