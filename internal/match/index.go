@@ -52,7 +52,7 @@ const (
 	initialsKey = "\x01" // prefix of initials keys
 	domainKey   = "@"    // prefix of domain keys
 
-	firstBatch   = 12   // candidates scored in full before looking further
+	firstBatch   = 8    // candidates scored in full before looking further
 	maxPosting   = 1000 // keys with more records are skipped once a rarer key was read
 	postBudget   = 1500 // record references read per query, at most (about)
 	maxPairWords = 4    // word pairs are filed for the first words of a name
@@ -238,6 +238,8 @@ func (ix *Index) term(key string) int32 {
 	ix.post = append(ix.post, nil)
 	if fuzzyEligible(key) {
 		var buf [osaMaxLen]byte
+		// The word itself too: a query word with one letter more finds it by deletion.
+		ix.del.add(hash32(hashString(key)), t)
 		forDeletions(key, buf[:], func(d []byte) {
 			ix.del.add(hash32(hashBytes(d)), t)
 		})
@@ -667,17 +669,14 @@ func (ix *Index) neighbours(w string, weight float32, sc *scratch) {
 	lookupDel := func(h uint64) {
 		ix.del.each(hash32(h), try)
 	}
-	// Insertions: w is a deletion of an indexed word.
+	// Insertions: w is a deletion of an indexed word (or w itself, skipped by try).
 	lookupDel(hashString(w))
 	forDeletions(w, buf[:], func(d []byte) {
-		// Deletions: an indexed word equals w with one letter less.
-		if t, ok := ix.terms[string(d)]; ok {
-			try(t)
-		}
-		// Substitutions and transpositions: a shared deletion.
+		// Deletions (an indexed word equals w with one letter less), substitutions and
+		// transpositions (a shared deletion): the table holds words and their deletions.
 		lookupDel(hashBytes(d))
 	})
-	if len(w) >= minFuzzy2Len+1 {
+	if len(w) >= minFuzzy2Len+1 && !hasSelf {
 		// Long words: two letters less, against indexed words and their deletions.
 		var buf2 [osaMaxLen]byte
 		forDeletions(w, buf[:], func(d []byte) {
