@@ -132,6 +132,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}()
 	t.Cleanup(func() {
 		_ = srv.Close()
+		// Serve may not have registered the listener with the server yet, in which
+		// case Close did not close it; closing it here ends Serve either way.
+		_ = l.Close()
 		<-done
 	})
 	return s
