@@ -11,16 +11,19 @@ import (
 // Index holds prepared records and finds, for a query record, the indexed records that
 // score at or above the possible threshold.
 //
-// Blocking: every record is filed under its name words, its name written without
-// spaces, its initials (for three to six words) and its registrable domains. A query
-// looks up the same keys plus the spelling neighbours of its words: words one edit away
-// (insertion, deletion, substitution or transposition, found through a deletion
-// neighbourhood over the vocabulary) and, for words of nine letters or more, some words
-// two edits away. Keys are visited from the rarest; very common keys are skipped while
-// rarer ones exist, so the cost of a query depends on how rare its words are, not on
-// how many records there are. Candidates are ranked by the rarity-weighted keys they
-// share and only the best are scored in full; more are scored while they keep scoring
-// at or above the possible threshold.
+// Blocking: every record is filed under its name words, pairs of neighbouring words
+// (so that names made only of common words stay findable), its initials (for three to
+// six words) and its registrable domains. A query looks up the same keys plus the
+// spelling neighbours of its words: words one edit away (insertion, deletion,
+// substitution or transposition, found through a deletion neighbourhood over the
+// vocabulary) and, for words of ten letters or more, words two edits away; word pairs
+// through those neighbours; a word split in two or two words joined; a legal form
+// glued to the name. Keys are visited from the rarest; common keys are skipped once a
+// rarer one was read, and only a bounded number of record references is read, so the
+// cost of a query depends on how rare its words are, not on how many records there
+// are. Candidates are ranked by the rarity-weighted keys they share and only the best
+// are scored in full; more are scored while whole batches score at or above the
+// possible threshold, or while near-ties of the best remain (bounded).
 //
 // All methods are safe for concurrent use: queries share a read lock, and Add and Remove
 // take the write lock only for the short time they change the maps.
@@ -53,13 +56,13 @@ const (
 	domainKey   = "@"    // prefix of domain keys
 
 	firstBatch   = 8    // candidates scored in full before looking further
-	maxPosting   = 1000 // keys with more records are skipped once a rarer key was read
-	postBudget   = 1500 // record references read per query, at most (about)
+	maxPosting   = 500  // keys with more records are skipped once a rarer key was read
+	postBudget   = 800  // record references read per query, at most (about)
 	maxPairWords = 4    // word pairs are filed for the first words of a name
 	minShare     = 0.2  // candidates sharing less than this part of the best one's weight are not scored
 	nearTop      = 0.9  // candidates sharing this part of the best one's weight are scored …
-	maxScored    = 36   // … up to this many in all
-	minFuzzyLen  = 4
+	maxScored    = 24   // … up to this many in all
+	minFuzzyLen  = 5 // shorter words have too many neighbours to be worth looking up
 	minFuzzy2Len = 9
 )
 
@@ -248,7 +251,7 @@ func (ix *Index) term(key string) int32 {
 }
 
 // fuzzyEligible says whether a key takes part in spelling-neighbour lookups: plain
-// ASCII words of four letters or more.
+// ASCII words of five letters or more.
 func fuzzyEligible(k string) bool {
 	return len(k) >= minFuzzyLen && len(k) < osaMaxLen && isASCIIWord(k)
 }
@@ -654,10 +657,10 @@ func (ix *Index) neighbours(w string, weight float32, sc *scratch) {
 		return false
 	}
 	try := func(t int32) {
-		if seen(t) || len(ix.post[t]) == 0 {
+		v := ix.termStr[t]
+		if absInt(len(v)-len(w)) > 2 || seen(t) || len(ix.post[t]) == 0 {
 			return
 		}
-		v := ix.termStr[t]
 		maxD := 1
 		if minInt(len(v), len(w)) >= minFuzzy2Len {
 			maxD = 2

@@ -70,7 +70,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// The index is a large, long-lived heap: collect less often, but stay clear of the
 	// memory the run may use.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(2 << 30))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(5 << 29)) // 2.5 GiB
 	if err := run(ctx, opt, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "tandem match: %v\n", err)
 		return ExitError
