@@ -43,9 +43,11 @@ func (a Address) String() string {
 type Message struct {
 	// To lists the recipients; at least one.
 	To []Address
-	// Subject is one line of text, without CR or LF.
+	// Subject is one line of text, without CR, LF or other control characters. It is
+	// sent with runs of white space made single spaces.
 	Subject string
-	// Text is the plain-text body; every message has one.
+	// Text is the plain-text body; every message has one. Line breaks may be LF or
+	// CR LF.
 	Text string
 	// HTML is the HTML body, sent as an alternative to Text; it may be empty.
 	HTML string

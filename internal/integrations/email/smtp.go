@@ -3,10 +3,13 @@ package email
 import (
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -92,6 +95,15 @@ func NewSMTPSender(cfg Config, opts ...Option) (*SMTPSender, error) {
 	return s, nil
 }
 
+// String describes the sender without its password, so that printing it with %v or
+// %+v is safe.
+func (s *SMTPSender) String() string {
+	return fmt.Sprintf("email.SMTPSender{%s:%d tls=%s user=%q from=%q}", s.host, s.port, s.mode, s.username, s.from.Email)
+}
+
+// GoString is String, so that %#v does not print the password either.
+func (s *SMTPSender) GoString() string { return s.String() }
+
 // From returns the sender address that messages carry.
 func (s *SMTPSender) From() Address { return s.from }
 
@@ -172,11 +184,11 @@ func (s *SMTPSender) build(m Message) (*gomail.Msg, error) {
 // buildMsg writes the headers and parts of m, sent by from at time now.
 func buildMsg(from Address, m Message, now time.Time) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	msg.FromMailAddress(&mail.Address{Name: from.Name, Address: from.Email})
+	msg.FromMailAddress(&mail.Address{Name: displayName(from.Name), Address: from.Email})
 	for _, to := range m.To {
-		msg.AddToMailAddress(&mail.Address{Name: to.Name, Address: to.Email})
+		msg.AddToMailAddress(&mail.Address{Name: displayName(to.Name), Address: to.Email})
 	}
-	msg.Subject(m.Subject)
+	setSubject(msg, m.Subject)
 	msg.SetMessageIDWithValue(MessageID(m.IdempotencyKey, domainOf(from.Email)))
 	msg.SetDateWithValue(now)
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
@@ -193,9 +205,52 @@ func buildMsg(from Address, m Message, now time.Time) (*gomail.Msg, error) {
 		}
 		msg.SetGenHeader(gomail.Header(canon), value)
 	}
-	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	msg.SetBodyString(gomail.TypeTextPlain, normaliseNewlines(m.Text))
 	if m.HTML != "" {
-		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+		msg.AddAlternativeString(gomail.TypeTextHTML, normaliseNewlines(m.HTML))
 	}
 	return msg, nil
+}
+
+// setSubject writes the subject with its runs of white space made single spaces (a
+// folded header line could not keep them anyway). go-mail encodes a subject only when
+// it holds characters outside printable ASCII; a plain subject that happens to contain
+// "=?" would then be read by mail programs as encoded words and shown as something
+// else, so such a subject is always encoded here.
+func setSubject(msg *gomail.Msg, subject string) {
+	subject = strings.Join(strings.Fields(subject), " ")
+	if !strings.Contains(subject, "=?") {
+		msg.Subject(subject)
+		return
+	}
+	var words []string
+	for subject != "" {
+		n := 0
+		for n < len(subject) && n < 45 {
+			_, size := utf8.DecodeRuneInString(subject[n:])
+			if n+size > 45 {
+				break
+			}
+			n += size
+		}
+		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(subject[:n]))+"?=")
+		subject = subject[n:]
+	}
+	msg.SetGenHeaderPreformatted(gomail.HeaderSubject, strings.Join(words, "\r\n "))
+}
+
+// normaliseNewlines turns CR LF and lone CR into LF; go-mail writes every LF as CR LF.
+func normaliseNewlines(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+// displayName works around net/mail's Address.String, which writes a name that holds
+// both non-ASCII letters and a backslash as a Q-encoded word with a bare backslash in
+// it, which mail parsers (net/mail's own among them) refuse, losing the whole address
+// header. In such a name the backslash becomes U+29F5, which looks the same.
+func displayName(name string) string {
+	if strings.ContainsRune(name, '\\') && strings.IndexFunc(name, func(r rune) bool { return r > '~' }) >= 0 {
+		return strings.ReplaceAll(name, "\\", "\u29f5")
+	}
+	return name
 }

@@ -26,8 +26,8 @@ type Received struct {
 	Subject   string      // the Subject header, with encoded words decoded
 	MessageID string      // the Message-ID header without angle brackets
 	Headers   mail.Header // every top-level header, as received
-	Text      string      // the first text/plain part, decoded, with LF line endings
-	HTML      string      // the first text/html part, decoded, with LF line endings
+	Text      string      // the first text/plain part, decoded; CR LF and lone CR become LF
+	HTML      string      // the first text/html part, decoded; CR LF and lone CR become LF
 
 	Raw      []byte // the message exactly as received
 	ParseErr error  // why Parse failed, when it did; the fields above may be partial
@@ -146,7 +146,7 @@ func (w *walker) walk(h textproto.MIMEHeader, body io.Reader, depth int) error {
 		return fmt.Errorf("decode %s part: %w", mediaType, err)
 	}
 	text := toUTF8(params["charset"], decoded)
-	*target = strings.ReplaceAll(text, "\r\n", "\n")
+	*target = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
 	return nil
 }
 
