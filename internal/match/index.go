@@ -55,14 +55,14 @@ const (
 	initialsKey = "\x01" // prefix of initials keys
 	domainKey   = "@"    // prefix of domain keys
 
-	firstBatch   = 8    // candidates scored in full before looking further
-	maxPosting   = 500  // keys with more records are skipped once a rarer key was read
-	postBudget   = 800  // record references read per query, at most (about)
-	maxPairWords = 4    // word pairs are filed for the first words of a name
-	minShare     = 0.2  // candidates sharing less than this part of the best one's weight are not scored
-	nearTop      = 0.9  // candidates sharing this part of the best one's weight are scored …
-	maxScored    = 24   // … up to this many in all
-	minFuzzyLen  = 5 // shorter words have too many neighbours to be worth looking up
+	firstBatch   = 8   // candidates scored in full before looking further
+	maxPosting   = 500 // keys with more records are skipped once a rarer key was read
+	postBudget   = 800 // record references read per query, at most (about)
+	maxPairWords = 4   // word pairs are filed for the first words of a name
+	minShare     = 0.2 // candidates sharing less than this part of the best one's weight are not scored
+	nearTop      = 0.9 // candidates sharing this part of the best one's weight are scored …
+	maxScored    = 24  // … up to this many in all
+	minFuzzyLen  = 5   // shorter words have too many neighbours to be worth looking up
 	minFuzzy2Len = 9
 )
 

@@ -34,6 +34,7 @@ type token struct {
 	kind  uint8
 	ann   bool   // a place standing as an annotation (in parentheses, after a comma, after the legal form)
 	place uint16 // place id for kPlace
+	dot   bool   // written with a full stop after it ("Ind."), as abbreviations are
 	mask  uint32 // the letters a–z used by key (bit 0 = a), for quick rejection
 }
 
@@ -240,6 +241,10 @@ func tokenize(s string, hints *[]string) []rawTok {
 		case c == ',':
 			seg++
 			i++
+		case c == '-' && i > 0 && s[i-1] == ' ' && i+1 < len(s) && s[i+1] == ' ':
+			// A spaced dash separates like a comma: "Acme Inc - Gotham Branch".
+			seg++
+			i++
 		case c == '/':
 			slash = true
 			i++
@@ -431,6 +436,17 @@ func buildForm(raw []rawTok) (form, bool) {
 	}
 	// Strip from the end: legal forms, filler words left behind ("& Co"), and places
 	// that stand as annotations (in parentheses, after a comma, after the legal form).
+	// Short comma segments after a segment that ends with a legal form are an address
+	// ("Cyberdyne Systems Corp., Sunnyvale, CA").
+	addrFrom := len(raw)
+	for e := len(raw) - 2; e >= lo && len(raw)-1-e <= 6; e-- {
+		if raw[e].seg != raw[e+1].seg && nonStop(lo, e+1) >= 2 {
+			if _, n := legalSuffix(words[lo:e+1], false); n > 0 {
+				addrFrom = e + 1
+				break
+			}
+		}
+	}
 	sawLegal := false
 	for hi > lo {
 		if stopWords[words[hi-1]] && hi-lo > 1 && (sawLegal || raw[hi-1].amp) {
@@ -443,6 +459,14 @@ func buildForm(raw []rawTok) (form, bool) {
 			hi -= n
 			sawLegal = true
 			continue
+		}
+		if hi > addrFrom && !sawLegal {
+			n := trailingSegment(raw, lo, hi)
+			if n > 0 && hi-n >= addrFrom {
+				annotations = append(annotations, [2]int{hi - n, n})
+				hi -= n
+				continue
+			}
 		}
 		// "Glencore International AG, Baar": a short comma segment after the legal form
 		// is the seat or an address.
@@ -569,7 +593,7 @@ func trailingSegment(raw []rawTok, lo, hi int) int {
 // word ends a name of three or more words (where a lone "I", "V" or "X" is a numeral).
 func makeToken(t rawTok, last bool) token {
 	w := t.text
-	tk := token{word: w}
+	tk := token{word: w, dot: t.dotted && !t.init}
 	if isDigits(w) {
 		tk.kind, tk.key, tk.w = kNumber, strings.TrimLeft(w, "0"), 0.6
 		if tk.key == "" {

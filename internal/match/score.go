@@ -252,6 +252,7 @@ const (
 	alMerge
 	alAcronym
 	alVariant
+	alAbbrev
 )
 
 // link records how token i of one name was aligned.
@@ -434,7 +435,7 @@ func compareForms(A, B *form, why bool) nameResult {
 		case alExact:
 			tb := &B.toks[ib[int(l.j)]]
 			if ta.word != tb.word && ta.kind != kPlace {
-				add(fmt.Sprintf("%q read as %q", ta.word, tb.word))
+				add(fmt.Sprintf("%q = %q", shorter(ta.word, tb.word), longer(ta.word, tb.word)))
 			}
 		case alTypo:
 			tb := &B.toks[ib[int(l.j)]]
@@ -450,6 +451,9 @@ func compareForms(A, B *form, why bool) nameResult {
 		case alVariant:
 			tb := &B.toks[ib[int(l.j)]]
 			add(fmt.Sprintf("%q and %q are forms of one word", ta.word, tb.word))
+		case alAbbrev:
+			tb := &B.toks[ib[int(l.j)]]
+			add(fmt.Sprintf("%q abbreviates %q", shorter(ta.word, tb.word)+".", longer(ta.word, tb.word)))
 		case alMerge:
 			if l.n > 1 {
 				add(fmt.Sprintf("same letters, different spacing (%s, %s)", ta.word, joinWords(B.toks, ib[:], int(l.j), int(l.n))))
@@ -510,7 +514,15 @@ func compareForms(A, B *form, why bool) nameResult {
 	case annA+annB > 0:
 		score -= 0.02
 		if why {
-			add(fmt.Sprintf("%q read as a location", either(ua.first(A.toks, uAnn), ub.first(B.toks, uAnn))))
+			i, f := ua.idx[uAnn][0], A
+			if annA == 0 {
+				i, f = ub.idx[uAnn][0], B
+			}
+			if t := &f.toks[i]; t.place != 0 {
+				add(fmt.Sprintf("%q read as a location", t.word))
+			} else {
+				add(fmt.Sprintf("%q read as an address or branch note", t.word))
+			}
 		}
 	}
 	// Words in only one name.
@@ -549,10 +561,11 @@ func compareForms(A, B *form, why bool) nameResult {
 	if allExact && na == nb && numA+numB+plA+plB+annA+annB == 0 && na > 0 {
 		// Same core words: the names differ only in legal form, filler words or case.
 		score -= 0.03
-		if A.nlegal+B.nlegal > 0 && !sameLegalText(A, B) {
+		switch {
+		case A.nlegal+B.nlegal > 0 && !sameLegalText(A, B):
 			res.reasons = append([]string{"equal after removing legal form"}, res.reasons...)
-		} else {
-			res.reasons = append([]string{"equal after removing filler words and punctuation"}, res.reasons...)
+		case len(res.reasons) == 0:
+			res.reasons = []string{"equal after removing filler words and punctuation"}
 		}
 	}
 	res.score = math.Max(0, math.Min(1, score))
@@ -572,6 +585,11 @@ func tokenSim(a, b *token, lastA, lastB bool) (kind int, sim float64, dist int) 
 	wa, wb := a.key, b.key
 	la, lb := runeLen(wa), runeLen(wb)
 	short := minInt(la, lb)
+	// An abbreviation written with a full stop: "Ind." for "Industries".
+	if a.dot && len(a.word) >= 3 && len(a.word) < len(b.word) && strings.HasPrefix(b.word, a.word) ||
+		b.dot && len(b.word) >= 3 && len(b.word) < len(a.word) && strings.HasPrefix(a.word, b.word) {
+		return alAbbrev, 0.9, 0
+	}
 	// Cut short at the end of a name: "Compan" for "Company", "Aviatio" for "Aviation".
 	if short >= 4 {
 		if lastA && la < lb && strings.HasPrefix(b.word, a.word) && 2*la >= lb {

@@ -27,7 +27,9 @@ func TestReasons(t *testing.T) {
 		{Record{Name: "Banco Santander Chile S.A."}, Record{Name: "Banco Santander S.A."}, Possible, `"chile" in only one name`},
 		{Record{Name: "Acme Ltd", Domain: "gmail.com"}, Record{Name: "Beta Ltd", Email: "b@gmail.com"}, None, ""},
 		{Record{Name: "Acme Ltd", Country: "US"}, Record{Name: "Acme Ltd", Country: "Germany"}, Possible, "different countries (US, DE)"},
-		{Record{Name: "Acme 1st Intl"}, Record{Name: "Acme First International"}, Match, `"intl" read as "international"`},
+		{Record{Name: "Acme 1st Intl"}, Record{Name: "Acme First International"}, Match, `"intl" = "international"`},
+		{Record{Name: "Oscorp Ind."}, Record{Name: "Oscorp Industries"}, Match, `"ind." abbreviates "industries"`},
+		{Record{Name: "Cyberdyne Systems Corp., Sunnyvale, CA"}, Record{Name: "Cyberdyne Systems Corporation"}, Match, `"sunnyvale" read as a location`},
 	}
 	cfg := DefaultConfig()
 	for _, c := range cases {
