@@ -3,6 +3,7 @@ package match
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestReasons pins down that reasons say what actually happened.
@@ -89,5 +90,26 @@ func TestConfigValidate(t *testing.T) {
 	c := Config{MatchThreshold: 0.9, PossibleThreshold: 0.5}
 	if c.Decide(0.95) != Match || c.Decide(0.9) != Match || c.Decide(0.6) != Possible || c.Decide(0.49) != None {
 		t.Error("Decide does not follow the thresholds")
+	}
+}
+
+// TestLongAndPunctuationNamesAreFast guards against pathological input: a 10,000-letter
+// name, a name of 10,000 punctuation marks and a name of thousands of words must each be
+// prepared and compared in well under a tenth of a second.
+func TestLongAndPunctuationNamesAreFast(t *testing.T) {
+	names := []string{
+		strings.Repeat("a", 10000),
+		strings.Repeat(".,-&/()'", 1250),
+		strings.Repeat("Acme Holdings Limited ", 500),
+		strings.Repeat("A.", 5000),
+		strings.Repeat("ß", 10000),
+	}
+	for _, n := range names {
+		start := time.Now()
+		p := Prepare(Record{Name: n, Domain: n, Email: n})
+		ComparePrepared(p, Prepare(Record{Name: n[:len(n)/2]}), DefaultConfig())
+		if d := time.Since(start); d > 100*time.Millisecond {
+			t.Errorf("%d-byte name starting %q took %v", len(n), n[:10], d)
+		}
 	}
 }
