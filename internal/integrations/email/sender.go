@@ -80,6 +80,9 @@ func (o *OutboxSender) Send(ctx context.Context, m Message) error {
 	if err := m.Validate(); err != nil {
 		return invalid(err)
 	}
+	if o.Deliver == nil {
+		return &SendError{Stage: StageOutbox, Err: errors.New("outbox: no Deliver callback")}
+	}
 	now := time.Now
 	if o.Now != nil {
 		now = o.Now

@@ -130,6 +130,10 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	if err != nil && !msg.IsDelivered() {
 		return classifySMTP(fmt.Errorf("send to %s:%d: %w", s.host, s.port, err))
 	}
+	if err != nil {
+		s.opts.logger.LogAttrs(ctx, slog.LevelDebug, "email delivered, but closing the SMTP connection failed",
+			slog.String("message_id", msg.GetMessageID()), slog.String("error", err.Error()))
+	}
 	s.opts.logger.LogAttrs(ctx, slog.LevelDebug, "email sent",
 		slog.String("message_id", msg.GetMessageID()),
 		slog.Int("recipients", len(m.To)))
