@@ -23,6 +23,7 @@ import (
 	"github.com/tandemprm/tandem/internal/server"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/web"
+	"github.com/tandemprm/tandem/internal/workspace"
 )
 
 // App is a running Tandem process's parts.
@@ -102,7 +103,9 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterIndex(a.API, a.Version)
 	api.RegisterPartners(a.API, partners)
 	api.RegisterIdentity(a.API, a.Identity, a.DB)
-	a.UI, err = web.New(web.Options{DB: a.DB, Partners: partners, Identity: a.Identity, Version: a.Version, Logger: a.Logger,
+	workspaces := &workspace.Service{Store: a.DB, Now: now}
+	api.RegisterWorkspace(a.API, workspaces)
+	a.UI, err = web.New(web.Options{DB: a.DB, Partners: partners, Identity: a.Identity, Workspaces: workspaces, Version: a.Version, Logger: a.Logger,
 		Secure: secure, SMTPConfigured: smtpOn})
 	if err != nil {
 		return fmt.Errorf("load page templates: %w", err)

@@ -35,6 +35,8 @@ var isolationCases = map[string]map[string]string{
 	"POST /api/v1/tokens/{id}/revoke":    {"id": "victim-token"},
 	"GET /api/v1/audit":                  nil,
 	"GET /api/v1/audit/export":           nil,
+	"GET /api/v1/workspace":              nil,
+	"PUT /api/v1/workspace":              nil,
 	// UI
 	"GET /{$}":                                      nil,
 	"POST /signin":                                  nil,
@@ -55,6 +57,10 @@ var isolationCases = map[string]map[string]string{
 	"GET /w/{slug}/audit":                           {"slug": "victim-slug"},
 	"GET /w/{slug}/audit.csv":                       {"slug": "victim-slug"},
 	"GET /w/{slug}/outbox":                          {"slug": "victim-slug"},
+	"GET /setup":                                    nil,
+	"POST /setup":                                   nil,
+	"GET /w/{slug}/settings/workspace":              {"slug": "victim-slug"},
+	"POST /w/{slug}/settings/workspace":             {"slug": "victim-slug"},
 }
 
 // victim holds the identifiers that must never reach an attacker.

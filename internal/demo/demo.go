@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tandemprm/tandem/internal/account"
+	"github.com/tandemprm/tandem/internal/calendar"
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/store"
@@ -77,7 +78,9 @@ func Exists(ctx context.Context, db *store.DB) (bool, error) {
 func Load(ctx context.Context, db *store.DB) (workspace.Workspace, error) {
 	rng := rand.New(rand.NewPCG(2026, 11))
 	ws := workspace.Workspace{ID: "ws_demo", Slug: Slug, Name: "Tandem Demo (Northstar Software)", TimeZone: "Europe/Amsterdam",
-		Currency: "EUR", CreatedAt: Epoch, UpdatedAt: Epoch}
+		Currency: "EUR", CreatedAt: Epoch, UpdatedAt: Epoch,
+		Calendar: calendar.Config{TimeZone: "Europe/Amsterdam", Weekdays: []string{"mon", "tue", "wed", "thu", "fri"},
+			Hours: calendar.Hours{Start: "09:00", End: "17:30"}, Holidays: []string{"2026-12-25", "2026-12-26", "2027-01-01", "2027-04-27"}}}
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := db.CreateWorkspace(ctx, tx, ws); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tandemprm/tandem/internal/audit"
+	"github.com/tandemprm/tandem/internal/calendar"
 	"github.com/tandemprm/tandem/internal/outbox"
 	"github.com/tandemprm/tandem/internal/platform/apitoken"
 	"github.com/tandemprm/tandem/internal/platform/ratelimit"
@@ -498,6 +499,10 @@ func (s *Service) SetUpWorkspace(ctx context.Context, w workspace.Workspace, adm
 	if w.Currency == "" {
 		w.Currency = "USD"
 	}
+	if len(w.Calendar.Weekdays) == 0 {
+		w.Calendar = calendar.DefaultConfig()
+	}
+	w.Calendar.TimeZone = w.TimeZone
 	var p tandem.Problems
 	if err := w.Validate(); err != nil {
 		p = append(p, tandem.FieldsOf(err)...)

@@ -61,17 +61,9 @@ func (db *DB) queueMessage(ctx context.Context, tx *sql.Tx, m outbox.Message) er
 	return db.enqueue(ctx, tx, outbox.SendArgs{WorkspaceID: m.WorkspaceID, MessageID: m.ID}, nil)
 }
 
-// WorkspaceByID returns the workspace with the id.
+// WorkspaceByID implements identity.Store.
 func (s Identity) WorkspaceByID(ctx context.Context, id string) (workspace.Workspace, error) {
-	var w workspace.Workspace
-	var c, u int64
-	err := s.DB.read.QueryRowContext(ctx, `SELECT id, slug, name, time_zone, currency, created_at, updated_at FROM workspaces WHERE id = $1`, id).
-		Scan(&w.ID, &w.Slug, &w.Name, &w.TimeZone, &w.Currency, &c, &u)
-	if err != nil {
-		return w, notFound(err, "workspace")
-	}
-	w.CreatedAt, w.UpdatedAt = fromMS(c), fromMS(u)
-	return w, nil
+	return s.DB.WorkspaceByID(ctx, id)
 }
 
 // WorkspaceBySlug returns the workspace with the slug.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -39,25 +40,68 @@ func conflictOr(err error, message string) error {
 
 // CreateWorkspace inserts w. A taken slug is a conflict.
 func (db *DB) CreateWorkspace(ctx context.Context, q Querier, w workspace.Workspace) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, w.ID, w.Slug, w.Name, w.TimeZone, w.Currency, ms(w.CreatedAt), ms(w.UpdatedAt))
+	cal, err := json.Marshal(w.Calendar)
+	if err != nil {
+		return fmt.Errorf("create workspace: %w", err)
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO workspaces (id, slug, name, time_zone, currency, calendar, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, w.ID, w.Slug, w.Name, w.TimeZone, w.Currency, string(cal), ms(w.CreatedAt), ms(w.UpdatedAt))
 	if err != nil {
 		return conflictOr(fmt.Errorf("create workspace: %w", err), fmt.Sprintf("a workspace with the slug %q already exists", w.Slug))
 	}
 	return nil
 }
 
-// WorkspaceBySlug returns the workspace with the slug, or a not-found error.
-func (db *DB) WorkspaceBySlug(ctx context.Context, slug string) (workspace.Workspace, error) {
+const workspaceColumns = `id, slug, name, time_zone, currency, calendar, created_at, updated_at`
+
+func scanWorkspace(row interface{ Scan(...any) error }) (workspace.Workspace, error) {
 	var w workspace.Workspace
 	var c, u int64
-	err := db.read.QueryRowContext(ctx, `SELECT id, slug, name, time_zone, currency, created_at, updated_at
-		FROM workspaces WHERE slug = $1`, slug).Scan(&w.ID, &w.Slug, &w.Name, &w.TimeZone, &w.Currency, &c, &u)
+	var cal string
+	if err := row.Scan(&w.ID, &w.Slug, &w.Name, &w.TimeZone, &w.Currency, &cal, &c, &u); err != nil {
+		return w, err
+	}
+	w.CreatedAt, w.UpdatedAt = fromMS(c), fromMS(u)
+	if cal != "" {
+		if err := json.Unmarshal([]byte(cal), &w.Calendar); err != nil {
+			return w, fmt.Errorf("stored calendar of workspace %s: %w", w.ID, err)
+		}
+	}
+	w.Calendar.TimeZone = w.TimeZone
+	return w, nil
+}
+
+// WorkspaceBySlug returns the workspace with the slug, or a not-found error.
+func (db *DB) WorkspaceBySlug(ctx context.Context, slug string) (workspace.Workspace, error) {
+	w, err := scanWorkspace(db.read.QueryRowContext(ctx, `SELECT `+workspaceColumns+` FROM workspaces WHERE slug = $1`, slug))
 	if err != nil {
 		return w, notFound(err, "workspace "+slug)
 	}
-	w.CreatedAt, w.UpdatedAt = fromMS(c), fromMS(u)
 	return w, nil
+}
+
+// WorkspaceByID returns the workspace with the id, or a not-found error.
+func (db *DB) WorkspaceByID(ctx context.Context, id string) (workspace.Workspace, error) {
+	w, err := scanWorkspace(db.read.QueryRowContext(ctx, `SELECT `+workspaceColumns+` FROM workspaces WHERE id = $1`, id))
+	if err != nil {
+		return w, notFound(err, "workspace")
+	}
+	return w, nil
+}
+
+// UpdateWorkspaceSettings saves w's name, zone, currency and calendar with e.
+func (db *DB) UpdateWorkspaceSettings(ctx context.Context, w workspace.Workspace, e audit.Entry) error {
+	cal, err := json.Marshal(w.Calendar)
+	if err != nil {
+		return fmt.Errorf("update workspace: %w", err)
+	}
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET name = $2, time_zone = $3, currency = $4, calendar = $5, updated_at = $6 WHERE id = $1`,
+			w.ID, w.Name, w.TimeZone, w.Currency, string(cal), ms(w.UpdatedAt)); err != nil {
+			return fmt.Errorf("update workspace: %w", err)
+		}
+		return insertAudit(ctx, tx, e)
+	})
 }
 
 // CountWorkspaces returns how many workspaces exist; zero means a fresh database.

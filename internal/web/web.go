@@ -22,6 +22,7 @@ import (
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/tandem"
+	"github.com/tandemprm/tandem/internal/workspace"
 )
 
 //go:embed templates static
@@ -39,11 +40,12 @@ type Viewer struct {
 
 // Options configure the UI.
 type Options struct {
-	DB       *store.DB
-	Partners *partner.Service
-	Identity *identity.Service
-	Version  string
-	Logger   *slog.Logger
+	DB         *store.DB
+	Partners   *partner.Service
+	Identity   *identity.Service
+	Workspaces *workspace.Service
+	Version    string
+	Logger     *slog.Logger
 	// Secure marks cookies Secure (the deployment is served over HTTPS).
 	Secure bool
 	// SMTPConfigured says whether email really leaves; without it, the sign-in page
@@ -125,6 +127,7 @@ func (ui *UI) Register(mux *http.ServeMux) {
 	ui.handle(mux, "GET /w/{slug}/partners", ui.console(ui.partners))
 	ui.handle(mux, "GET /w/{slug}/portal/{$}", ui.portal(ui.portalHome))
 	ui.registerSettings(mux)
+	ui.registerWorkspace(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { ui.NotFound(w, r) })
 }
 
@@ -191,6 +194,10 @@ func (ui *UI) home(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, homeOf(v), http.StatusSeeOther)
 		return
 	}
+	if ui.setupAvailable(r) {
+		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+		return
+	}
 	ui.render(w, r, http.StatusOK, "home", Page{Title: "Welcome", Data: map[string]any{"SMTP": ui.o.SMTPConfigured}})
 }
 
@@ -219,7 +226,7 @@ func (ui *UI) console(h viewHandler) http.HandlerFunc {
 		base := "/w/" + v.WorkspaceSlug
 		p := Page{Layout: "console", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
 		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"},
-			{Label: "People", Href: base + "/settings/users"}, {Label: "API tokens", Href: base + "/settings/tokens"},
+			{Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"}, {Label: "API tokens", Href: base + "/settings/tokens"},
 			{Label: "Audit log", Href: base + "/audit"}, {Label: "Outbox", Href: base + "/outbox"}} {
 			n.Current = n.Href == r.URL.Path
 			p.Nav = append(p.Nav, n)

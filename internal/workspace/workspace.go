@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tandemprm/tandem/internal/calendar"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 
@@ -17,8 +18,18 @@ type Workspace struct {
 	Name      string
 	TimeZone  string // IANA name, e.g. "Europe/Amsterdam"
 	Currency  string // ISO 4217 code, e.g. "EUR"
+	// Calendar holds the working days, hours and holidays that SLAs are counted in;
+	// its TimeZone always equals the workspace's.
+	Calendar  calendar.Config
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// BusinessCalendar returns the workspace's calendar ready for deadline arithmetic.
+func (w Workspace) BusinessCalendar() (*calendar.Calendar, error) {
+	c := w.Calendar
+	c.TimeZone = w.TimeZone
+	return calendar.New(c)
 }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$`)
@@ -40,6 +51,15 @@ func (w Workspace) Validate() error {
 	}
 	if !currencyPattern.MatchString(w.Currency) {
 		p.Add("currency", "must be a three-letter ISO 4217 code such as EUR or USD")
+	}
+	c := w.Calendar
+	c.TimeZone = w.TimeZone
+	var cp tandem.Problems
+	c.Check(&cp, "calendar")
+	for _, f := range cp {
+		if f.Path != "calendar.time_zone" { // the zone is the workspace's, reported above
+			p = append(p, f)
+		}
 	}
 	return p.Err("The workspace settings are not valid.")
 }
