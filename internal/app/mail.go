@@ -8,6 +8,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/tandemprm/tandem/internal/integrations/email"
 	"github.com/tandemprm/tandem/internal/outbox"
 	"github.com/tandemprm/tandem/internal/store"
 )
@@ -26,7 +27,7 @@ type holdDeliverer struct{ log *slog.Logger }
 
 func (h holdDeliverer) Deliver(ctx context.Context, m outbox.Message) error {
 	h.log.InfoContext(ctx, "email not sent: no SMTP server is configured; it is on the outbox page",
-		"to", m.To, "subject", m.Subject, "message_id", m.ID, "text", m.Text)
+		"to", m.To, "subject", m.Subject, "message_id", m.ID, "links", email.Links(m.Text))
 	return errHeld
 }
 

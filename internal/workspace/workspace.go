@@ -13,11 +13,11 @@ import (
 
 // Workspace is one vendor's partner program.
 type Workspace struct {
-	ID        string
-	Slug      string // short name used in URLs and commands, e.g. "demo"
-	Name      string
-	TimeZone  string // IANA name, e.g. "Europe/Amsterdam"
-	Currency  string // ISO 4217 code, e.g. "EUR"
+	ID       string
+	Slug     string // short name used in URLs and commands, e.g. "demo"
+	Name     string
+	TimeZone string // IANA name, e.g. "Europe/Amsterdam"
+	Currency string // ISO 4217 code, e.g. "EUR"
 	// Calendar holds the working days, hours and holidays that SLAs are counted in;
 	// its TimeZone always equals the workspace's.
 	Calendar  calendar.Config
