@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -105,7 +106,11 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterIdentity(a.API, a.Identity, a.DB)
 	workspaces := &workspace.Service{Store: a.DB, Now: now}
 	api.RegisterWorkspace(a.API, workspaces)
-	a.UI, err = web.New(web.Options{DB: a.DB, Partners: partners, Identity: a.Identity, Workspaces: workspaces, Version: a.Version, Logger: a.Logger,
+	cookieKey, err := a.DB.DeploymentKey(ctx, "browser-state", 32, rand.Read, now())
+	if err != nil {
+		return err
+	}
+	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Identity: a.Identity, Workspaces: workspaces, Version: a.Version, Logger: a.Logger,
 		Secure: secure, SMTPConfigured: smtpOn})
 	if err != nil {
 		return fmt.Errorf("load page templates: %w", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/tandemprm/tandem/internal/platform/apitoken"
 	"github.com/tandemprm/tandem/internal/platform/ratelimit"
 	"github.com/tandemprm/tandem/internal/platform/reqid"
+	"github.com/tandemprm/tandem/internal/platform/sso"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/tandem"
 	"github.com/tandemprm/tandem/internal/workspace"
@@ -46,6 +47,9 @@ type Store interface {
 	// all at once; or returns why the link cannot be used.
 	ConsumeSignInLink(ctx context.Context, workspaceID, linkID string, now time.Time, s Session, e audit.Entry) (User, error)
 
+	// StartSession stores a session begun without a sign-in link (single sign-on),
+	// creating newUser first when it is set, and writes e, in one transaction.
+	StartSession(ctx context.Context, s Session, newUser *User, e audit.Entry) error
 	SessionUser(ctx context.Context, workspaceID, sessionID string) (Session, User, error)
 	TouchSession(ctx context.Context, workspaceID, sessionID string, now time.Time) error
 	DeleteSession(ctx context.Context, workspaceID, sessionID string) error
@@ -532,4 +536,50 @@ func (s *Service) SetUpWorkspace(ctx context.Context, w workspace.Workspace, adm
 		return workspace.Workspace{}, User{}, "", err
 	}
 	return w, admin, url, nil
+}
+
+// SignInWithSSO starts a session for the person the workspace's identity provider
+// vouched for: the workspace member with that (verified) email address, or — when the
+// settings allow just-in-time provisioning for the address's domain — a new internal
+// user with the settings' role. Deactivated people and unknown addresses outside the
+// allowed domains are refused.
+func (s *Service) SignInWithSSO(ctx context.Context, workspaceID string, cfg sso.Config, id sso.Identity, ip, userAgent string) (User, string, error) {
+	email, err := NormalizeEmail("email", id.Email)
+	if err != nil || !id.EmailVerified {
+		return User{}, "", tandem.Errorf(tandem.KindUnauthenticated, "Your identity provider did not confirm your email address, so you cannot be signed in with it.")
+	}
+	users, err := s.Store.UsersByEmail(ctx, email)
+	if err != nil {
+		return User{}, "", err
+	}
+	now := s.Now().UTC()
+	var u *User
+	for i := range users {
+		if users[i].WorkspaceID == workspaceID {
+			u = &users[i]
+		}
+	}
+	var created *User
+	if u == nil {
+		if !sso.JITAllowed(cfg, id) {
+			return User{}, "", tandem.Errorf(tandem.KindUnauthenticated, "There is no account for %s in this workspace. Ask an admin to invite you.", email)
+		}
+		nu := User{WorkspaceID: workspaceID, ID: tandem.NewID("usr", now), Email: email, Name: strings.TrimSpace(id.Name), Role: cfg.ProvisionRole(),
+			Status: Invited, InvitedBy: "sso", CreatedAt: now, UpdatedAt: now}
+		u, created = &nu, &nu
+	}
+	secret, hash := newSecret()
+	sess := Session{WorkspaceID: workspaceID, ID: hash, UserID: u.ID, CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(SessionAbsolute), IP: ip, UserAgent: truncate(userAgent, 300)}
+	e := audit.New(ctx, u.Actor(), u.DisplayName(), now, "user.sign_in", "user", u.ID, nil, nil, "single sign-on via "+id.Issuer)
+	if created != nil {
+		e = audit.New(ctx, u.Actor(), u.DisplayName(), now, "user.provision_sso", "user", u.ID, nil, *created, "signed in with single sign-on; domain allowed for just-in-time accounts")
+	}
+	if err := s.Store.StartSession(ctx, sess, created, e); err != nil {
+		if created != nil && tandem.KindOf(err) == tandem.KindConflict {
+			return User{}, "", ErrNoAccess // the address belongs to a deactivated person
+		}
+		return User{}, "", err
+	}
+	u.Status, u.LastSignInAt = Active, now
+	return *u, joinToken(workspaceID, secret), nil
 }

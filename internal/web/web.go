@@ -48,6 +48,10 @@ type Options struct {
 	Logger     *slog.Logger
 	// Secure marks cookies Secure (the deployment is served over HTTPS).
 	Secure bool
+	// BaseURL is the public address, for the single sign-on callback.
+	BaseURL string
+	// CookieKey signs state kept in the browser (at least 32 random bytes).
+	CookieKey []byte
 	// SMTPConfigured says whether email really leaves; without it, the sign-in page
 	// points people at the log and admins at the outbox.
 	SMTPConfigured bool
@@ -58,6 +62,7 @@ type UI struct {
 	o      Options
 	pages  map[string]*template.Template
 	routes []string
+	sso    ssoProviders
 }
 
 // handle registers h for pattern and remembers the pattern (see Routes).
@@ -128,6 +133,7 @@ func (ui *UI) Register(mux *http.ServeMux) {
 	ui.handle(mux, "GET /w/{slug}/portal/{$}", ui.portal(ui.portalHome))
 	ui.registerSettings(mux)
 	ui.registerWorkspace(mux)
+	ui.registerSSO(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { ui.NotFound(w, r) })
 }
 
@@ -226,7 +232,8 @@ func (ui *UI) console(h viewHandler) http.HandlerFunc {
 		base := "/w/" + v.WorkspaceSlug
 		p := Page{Layout: "console", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
 		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"},
-			{Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"}, {Label: "API tokens", Href: base + "/settings/tokens"},
+			{Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
+			{Label: "Single sign-on", Href: base + "/settings/sso"}, {Label: "API tokens", Href: base + "/settings/tokens"},
 			{Label: "Audit log", Href: base + "/audit"}, {Label: "Outbox", Href: base + "/outbox"}} {
 			n.Current = n.Href == r.URL.Path
 			p.Nav = append(p.Nav, n)
