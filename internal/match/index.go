@@ -55,7 +55,7 @@ const (
 	initialsKey = "\x01" // prefix of initials keys
 	domainKey   = "@"    // prefix of domain keys
 
-	firstBatch   = 8   // candidates scored in full before looking further
+	firstBatch   = 5   // candidates scored in full before looking further
 	maxPosting   = 500 // keys with more records are skipped once a rarer key was read
 	postBudget   = 800 // record references read per query, at most (about)
 	maxPairWords = 4   // word pairs are filed for the first words of a name
