@@ -280,13 +280,17 @@ func hashBytes(b []byte) uint64 {
 
 // recordKeys returns the distinct blocking keys of a record.
 func recordKeys(p *Prepared) []string {
-	var keys []string
-	seen := map[string]bool{}
+	keys := make([]string, 0, 8)
 	add := func(k string) {
-		if k != "" && !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
+		if k == "" {
+			return
 		}
+		for _, e := range keys {
+			if e == k {
+				return
+			}
+		}
+		keys = append(keys, k)
 	}
 	for i := range p.forms {
 		f := &p.forms[i]
