@@ -15,12 +15,14 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/tandemprm/tandem/internal/actionlink"
 	"github.com/tandemprm/tandem/internal/api"
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/jobs"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/platform/config"
+	"github.com/tandemprm/tandem/internal/platform/signedlink"
 	"github.com/tandemprm/tandem/internal/server"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/web"
@@ -36,8 +38,11 @@ type App struct {
 	API      *api.Router
 	UI       *web.UI
 	Identity *identity.Service
-	Logger   *slog.Logger
-	Version  string
+	// Links issues and checks signed action links (used by registration and
+	// acknowledgement pages).
+	Links   *actionlink.Service
+	Logger  *slog.Logger
+	Version string
 	// DemoLoaded is true when this start loaded the demo workspace.
 	DemoLoaded bool
 }
@@ -110,6 +115,15 @@ func (a *App) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	linkKey, err := a.DB.DeploymentKey(ctx, "action-links", 32, rand.Read, now())
+	if err != nil {
+		return err
+	}
+	keys, err := signedlink.NewKeyring(signedlink.Key{ID: "k1", Secret: linkKey})
+	if err != nil {
+		return err
+	}
+	a.Links = &actionlink.Service{Store: store.ActionLinks{DB: a.DB}, Keys: keys, Now: now, BaseURL: a.Config.BaseURL}
 	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Identity: a.Identity, Workspaces: workspaces, Version: a.Version, Logger: a.Logger,
 		Secure: secure, SMTPConfigured: smtpOn})
 	if err != nil {

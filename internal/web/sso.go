@@ -226,10 +226,7 @@ func (ui *UI) saveSSOSettings(w http.ResponseWriter, r *http.Request, v Viewer, 
 		ui.Error(w, r, err)
 		return
 	}
-	var domains []string
-	for _, d := range strings.FieldsFunc(r.PostFormValue("allowed_domains"), func(c rune) bool { return c == ',' || c == ' ' || c == '\n' }) {
-		domains = append(domains, d)
-	}
+	domains := strings.FieldsFunc(r.PostFormValue("allowed_domains"), func(c rune) bool { return c == ',' || c == ' ' || c == '\n' || c == '\r' })
 	cfg := sso.Config{Issuer: strings.TrimSpace(r.PostFormValue("issuer")), ClientID: strings.TrimSpace(r.PostFormValue("client_id")),
 		ClientSecret: r.PostFormValue("client_secret"), AllowedDomains: domains, DefaultRole: r.PostFormValue("default_role"),
 		Enabled: r.PostFormValue("enabled") == "on"}
