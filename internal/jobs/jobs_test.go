@@ -220,3 +220,67 @@ func TestPeriodicSweepRuns(t *testing.T) {
 		}
 	})
 }
+
+type slowArgs struct{}
+
+func (slowArgs) Kind() string { return "test_slow" }
+
+type slowWorker struct {
+	river.WorkerDefaults[slowArgs]
+	started chan struct{}
+	done    atomic.Bool
+}
+
+func (w *slowWorker) Work(ctx context.Context, _ *river.Job[slowArgs]) error {
+	close(w.started)
+	select {
+	case <-time.After(700 * time.Millisecond):
+		w.done.Store(true)
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func TestStopLetsARunningJobFinish(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := &slowWorker{started: make(chan struct{})}
+		workers := river.NewWorkers()
+		river.AddWorker(workers, w)
+		q, err := jobs.New(db, jobs.Options{Workers: workers, PollInterval: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var id int64
+		if err := db.Tx(ctx, func(tx *sql.Tx) error {
+			j, err := q.InsertTx(ctx, tx, slowArgs{}, nil)
+			if j != nil {
+				id = j.ID
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-w.started:
+		case <-time.After(10 * time.Second):
+			t.Fatal("job did not start")
+		}
+		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := q.Stop(stopCtx); err != nil {
+			t.Fatal(err)
+		}
+		if !w.done.Load() {
+			t.Fatal("Stop returned before the running job finished")
+		}
+		j, err := q.Get(ctx, id)
+		if err != nil || j.State != rivertype.JobStateCompleted {
+			t.Fatalf("job after a graceful stop: %+v, %v", j, err)
+		}
+	})
+}
