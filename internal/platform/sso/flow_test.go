@@ -2,9 +2,6 @@ package sso
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/url"
@@ -13,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemprm/tandem/internal/platform/sso/ssotest"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 
@@ -128,7 +126,7 @@ func TestSignInEndToEnd(t *testing.T) {
 	}
 	q := u.Query()
 	for param, want := range map[string]string{
-		"response_type": "code", "client_id": testClientID, "redirect_uri": idp.callback(),
+		"response_type": "code", "client_id": idp.ClientID(), "redirect_uri": idp.callback(),
 		"scope": "openid email profile", "code_challenge_method": "S256",
 		"state": st.Param, "nonce": st.Nonce,
 	} {
@@ -150,12 +148,12 @@ func TestSignInEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back := follow(t, authURL, idp.callback())
+	back := follow(t, idp, authURL)
 	id, err := p.Finish(context.Background(), st, back, t0.Add(time.Minute))
 	if err != nil {
 		t.Fatalf("Finish: %v", err)
 	}
-	want := Identity{Issuer: idp.issuer(), Subject: "u-1001", Email: "dana@acme.com", EmailVerified: true, Name: "Dana Okafor"}
+	want := Identity{Issuer: idp.Issuer(), Subject: "u-1001", Email: "dana@acme.com", EmailVerified: true, Name: "Dana Okafor"}
 	if id != want {
 		t.Fatalf("identity %+v, want %+v", id, want)
 	}
@@ -184,10 +182,11 @@ func TestBeginMakesFreshSecretsEachTime(t *testing.T) {
 
 func TestSignInWithStringEmailVerifiedAndIssParameter(t *testing.T) {
 	idp := newTestIdP(t)
-	idp.set(func(i *testIdP) { i.user.EmailVerified = "true"; i.sendIss = true })
+	idp.EditClaims(func(c map[string]any) { c["email_verified"] = "true" })
+	idp.SendIss()
 	p := newProvider(t, idp)
 	st, back := begin(t, p, idp)
-	if back.Get("iss") != idp.issuer() {
+	if back.Get("iss") != idp.Issuer() {
 		t.Fatalf("test provider did not send iss")
 	}
 	id, err := p.Finish(context.Background(), st, back, t0)
@@ -228,10 +227,7 @@ func TestFinishRefusesWrongState(t *testing.T) {
 	_, err := p.Finish(context.Background(), other, back, t0)
 	wantUserErr(t, err, "could not be matched")
 
-	idp.mu.Lock()
-	n := idp.exchanges
-	idp.mu.Unlock()
-	if n != 0 {
+	if n := idp.CodeExchanges(); n != 0 {
 		t.Fatalf("%d code exchanges were attempted for refused callbacks", n)
 	}
 }
@@ -262,7 +258,7 @@ func TestFinishRefusesStateFromOtherSettings(t *testing.T) {
 	_, err = p2.Finish(context.Background(), st, back, t0)
 	wantUserErr(t, err, "settings of this workspace changed")
 
-	p3, err := New(context.Background(), idp.config(), idp.issuer()+"/w/other/sso/callback", nil)
+	p3, err := New(context.Background(), idp.config(), idp.Issuer()+"/w/other/sso/callback", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,64 +297,60 @@ func TestFinishRefusesIssParameterOfAnotherIssuer(t *testing.T) {
 
 func TestFinishRefusesNonceMismatch(t *testing.T) {
 	idp := newTestIdP(t)
-	idp.set(func(i *testIdP) { i.mutate = func(c map[string]any) { c["nonce"] = newRandomValue() } })
+	idp.EditClaims(func(c map[string]any) { c["nonce"] = newRandomValue() })
 	p := newProvider(t, idp)
 	st, back := begin(t, p, idp)
 	_, err := p.Finish(context.Background(), st, back, t0)
 	wantUserErr(t, err, "does not belong to the sign-in")
 	assertNoSecrets(t, err, back.Get("code"), st.Nonce, st.Verifier)
 
-	idp.set(func(i *testIdP) { i.mutate = func(c map[string]any) { delete(c, "nonce") } })
+	idp.EditClaims(func(c map[string]any) { delete(c, "nonce") })
 	st, back = begin(t, p, idp)
 	_, err = p.Finish(context.Background(), st, back, t0)
 	wantUserErr(t, err, "does not belong to the sign-in")
 }
 
 func TestFinishRefusesBadIDTokens(t *testing.T) {
-	otherKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cases := []struct {
 		name   string
-		setup  func(*testIdP)
+		setup  func(testIdP)
 		expect []string
 	}{
-		{"wrong audience", func(i *testIdP) { i.mutate = func(c map[string]any) { c["aud"] = "some-other-app" } },
+		{"wrong audience", func(i testIdP) { i.EditClaims(func(c map[string]any) { c["aud"] = "some-other-app" }) },
 			[]string{"failed verification", "different client id"}},
-		{"audience list without us", func(i *testIdP) { i.mutate = func(c map[string]any) { c["aud"] = []string{"a", "b"} } },
+		{"audience list without us", func(i testIdP) { i.EditClaims(func(c map[string]any) { c["aud"] = []string{"a", "b"} }) },
 			[]string{"different client id"}},
-		{"expired", func(i *testIdP) { i.mutate = func(c map[string]any) { c["exp"] = t0.Add(-time.Minute).Unix() } },
+		{"expired", func(i testIdP) { i.EditClaims(func(c map[string]any) { c["exp"] = t0.Add(-time.Minute).Unix() }) },
 			[]string{"already expired", "clock"}},
-		{"other issuer", func(i *testIdP) { i.mutate = func(c map[string]any) { c["iss"] = "https://impostor.example" } },
+		{"other issuer", func(i testIdP) { i.EditClaims(func(c map[string]any) { c["iss"] = "https://impostor.example" }) },
 			[]string{"different issuer"}},
-		{"signed with an unpublished key", func(i *testIdP) { i.signWith = otherKey },
+		{"signed with an unpublished key", func(i testIdP) { i.SignWithUnpublishedKey() },
 			[]string{"signature could not be checked"}},
-		{"another authorized party", func(i *testIdP) {
-			i.mutate = func(c map[string]any) { c["aud"] = []string{testClientID, "x"}; c["azp"] = "x" }
+		{"another authorized party", func(i testIdP) {
+			i.EditClaims(func(c map[string]any) { c["aud"] = []string{i.ClientID(), "x"}; c["azp"] = "x" })
 		}, []string{"azp"}},
-		{"several audiences without azp", func(i *testIdP) {
-			i.mutate = func(c map[string]any) { c["aud"] = []string{testClientID, "x"} }
+		{"several audiences without azp", func(i testIdP) {
+			i.EditClaims(func(c map[string]any) { c["aud"] = []string{i.ClientID(), "x"} })
 		}, []string{"azp"}},
-		{"key set unreachable when verifying", func(i *testIdP) { i.keysDown = true },
+		{"key set unreachable when verifying", func(i testIdP) { i.BreakKeys() },
 			[]string{"key set may be unreachable"}},
-		{"access token hash mismatch", func(i *testIdP) { i.mutate = func(c map[string]any) { c["at_hash"] = "AAAAAAAAAAAAAAAAAAAAAA" } },
+		{"access token hash mismatch", func(i testIdP) { i.EditClaims(func(c map[string]any) { c["at_hash"] = "AAAAAAAAAAAAAAAAAAAAAA" }) },
 			[]string{"at_hash"}},
-		{"no subject", func(i *testIdP) { i.mutate = func(c map[string]any) { c["sub"] = "" } },
+		{"no subject", func(i testIdP) { i.EditClaims(func(c map[string]any) { c["sub"] = "" }) },
 			[]string{"subject"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			idp := newTestIdP(t)
 			p := newProvider(t, idp)
-			idp.set(c.setup)
+			c.setup(idp)
 			st, back := begin(t, p, idp)
 			_, err := p.Finish(context.Background(), st, back, t0.Add(time.Second))
-			pe := wantProviderErr(t, err, tandem.KindUnauthenticated, append([]string{idp.issuer()}, c.expect...)...)
+			pe := wantProviderErr(t, err, tandem.KindUnauthenticated, append([]string{idp.Issuer()}, c.expect...)...)
 			if pe.Err == nil {
 				t.Error("no cause kept for the log")
 			}
-			assertNoSecrets(t, err, back.Get("code"), st.Nonce, st.Verifier, testClientSecret)
+			assertNoSecrets(t, err, back.Get("code"), st.Nonce, st.Verifier, idp.ClientSecret())
 		})
 	}
 }
@@ -381,7 +373,18 @@ func TestFinishRefusesUnverifiedOrMissingEmail(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			idp := newTestIdP(t)
-			idp.set(func(i *testIdP) { i.user.EmailVerified = c.verified; i.user.Email = c.email })
+			verified, isBool := c.verified.(bool)
+			idp.SetUser(ssotest.User{Subject: "u-1001", Email: c.email, EmailVerified: verified, Name: "Dana Okafor"})
+			if !isBool {
+				// Some providers send a string or another value, or leave the claim out.
+				idp.EditClaims(func(claims map[string]any) {
+					if c.verified == nil {
+						delete(claims, "email_verified")
+					} else {
+						claims["email_verified"] = c.verified
+					}
+				})
+			}
 			p := newProvider(t, idp)
 			st, back := begin(t, p, idp)
 			_, err := p.Finish(context.Background(), st, back, t0)
@@ -467,7 +470,7 @@ func TestFinishReportsRefusedClientSecret(t *testing.T) {
 
 func TestFinishReportsMissingIDToken(t *testing.T) {
 	idp := newTestIdP(t)
-	idp.set(func(i *testIdP) { i.noIDToken = true })
+	idp.OmitIDToken()
 	p := newProvider(t, idp)
 	st, back := begin(t, p, idp)
 	_, err := p.Finish(context.Background(), st, back, t0)
@@ -478,10 +481,10 @@ func TestFinishReportsUnreachableTokenEndpoint(t *testing.T) {
 	idp := newTestIdP(t)
 	p := newProvider(t, idp)
 	st, back := begin(t, p, idp)
-	idp.srv.Close()
+	idp.Close()
 	_, err := p.Finish(context.Background(), st, back, t0)
 	wantProviderErr(t, err, tandem.KindUnavailable, "could not be reached", "connection was refused")
-	assertNoSecrets(t, err, back.Get("code"), st.Verifier, testClientSecret)
+	assertNoSecrets(t, err, back.Get("code"), st.Verifier, idp.ClientSecret())
 }
 
 func TestFinishInterruptedIsNotReportedToAdmins(t *testing.T) {
@@ -511,7 +514,7 @@ func TestConcurrentSignIns(t *testing.T) {
 				errs <- err
 				return
 			}
-			back, err := followErr(authURL, idp.callback())
+			back, err := followErr(idp, authURL)
 			if err != nil {
 				errs <- err
 				return
@@ -525,5 +528,41 @@ func TestConcurrentSignIns(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+func TestSignInAsTheProvidersUser(t *testing.T) {
+	idp := newTestIdP(t)
+	idp.SetUser(ssotest.User{Subject: "u-2002", Email: " Lee@Acme.com ", EmailVerified: true})
+	p := newProvider(t, idp)
+	st, back := begin(t, p, idp)
+	id, err := p.Finish(context.Background(), st, back, t0)
+	if err != nil {
+		t.Fatalf("Finish: %v", err)
+	}
+	want := Identity{Issuer: idp.Issuer(), Subject: "u-2002", Email: "Lee@Acme.com", EmailVerified: true}
+	if id != want {
+		t.Fatalf("identity %+v, want %+v", id, want)
+	}
+}
+
+func TestFinishAfterTheProviderRefuses(t *testing.T) {
+	idp := newTestIdP(t)
+	p := newProvider(t, idp)
+
+	idp.DenyNext()
+	st, back := begin(t, p, idp)
+	_, err := p.Finish(context.Background(), st, back, t0)
+	wantUserErr(t, err, "did not sign you in")
+
+	idp.FailNext("unauthorized_client", "Client is not allowed")
+	st, back = begin(t, p, idp)
+	_, err = p.Finish(context.Background(), st, back, t0)
+	wantProviderErr(t, err, tandem.KindUnauthenticated, "refused a sign-in request (unauthorized_client)", idp.callback())
+
+	// The next attempt is approved again.
+	st, back = begin(t, p, idp)
+	if _, err := p.Finish(context.Background(), st, back, t0); err != nil {
+		t.Fatalf("Finish after the refusals: %v", err)
 	}
 }

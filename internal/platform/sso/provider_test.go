@@ -48,6 +48,12 @@ func goodKeys(w http.ResponseWriter) {
 	_, _ = w.Write([]byte(`{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","kid":"k","use":"sig","alg":"ES256"}]}`))
 }
 
+// Credentials for settings aimed at servers that are never asked for a token.
+const (
+	testClientID     = "tandem-test-client"
+	testClientSecret = "s3cret-value-for-tests"
+)
+
 func cfgFor(issuer string) Config {
 	return Config{Issuer: issuer, ClientID: testClientID, ClientSecret: testClientSecret, Enabled: true}
 }
@@ -62,8 +68,11 @@ func TestNewExplainsDiscoveryFailures(t *testing.T) {
 	l.Close()
 
 	idp := newTestIdP(t)
-	mismatched := newTestIdP(t)
-	mismatched.disc.SetIssuer(mismatched.srv.URL + "/realms/acme")
+	mismatched := fakeDiscovery(t, func(base string) any {
+		d := goodDoc(base)
+		d["issuer"] = base + "/realms/acme"
+		return d
+	}, goodKeys)
 
 	notJSON := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
@@ -123,9 +132,9 @@ func TestNewExplainsDiscoveryFailures(t *testing.T) {
 			[]string{"The identity provider at https://sso.acme.example did not answer discovery: its host name \"sso.acme.example\" does not exist"}},
 		{"untrusted certificate", tlsSrv.URL, nil,
 			[]string{"did not answer discovery: its TLS certificate is not trusted by this server"}},
-		{"issuer mismatch", mismatched.issuer(), nil,
-			[]string{"names itself \"" + mismatched.issuer() + "/realms/acme\"", "set the issuer"}},
-		{"wrong path", idp.issuer() + "/tenant/42", nil,
+		{"issuer mismatch", mismatched.URL, nil,
+			[]string{"names itself \"" + mismatched.URL + "/realms/acme\"", "set the issuer"}},
+		{"wrong path", idp.Issuer() + "/tenant/42", nil,
 			[]string{"did not answer discovery: its discovery address answered HTTP 404 Not Found"}},
 		{"not a discovery document", notJSON.URL, nil,
 			[]string{"did not answer discovery with a valid OpenID Connect configuration document"}},
@@ -219,7 +228,7 @@ func TestMatches(t *testing.T) {
 	if p.Matches(cfg, idp.callback()+"2") {
 		t.Error("matches another callback")
 	}
-	if p.Issuer() != idp.issuer() {
+	if p.Issuer() != idp.Issuer() {
 		t.Errorf("Issuer %q", p.Issuer())
 	}
 }
@@ -230,10 +239,26 @@ func TestAuthStyleFollowsDiscovery(t *testing.T) {
 	// must complete a sign-in.
 	for _, methods := range [][]string{nil, {"client_secret_basic"}, {"client_secret_post"}, {"private_key_jwt"}} {
 		p := newProvider(t, idp)
-		p.oauth.Endpoint.AuthStyle = authStyle(methods, testClientSecret)
+		p.oauth.Endpoint.AuthStyle = authStyle(methods, idp.ClientSecret())
 		st, back := begin(t, p, idp)
 		if _, err := p.Finish(context.Background(), st, back, t0); err != nil {
 			t.Fatalf("methods %v: %v", methods, err)
 		}
+	}
+}
+
+func TestNewReportsBrokenProviderUntilRepaired(t *testing.T) {
+	idp := newTestIdP(t)
+	idp.Break()
+	_, err := New(context.Background(), idp.config(), idp.callback(), nil)
+	wantProviderErr(t, err, tandem.KindUnavailable,
+		"The identity provider at "+idp.Issuer()+" did not answer discovery: its discovery address answered HTTP 503 Service Unavailable")
+	assertNoSecrets(t, err, idp.ClientSecret())
+
+	idp.Repair()
+	p := newProvider(t, idp)
+	st, back := begin(t, p, idp)
+	if _, err := p.Finish(context.Background(), st, back, t0); err != nil {
+		t.Fatalf("Finish after Repair: %v", err)
 	}
 }
