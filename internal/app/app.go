@@ -20,6 +20,7 @@ import (
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/jobs"
+	"github.com/tandemprm/tandem/internal/notify"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/platform/config"
 	"github.com/tandemprm/tandem/internal/platform/signedlink"
@@ -111,6 +112,8 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterIdentity(a.API, a.Identity, a.DB)
 	workspaces := &workspace.Service{Store: a.DB, Now: now}
 	api.RegisterWorkspace(a.API, workspaces)
+	notifications := &notify.Service{Store: store.Notifications{DB: a.DB}, Now: now}
+	api.RegisterNotifications(a.API, notifications)
 	cookieKey, err := a.DB.DeploymentKey(ctx, "browser-state", 32, rand.Read, now())
 	if err != nil {
 		return err
@@ -124,7 +127,7 @@ func (a *App) init(ctx context.Context) error {
 		return err
 	}
 	a.Links = &actionlink.Service{Store: store.ActionLinks{DB: a.DB}, Keys: keys, Now: now, BaseURL: a.Config.BaseURL}
-	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Identity: a.Identity, Workspaces: workspaces, Version: a.Version, Logger: a.Logger,
+	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Identity: a.Identity, Workspaces: workspaces, Notify: notifications, Version: a.Version, Logger: a.Logger,
 		Secure: secure, SMTPConfigured: smtpOn})
 	if err != nil {
 		return fmt.Errorf("load page templates: %w", err)

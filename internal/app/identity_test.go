@@ -258,3 +258,29 @@ func TestPartnerUserLandsInThePortalAndCannotOpenTheConsole(t *testing.T) {
 		t.Fatalf("partner list as a partner user: %d", resp.StatusCode)
 	}
 }
+
+func TestInviterIsNotifiedWhenTheInvitationIsAccepted(t *testing.T) {
+	a, base := apptest.Start(t, storetest.Engines()[0])
+	admin := signIn(t, a, base, demo.AdminEmail)
+	resp, body := call(t, admin, "POST", base+"/api/v1/users", strings.NewReader(`{"email":"new@northstar.example","name":"Nia New","role":"viewer"}`), "Content-Type", "application/json")
+	if resp.StatusCode != 201 {
+		t.Fatalf("invite: %d %s", resp.StatusCode, body)
+	}
+	if _, body := call(t, admin, "GET", base+"/api/v1/notifications", nil); !strings.Contains(body, `"unread":0`) {
+		t.Fatalf("before acceptance: %s", body)
+	}
+	signIn(t, a, base, "new@northstar.example")
+	_, body = call(t, admin, "GET", base+"/api/v1/notifications", nil)
+	if !strings.Contains(body, "Nia New accepted your invitation") || !strings.Contains(body, `"unread":1`) {
+		t.Fatalf("after acceptance: %s", body)
+	}
+	if _, page := call(t, admin, "GET", base+"/w/demo/", nil); !strings.Contains(page, "Notifications (1)") {
+		t.Fatal("the console does not show the unread count")
+	}
+	if resp, _ := call(t, admin, "POST", base+"/w/demo/notifications/read", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("mark read: %d", resp.StatusCode)
+	}
+	if _, body := call(t, admin, "GET", base+"/api/v1/notifications", nil); !strings.Contains(body, `"unread":0`) {
+		t.Fatalf("after marking read: %s", body)
+	}
+}

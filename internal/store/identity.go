@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/identity"
+	"github.com/tandemprm/tandem/internal/notify"
 	"github.com/tandemprm/tandem/internal/outbox"
 	"github.com/tandemprm/tandem/internal/tandem"
 	"github.com/tandemprm/tandem/internal/workspace"
@@ -264,6 +266,14 @@ func (s Identity) ConsumeSignInLink(ctx context.Context, workspaceID, linkID str
 			kind = "partner_user"
 		}
 		e.ActorType, e.ActorID, e.ActorName, e.SubjectID = kind, u.ID, u.DisplayName(), u.ID
+		if u.Status == identity.Invited && strings.HasPrefix(u.InvitedBy, "usr_") {
+			// Tell the person who invited them that the invitation was accepted.
+			n := notify.New(workspaceID, u.InvitedBy, u.DisplayName()+" accepted your invitation",
+				u.Email+" signed in for the first time as "+identity.RoleLabel(u.Role)+".", "", now)
+			if err := insertNotification(ctx, tx, n); err != nil {
+				return err
+			}
+		}
 		return insertAudit(ctx, tx, e)
 	})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tandemprm/tandem/internal/identity"
+	"github.com/tandemprm/tandem/internal/notify"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/platform/reqid"
 	"github.com/tandemprm/tandem/internal/policy"
@@ -43,6 +44,7 @@ type Options struct {
 	DB         *store.DB
 	Partners   *partner.Service
 	Identity   *identity.Service
+	Notify     *notify.Service
 	Workspaces *workspace.Service
 	Version    string
 	Logger     *slog.Logger
@@ -134,6 +136,8 @@ func (ui *UI) Register(mux *http.ServeMux) {
 	ui.registerSettings(mux)
 	ui.registerWorkspace(mux)
 	ui.registerSSO(mux)
+	ui.handle(mux, "GET /w/{slug}/notifications", ui.anyone(ui.notifications))
+	ui.handle(mux, "POST /w/{slug}/notifications/read", ui.anyone(ui.readNotifications))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { ui.NotFound(w, r) })
 }
 
@@ -233,7 +237,7 @@ func (ui *UI) console(h viewHandler) http.HandlerFunc {
 		p := Page{Layout: "console", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
 		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"},
 			{Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
-			{Label: "Single sign-on", Href: base + "/settings/sso"}, {Label: "API tokens", Href: base + "/settings/tokens"},
+			{Label: "Single sign-on", Href: base + "/settings/sso"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug), {Label: "API tokens", Href: base + "/settings/tokens"},
 			{Label: "Audit log", Href: base + "/audit"}, {Label: "Outbox", Href: base + "/outbox"}} {
 			n.Current = n.Href == r.URL.Path
 			p.Nav = append(p.Nav, n)
@@ -256,7 +260,7 @@ func (ui *UI) portal(h viewHandler) http.HandlerFunc {
 		}
 		base := "/w/" + v.WorkspaceSlug + "/portal"
 		p := Page{Layout: "portal", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
-		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}} {
+		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug)} {
 			n.Current = n.Href == r.URL.Path
 			p.Nav = append(p.Nav, n)
 		}
