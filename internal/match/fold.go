@@ -132,6 +132,12 @@ func foldRune(r rune, emit func(byte), b *strings.Builder, lastSpace *bool) {
 				return
 			}
 		}
+		if unicode.In(lr, unicode.Hangul, unicode.Han, unicode.Hiragana, unicode.Katakana) {
+			// Kept as written: decomposing Hangul syllables into letters helps nobody.
+			b.WriteRune(lr)
+			*lastSpace = false
+			return
+		}
 		// Decompose compatibility forms and accents; keep ASCII letters of the result.
 		d := norm.NFKD.String(string(lr))
 		wrote := false

@@ -403,6 +403,7 @@ func countUntilEnd(toks []rawTok, i int) int {
 // buildForm turns the words of one name into a form: numbers read, status notes and
 // legal forms removed, places recognised, keys and weights assigned.
 func buildForm(raw []rawTok) (form, bool) {
+	raw = splitCJKForms(raw)
 	raw = dropStatus(raw)
 	raw = readNumbers(raw)
 	if len(raw) > maxTokens {
@@ -820,6 +821,93 @@ func placeAt(words []string, k, end int) (uint16, int) {
 		}
 	}
 	return best, bestN
+}
+
+// cjkForms are legal forms written in Chinese, Japanese or Korean script, which has no
+// spaces to set them apart, with the folded spelling they stand for.
+var cjkForms = []struct{ script, folded string }{
+	{"股份有限公司", "co ltd"}, {"有限责任公司", "llc"}, {"有限公司", "ltd"}, {"株式会社", "kk"},
+	{"合同会社", "gk"}, {"有限会社", "yk"}, {"주식회사", "jusikhoesa"}, {"유한회사", "ltd"}, {"集团", "group"},
+}
+
+// splitCJKForms separates legal forms glued to the start or end of a word written in
+// Chinese, Japanese or Korean ("三星电子有限公司" → "三星电子" + "ltd").
+func splitCJKForms(raw []rawTok) []rawTok {
+	var out []rawTok
+	for i, t := range raw {
+		if isASCII(t.text) {
+			if out != nil {
+				out = append(out, t)
+			}
+			continue
+		}
+		var pre, post []rawTok
+		text := t.text
+		whole := false
+		for _, f := range cjkForms {
+			if text == f.script {
+				// The form written as a word of its own.
+				if out == nil {
+					out = append(out, raw[:i]...)
+				}
+				post = append(post, splitWords(rawTok{text: f.folded, seg: t.seg, paren: t.paren})...)
+				out = append(out, post...)
+				whole = true
+				break
+			}
+		}
+		if whole {
+			continue
+		}
+		for changed := true; changed; {
+			changed = false
+			for _, f := range cjkForms {
+				if len(text) > len(f.script) && strings.HasSuffix(text, f.script) {
+					text = strings.TrimSuffix(text, f.script)
+					post = append([]rawTok{{text: "", seg: t.seg, paren: t.paren}}, post...)
+					post[0].text = f.folded
+					changed = true
+				} else if len(text) > len(f.script) && strings.HasPrefix(text, f.script) {
+					text = strings.TrimPrefix(text, f.script)
+					pre = append(pre, rawTok{text: f.folded, seg: t.seg, paren: t.paren})
+					changed = true
+				}
+			}
+		}
+		if len(pre)+len(post) == 0 {
+			if out != nil {
+				out = append(out, t)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(out, raw[:i]...)
+		}
+		core := t
+		core.text = text
+		for _, p := range pre {
+			out = append(out, splitWords(p)...)
+		}
+		out = append(out, core)
+		for _, p := range post {
+			out = append(out, splitWords(p)...)
+		}
+	}
+	if out == nil {
+		return raw
+	}
+	return out
+}
+
+// splitWords turns a token holding spaces into one token per word.
+func splitWords(t rawTok) []rawTok {
+	var out []rawTok
+	for _, w := range strings.Fields(t.text) {
+		nt := t
+		nt.text = w
+		out = append(out, nt)
+	}
+	return out
 }
 
 // dropStatus removes registry status notes such as "(in liquidation)".

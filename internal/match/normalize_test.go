@@ -159,3 +159,21 @@ func TestNormalizeCountry(t *testing.T) {
 		}
 	}
 }
+
+func TestCJKLegalForms(t *testing.T) {
+	cases := map[string]string{
+		"三星电子有限公司":     "三星电子",
+		"株式会社東芝":       "東芝",
+		"阿里巴巴集团控股有限公司": "阿里巴巴集团控股",
+		"삼성전자 주식회사":    "삼성전자",
+	}
+	for in, want := range cases {
+		if got := Prepare(Record{Name: in}).Key(); got != want {
+			t.Errorf("Key(%q) = %q, want %q", in, got, want)
+		}
+	}
+	r := Compare(Record{Name: "株式会社東芝"}, Record{Name: "東芝 株式会社"}, DefaultConfig())
+	if r.Decision != Match {
+		t.Errorf("KK before and after the name: %v %.3f %v", r.Decision, r.Score, r.Reasons)
+	}
+}

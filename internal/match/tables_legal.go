@@ -30,7 +30,7 @@ inc | Inc | corp | inc; incorporated; incorporation
 corp | Corp | corp | corp; corporation; corpn; korporatsiia
 pc | PC | corp | pc; professional corporation
 llc | LLC | llc | llc; limited liability company; limited liability co; ltd liability co; llc co; ooo; obshchestvo s ogranichennoi otvetstvennostiu; tov; tovarystvo z obmezhenoiu vidpovidalnistiu; too; pllc; professional limited liability company
-ltd | Ltd | llc | ltd; limited; ltd co; limited co; company limited; co ltd; co limited; ltee; pty ltd; pty limited; proprietary limited; pty; pte ltd; pte; private limited; pvt ltd; pvt; private ltd; pvt limited; private limited company; sdn bhd; sendirian berhad; ltd sti; limited sirketi; sti; yugen kaisha; yk; godo kaisha; gk; opc; private co ltd
+ltd | Ltd | llc | ltd; limited; ltd co; limited co; company limited; co ltd; co limited; ltee; pty ltd; pty limited; proprietary limited; pty; pte ltd; pte; private limited; pvt ltd; pvt; private ltd; pvt limited; private limited company; sdn bhd; sendirian berhad; ltd sti; limited sirketi; sti; yugen kaisha; yk; godo kaisha; gk; opc; private co ltd; dac; designated activity company; clg; company limited by guarantee; limited by guarantee; ulc; unlimited company
 plc | plc | stock | plc; public limited company; public ltd co; public co ltd; public company limited
 gmbh | GmbH | llc | gmbh; gesmbh; mbh; gesellschaft mit beschrankter haftung; gesellschaft mbh; ug; ug haftungsbeschrankt; unternehmergesellschaft
 ag | AG | stock | ag; aktiengesellschaft; kgaa; ag and co kgaa; kommanditgesellschaft auf aktien
