@@ -46,6 +46,13 @@ func (c *ssoProviders) get(ctx context.Context, wsID string, cfg sso.Config, cal
 	return p, nil
 }
 
+// forget drops the workspace's cached provider, so the next use builds it afresh.
+func (c *ssoProviders) forget(wsID string) {
+	c.mu.Lock()
+	delete(c.m, wsID)
+	c.mu.Unlock()
+}
+
 func (ui *UI) registerSSO(mux *http.ServeMux) {
 	ui.handle(mux, "GET /sso", ui.ssoChooser)
 	ui.handle(mux, "GET /w/{slug}/sso/start", ui.ssoStart)
@@ -250,6 +257,7 @@ func (ui *UI) saveSSOSettings(w http.ResponseWriter, r *http.Request, v Viewer, 
 		ui.Error(w, r, err)
 		return
 	}
+	ui.sso.forget(v.WorkspaceID) // saving always tests the provider anew
 	if _, err := ui.sso.get(ctx, v.WorkspaceID, cfg, ui.callbackURL(v.WorkspaceSlug)); err != nil {
 		ui.recordSSOProblem(ctx, v.WorkspaceID, err)
 		msg, ok := sso.AdminProblem(err)
