@@ -320,21 +320,6 @@ func recordKeys(p *Prepared) []string {
 	return keys
 }
 
-// spaceless returns the core words of a name written together, filler words included.
-func spaceless(f *form) string {
-	var b strings.Builder
-	for _, t := range f.toks {
-		if t.kind == kWeak || t.kind == kPlace && t.ann {
-			continue
-		}
-		for i := 0; i < len(t.word); i++ {
-			if t.word[i] != ' ' {
-				b.WriteByte(t.word[i])
-			}
-		}
-	}
-	return b.String()
-}
 
 // Candidate is an indexed record that scored at or above the possible threshold against
 // a query.
@@ -499,6 +484,21 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 			sc.keys = append(sc.keys, qkey{t, w})
 		}
 	}
+	// addKeyBytes looks a key up without allocating it.
+	var kb [2 * osaMaxLen]byte
+	addKeyBytes := func(k []byte, w float32) {
+		if t, ok := ix.terms[string(k)]; ok && len(ix.post[t]) > 0 {
+			sc.keys = append(sc.keys, qkey{t, w})
+		}
+	}
+	appendWord := func(b []byte, w string) []byte {
+		for i := 0; i < len(w) && len(b) < cap(b); i++ {
+			if w[i] != ' ' {
+				b = append(b, w[i])
+			}
+		}
+		return b
+	}
 	var alts [maxPairWords][8]string // per leading word: its key and spelling neighbours
 	var nalts [maxPairWords]int
 	for i := range q.forms {
@@ -528,7 +528,8 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 				pw++
 			}
 			if t.kind == kWord && len(t.key) >= 2 && len(t.key) <= 6 {
-				addKey(initialsKey+t.key, w) // "IBM" finds "International Business Machines"
+				// "IBM" finds "International Business Machines".
+				addKeyBytes(append(append(kb[:0], initialsKey...), t.key...), w)
 			}
 			if t.kind == kWord && len(t.key) >= 6 && len(t.key) < osaMaxLen && !ix.known(t.key) {
 				// "Goodwill" finds "Good Will": a word that is two indexed words.
@@ -550,10 +551,17 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 			}
 		}
 		if n >= 2 {
-			addKey(spaceless(f), 1)
+			b := kb[:0]
+			for _, t := range f.toks {
+				if t.kind != kWeak && !(t.kind == kPlace && t.ann) {
+					b = appendWord(b, t.word)
+				}
+			}
+			addKeyBytes(b, 1)
 			if n >= 3 && n <= 6 {
-				addKey(initials(f), 1)
-				addKey(initialsKey+initials(f), 0.5)
+				ini := initials(f)
+				addKey(ini, 1)
+				addKeyBytes(append(append(kb[:0], initialsKey...), ini...), 0.5)
 			}
 		}
 		// Adjacent words written together ("Good Will" finds "Goodwill").
@@ -563,9 +571,9 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 				continue
 			}
 			if prev != "" {
-				addKey(prev+strings.ReplaceAll(t.word, " ", ""), 1)
+				addKeyBytes(appendWord(appendWord(kb[:0], prev), t.word), 1)
 			}
-			prev = strings.ReplaceAll(t.word, " ", "")
+			prev = t.word
 		}
 		if n == 0 {
 			for _, t := range f.toks {

@@ -186,13 +186,6 @@ func compare(a, b *Prepared, why bool) (float64, []string) {
 	return s, reasons
 }
 
-// sameDomainLabel reports whether two registrable domains share their label
-// ("acme.com", "acme.co.uk").
-func sameDomainLabel(a, b string) bool {
-	la, _, _ := strings.Cut(a, ".")
-	lb, _, _ := strings.Cut(b, ".")
-	return la == lb && domainLabel(a) == domainLabel(b)
-}
 
 func oneDomain(a, b *Prepared) (domain, label string, other *Prepared) {
 	if len(a.domains) > 0 && len(b.domains) == 0 {
