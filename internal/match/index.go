@@ -320,7 +320,6 @@ func recordKeys(p *Prepared) []string {
 	return keys
 }
 
-
 // Candidate is an indexed record that scored at or above the possible threshold against
 // a query.
 type Candidate struct {

@@ -186,7 +186,6 @@ func compare(a, b *Prepared, why bool) (float64, []string) {
 	return s, reasons
 }
 
-
 func oneDomain(a, b *Prepared) (domain, label string, other *Prepared) {
 	if len(a.domains) > 0 && len(b.domains) == 0 {
 		return a.domains[0], a.labels[0], b
