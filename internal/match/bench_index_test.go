@@ -54,6 +54,18 @@ func BenchmarkQuery(b *testing.B) {
 			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+			// The work done per query, independent of the machine: records touched by
+			// the postings read.
+			sc := &scratch{acc: make([]float32, len(ix.recs))}
+			touched := 0
+			for _, q := range qs {
+				ix.mu.RLock()
+				ix.gather(q, sc)
+				touched += len(sc.touched)
+				ix.mu.RUnlock()
+				sc.reset()
+			}
+			b.ReportMetric(float64(touched)/float64(len(qs)), "touched/query")
 		})
 	}
 }
