@@ -72,7 +72,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(5 << 29)) // 2.5 GiB
 	if err := run(ctx, opt, stdout, stderr); err != nil {
+		if errors.Is(err, context.Canceled) {
+			err = errors.New("interrupted")
+		}
 		fmt.Fprintf(stderr, "tandem match: %v\n", err)
+		if opt.out != "" {
+			// Leave no half-written pairs file behind.
+			os.Remove(opt.out)
+		}
 		return ExitError
 	}
 	return ExitOK

@@ -150,9 +150,13 @@ func TestMalformedInput(t *testing.T) {
 	// The right file is checked the same way.
 	good := writeFile(t, dir, "good.csv", "id,name\n1,Acme\n")
 	bad := writeFile(t, dir, "bad.csv", "id,name\n1,Acme\n2\n")
-	code, _, errs := runMain(t, "--left", good, "--right", bad, "--quiet")
+	outPath := filepath.Join(dir, "pairs.csv")
+	code, _, errs := runMain(t, "--left", good, "--right", bad, "--quiet", "--out", outPath)
 	if code != ExitError || !strings.Contains(errs, "bad.csv:3: has 1 fields") {
 		t.Errorf("right file: exit %d, stderr %q", code, errs)
+	}
+	if _, err := os.Stat(outPath); !os.IsNotExist(err) {
+		t.Errorf("a failed run left its output file behind (%v)", err)
 	}
 	code, _, errs = runMain(t, "--left", filepath.Join(dir, "missing.csv"))
 	if code != ExitError || !strings.Contains(errs, "missing.csv") {
@@ -190,5 +194,8 @@ func TestCancelled(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := Main(ctx, []string{"--left", left, "--quiet"}, &out, &errb); code != ExitError {
 		t.Fatalf("cancelled run: exit %d", code)
+	}
+	if !strings.Contains(errb.String(), "interrupted") {
+		t.Errorf("cancelled run: stderr %q", errb.String())
 	}
 }
