@@ -615,7 +615,12 @@ func makeToken(t rawTok, last bool) token {
 		key = a
 	}
 	switch {
-	case weakWords[key] || legalPhrases[key] != 0:
+	case legalPhrases[key] != 0:
+		// A legal form inside the name ("Acme Corp Holdings"): compared by its code, so
+		// that "Corp" and "Corporation" agree.
+		tk.kind, tk.w, tk.key = kWeak, 0.2, legalForms[legalPhrases[key]].code
+		return tk
+	case weakWords[key]:
 		tk.kind, tk.w = kWeak, 0.2
 	case genericWords[key]:
 		tk.kind, tk.w = kGeneric, 0.45

@@ -51,7 +51,7 @@ func TestPrepareKeyAndLegalForms(t *testing.T) {
 		{"First Bank Int'l", "1 bank international", ""},
 		{"Deutsche Bank's AG", "deutsche bank", "ag"},
 		{"Management Company", "management", "co"},
-		{"Limited", "limited", ""},
+		{"Limited", "ltd", ""}, // a name that is only a legal form keeps it, by its code
 		{"Acme Mfg Co", "acme manufacturing", "co"},
 		{"Acme Ltd (in liquidation)", "acme", "ltd"},
 		{"U.S. Department of State", "unitedstates department state", ""},
