@@ -233,17 +233,20 @@ func (s Identity) ConsumeSignInLink(ctx context.Context, workspaceID, linkID str
 			return identity.ErrLinkInvalid
 		case err != nil:
 			return fmt.Errorf("read sign-in link: %w", err)
-		case used.Valid:
-			return identity.ErrLinkUsed
-		case !now.Before(fromMS(expires)):
-			return identity.ErrLinkExpired
 		}
 		u, err = scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE workspace_id = $1 AND id = $2`, workspaceID, userID))
 		if err != nil {
 			return fmt.Errorf("read user: %w", err)
 		}
-		if u.Status == identity.Deactivated {
+		// The person's status comes first: deactivation marks their links used, and
+		// "already used" would send them asking for a new link that cannot work.
+		switch {
+		case u.Status == identity.Deactivated:
 			return identity.ErrNoAccess
+		case used.Valid:
+			return identity.ErrLinkUsed
+		case !now.Before(fromMS(expires)):
+			return identity.ErrLinkExpired
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE signin_links SET used_at = $3 WHERE workspace_id = $1 AND id = $2 AND used_at IS NULL`, workspaceID, linkID, ms(now))
 		if err != nil {
