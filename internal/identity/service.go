@@ -37,8 +37,11 @@ type Store interface {
 	ListUsers(ctx context.Context, workspaceID, partnerID string) ([]User, error)
 	CreateUser(ctx context.Context, u User, link SignInLink, m outbox.Message, e audit.Entry) error
 	// DeactivateUser marks the user deactivated, ends their sessions and revokes the
-	// tokens they created.
+	// tokens they created. It refuses with a conflict error to deactivate an admin
+	// when no other active admin would remain, checking in the same transaction.
 	DeactivateUser(ctx context.Context, workspaceID, userID string, now time.Time, e audit.Entry) error
+	// CountActiveAdmins counts the admins whose status is active: they have signed
+	// in and are not deactivated.
 	CountActiveAdmins(ctx context.Context, workspaceID string) (int, error)
 
 	CreateSignInLink(ctx context.Context, l SignInLink, m outbox.Message) error
@@ -307,8 +310,10 @@ func (s *Service) Invite(ctx context.Context, actor policy.Actor, actorName stri
 }
 
 // Deactivate ends a person's access at once — sessions, sign-in links and the API
-// tokens they made — and keeps their history. The last active admin cannot be
-// deactivated, so a workspace is never left without one.
+// tokens they made — and keeps their history. An admin can be deactivated only while
+// another admin is active (has signed in), so a workspace is never left without an
+// admin who can sign in; an admin who was invited but never signed in, perhaps at a
+// mistyped address, does not count.
 func (s *Service) Deactivate(ctx context.Context, actor policy.Actor, actorName, userID, rationale string) (User, error) {
 	u, err := s.Store.UserByID(ctx, actor.WorkspaceID, userID)
 	if err != nil {
@@ -328,12 +333,15 @@ func (s *Service) Deactivate(ctx context.Context, actor policy.Actor, actorName,
 		return u, nil
 	}
 	if u.Role == tandem.RoleAdmin {
-		n, err := s.Store.CountActiveAdmins(ctx, actor.WorkspaceID)
+		others, err := s.Store.CountActiveAdmins(ctx, actor.WorkspaceID)
 		if err != nil {
 			return User{}, err
 		}
-		if n <= 1 {
-			return User{}, tandem.Errorf(tandem.KindConflict, "%s is the last admin of this workspace; make someone else an admin first.", u.DisplayName())
+		if u.Status == Active {
+			others--
+		}
+		if others < 1 {
+			return User{}, tandem.Errorf(tandem.KindConflict, "%s cannot be deactivated: no other admin of this workspace has signed in, and the last admin must stay. Make someone else an admin first.", u.DisplayName())
 		}
 	}
 	now := s.Now().UTC()

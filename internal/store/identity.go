@@ -174,9 +174,30 @@ func (s Identity) CreateUser(ctx context.Context, u identity.User, l identity.Si
 	})
 }
 
-// DeactivateUser implements identity.Store.
+// DeactivateUser implements identity.Store. Deactivations in one workspace take
+// turns (a no-op update locks the workspace's row on PostgreSQL; SQLite runs one
+// write transaction at a time), so the check for another active admin sees every
+// deactivation before it, and two admins deactivating each other at once cannot
+// both succeed.
 func (s Identity) DeactivateUser(ctx context.Context, workspaceID, userID string, now time.Time, e audit.Entry) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET updated_at = updated_at WHERE id = $1`, workspaceID); err != nil {
+			return fmt.Errorf("deactivate user: %w", err)
+		}
+		var role string
+		if err := tx.QueryRowContext(ctx, `SELECT role FROM users WHERE workspace_id = $1 AND id = $2`, workspaceID, userID).Scan(&role); err != nil {
+			return notFound(err, "that person")
+		}
+		if role == string(tandem.RoleAdmin) {
+			var others int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE workspace_id = $1 AND id <> $2 AND role = 'admin' AND status = 'active'`,
+				workspaceID, userID).Scan(&others); err != nil {
+				return fmt.Errorf("deactivate user: %w", err)
+			}
+			if others == 0 {
+				return tandem.Errorf(tandem.KindConflict, "No other admin of this workspace has signed in, and the last admin must stay. Make someone else an admin first.")
+			}
+		}
 		for _, q := range []string{
 			`UPDATE users SET status = 'deactivated', updated_at = $3 WHERE workspace_id = $1 AND id = $2`,
 			`UPDATE api_tokens SET revoked_at = $3 WHERE workspace_id = $1 AND created_by = $2 AND revoked_at IS NULL`,
@@ -196,7 +217,7 @@ func (s Identity) DeactivateUser(ctx context.Context, workspaceID, userID string
 // CountActiveAdmins implements identity.Store.
 func (s Identity) CountActiveAdmins(ctx context.Context, workspaceID string) (int, error) {
 	var n int
-	err := s.DB.read.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE workspace_id = $1 AND role = 'admin' AND status <> 'deactivated'`, workspaceID).Scan(&n)
+	err := s.DB.read.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE workspace_id = $1 AND role = 'admin' AND status = 'active'`, workspaceID).Scan(&n)
 	return n, err
 }
 
