@@ -257,6 +257,23 @@ func TestPartnerUserLandsInThePortalAndCannotOpenTheConsole(t *testing.T) {
 	if resp.StatusCode != 403 && resp.StatusCode != 404 {
 		t.Fatalf("partner list as a partner user: %d", resp.StatusCode)
 	}
+	// A partner admin manages their own organisation's people in the portal.
+	resp, body = call(t, c, "GET", base+"/w/demo/settings/users", nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, "Lee Seller") || strings.Contains(body, demo.AdminEmail) || strings.Contains(body, "Partner portal") == false {
+		t.Fatalf("portal people page: %d", resp.StatusCode)
+	}
+	resp, _ = form(t, c, base+"/w/demo/settings/users", url.Values{"email": {"kai@northwind-advisory.example"}, "role": {"partner_seller"}, "partner_id": {"prt_demo000001"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("partner admin invites a colleague: %d", resp.StatusCode)
+	}
+	us, err := a.Identity.Store.UsersByEmail(t.Context(), "kai@northwind-advisory.example")
+	if err != nil || len(us) != 1 || us[0].PartnerID != "prt_demo000000" {
+		t.Fatalf("the colleague must join the inviter's own partner: %+v %v", us, err)
+	}
+	resp, _ = form(t, c, base+"/w/demo/settings/users", url.Values{"email": {"boss2@northwind-advisory.example"}, "role": {"admin"}})
+	if resp.StatusCode == http.StatusSeeOther {
+		t.Fatal("a partner admin invited a vendor admin")
+	}
 }
 
 func TestInviterIsNotifiedWhenTheInvitationIsAccepted(t *testing.T) {

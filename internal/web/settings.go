@@ -11,10 +11,10 @@ import (
 )
 
 func (ui *UI) registerSettings(mux *http.ServeMux) {
-	ui.handle(mux, "GET /w/{slug}/settings/users", ui.console(ui.users))
-	ui.handle(mux, "POST /w/{slug}/settings/users", ui.console(ui.invite))
-	ui.handle(mux, "GET /w/{slug}/settings/users/{id}/deactivate", ui.console(ui.confirmDeactivate))
-	ui.handle(mux, "POST /w/{slug}/settings/users/{id}/deactivate", ui.console(ui.deactivate))
+	ui.handle(mux, "GET /w/{slug}/settings/users", ui.anyone(ui.users))
+	ui.handle(mux, "POST /w/{slug}/settings/users", ui.anyone(ui.invite))
+	ui.handle(mux, "GET /w/{slug}/settings/users/{id}/deactivate", ui.anyone(ui.confirmDeactivate))
+	ui.handle(mux, "POST /w/{slug}/settings/users/{id}/deactivate", ui.anyone(ui.deactivate))
 	ui.handle(mux, "GET /w/{slug}/settings/tokens", ui.console(ui.tokens))
 	ui.handle(mux, "POST /w/{slug}/settings/tokens", ui.console(ui.createToken))
 	ui.handle(mux, "POST /w/{slug}/settings/tokens/{id}/revoke", ui.console(ui.revokeToken))
@@ -36,11 +36,19 @@ func (ui *UI) usersPage(w http.ResponseWriter, r *http.Request, v Viewer, p Page
 	for _, f := range problems {
 		errs[f.Path] = f.Detail
 	}
+	choices := roleChoices
+	if v.PartnerID != "" { // partner admins invite colleagues of their own organisation only
+		choices = []tandem.Role{tandem.RolePartnerAdmin, tandem.RolePartnerSeller, tandem.RolePartnerMarketer}
+	}
 	roles := map[tandem.Role]string{}
 	for _, rl := range roleChoices {
 		roles[rl] = identity.RoleLabel(rl)
 	}
-	p.Title, p.Data = "People", map[string]any{"Users": users, "Form": form, "Errors": errs, "Roles": roleChoices, "RoleLabels": roles, "Slug": v.WorkspaceSlug}
+	for i := range p.Nav {
+		p.Nav[i].Current = p.Nav[i].Href == r.URL.Path
+	}
+	p.Title, p.Data = "People", map[string]any{"Users": users, "Form": form, "Errors": errs, "Roles": choices, "RoleLabels": roles,
+		"Slug": v.WorkspaceSlug, "Partner": v.PartnerID}
 	ui.render(w, r, status, "users", p)
 }
 
@@ -50,6 +58,9 @@ func (ui *UI) users(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
 
 func (ui *UI) invite(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
 	form := map[string]string{"email": r.PostFormValue("email"), "name": r.PostFormValue("name"), "role": r.PostFormValue("role"), "partner_id": r.PostFormValue("partner_id")}
+	if v.PartnerID != "" {
+		form["partner_id"] = v.PartnerID
+	}
 	u, err := ui.o.Identity.Invite(r.Context(), v.Actor, v.Name, identity.Invitation{Email: form["email"], Name: form["name"],
 		Role: tandem.Role(form["role"]), PartnerID: form["partner_id"]})
 	switch tandem.KindOf(err) {
@@ -71,6 +82,14 @@ func (ui *UI) invite(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
 func (ui *UI) confirmDeactivate(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
 	u, err := ui.o.Identity.Store.UserByID(r.Context(), v.WorkspaceID, r.PathValue("id"))
 	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	res := policy.Resource{Kind: policy.Users, WorkspaceID: v.WorkspaceID, ID: u.ID}
+	if u.PartnerID != "" {
+		res = policy.Resource{Kind: policy.PartnerUsers, WorkspaceID: v.WorkspaceID, ID: u.ID, Partners: []string{u.PartnerID}}
+	}
+	if err := policy.Authorize(v.Actor, policy.Update, res); err != nil {
 		ui.Error(w, r, err)
 		return
 	}

@@ -260,7 +260,11 @@ func (ui *UI) portal(h viewHandler) http.HandlerFunc {
 		}
 		base := "/w/" + v.WorkspaceSlug + "/portal"
 		p := Page{Layout: "portal", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
-		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug)} {
+		items := []NavItem{{Label: "Home", Href: base + "/"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug)}
+		if policy.RoleAllows(v.Actor.Role, policy.PartnerUsers, policy.List) {
+			items = append(items, NavItem{Label: "People", Href: "/w/" + v.WorkspaceSlug + "/settings/users"})
+		}
+		for _, n := range items {
 			n.Current = n.Href == r.URL.Path
 			p.Nav = append(p.Nav, n)
 		}
