@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/identity"
@@ -17,6 +18,14 @@ func RegisterIdentity(rt *Router, ids *identity.Service, db *store.DB) {
 		if err != nil {
 			return err
 		}
+		if p.Actor.IsPartner() {
+			views := make([]PartnerUserView, len(us))
+			for i, u := range us {
+				views[i] = partnerUserView(u)
+			}
+			WriteJSON(w, http.StatusOK, NewList(views, false, func(u PartnerUserView) string { return u.ID }))
+			return nil
+		}
 		WriteJSON(w, http.StatusOK, NewList(us, false, func(u identity.User) string { return u.ID }))
 		return nil
 	})
@@ -30,9 +39,16 @@ func RegisterIdentity(rt *Router, ids *identity.Service, db *store.DB) {
 		if err := Decode(r, &in); err != nil {
 			return err
 		}
+		if pid, ok := p.Actor.PartnerOnly(); ok && in.PartnerID == "" {
+			in.PartnerID = pid // partner admins invite into their own organisation
+		}
 		u, err := ids.Invite(r.Context(), p.Actor, p.Name, identity.Invitation{Email: in.Email, Name: in.Name, Role: tandem.Role(in.Role), PartnerID: in.PartnerID})
 		if err != nil {
 			return err
+		}
+		if p.Actor.IsPartner() {
+			WriteJSON(w, http.StatusCreated, partnerUserView(u))
+			return nil
 		}
 		WriteJSON(w, http.StatusCreated, u)
 		return nil
@@ -50,6 +66,10 @@ func RegisterIdentity(rt *Router, ids *identity.Service, db *store.DB) {
 		if err != nil {
 			return err
 		}
+		if p.Actor.IsPartner() {
+			WriteJSON(w, http.StatusOK, partnerUserView(u))
+			return nil
+		}
 		WriteJSON(w, http.StatusOK, u)
 		return nil
 	})
@@ -57,6 +77,14 @@ func RegisterIdentity(rt *Router, ids *identity.Service, db *store.DB) {
 		ts, err := ids.ListTokens(r.Context(), p.Actor)
 		if err != nil {
 			return err
+		}
+		if p.Actor.IsPartner() {
+			views := make([]PartnerTokenView, len(ts))
+			for i, t := range ts {
+				views[i] = partnerTokenView(t)
+			}
+			WriteJSON(w, http.StatusOK, NewList(views, false, func(t PartnerTokenView) string { return t.ID }))
+			return nil
 		}
 		WriteJSON(w, http.StatusOK, NewList(ts, false, func(t identity.Token) string { return t.ID }))
 		return nil
@@ -75,6 +103,13 @@ func RegisterIdentity(rt *Router, ids *identity.Service, db *store.DB) {
 			return err
 		}
 		w.Header().Set("Cache-Control", "no-store")
+		if p.Actor.IsPartner() {
+			WriteJSON(w, http.StatusCreated, struct {
+				PartnerTokenView
+				Secret string `json:"token"`
+			}{partnerTokenView(t), secret})
+			return nil
+		}
 		WriteJSON(w, http.StatusCreated, struct {
 			identity.Token
 			Secret string `json:"token"`
@@ -147,4 +182,34 @@ func toAuditJSON(e audit.Entry) auditJSON {
 	return auditJSON{ID: e.ID, At: e.At.Format(timeFormat), ActorType: e.ActorType, ActorID: e.ActorID, ActorName: e.ActorName,
 		Action: e.Action, SubjectType: e.SubjectType, SubjectID: e.SubjectID, Changes: e.Changes, Rationale: e.Rationale,
 		RequestID: e.RequestID, IP: e.IP}
+}
+
+// PartnerUserView is a person as partner users see them: only the fields on the
+// policy's safe list for partner users.
+type PartnerUserView struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Email     string    `json:"email"`
+	Role      string    `json:"role"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func partnerUserView(u identity.User) PartnerUserView {
+	return PartnerUserView{ID: u.ID, Name: u.Name, Email: u.Email, Role: string(u.Role), Status: string(u.Status), CreatedAt: u.CreatedAt}
+}
+
+// PartnerTokenView is an API token as partner users see it.
+type PartnerTokenView struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Role       string    `json:"role"`
+	Scopes     string    `json:"scopes"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastUsedAt time.Time `json:"last_used_at"`
+	RevokedAt  time.Time `json:"revoked_at"`
+}
+
+func partnerTokenView(t identity.Token) PartnerTokenView {
+	return PartnerTokenView{ID: t.ID, Name: t.Name, Role: string(t.Role), Scopes: t.Scopes, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt}
 }

@@ -270,6 +270,10 @@ func TestPartnerUserLandsInThePortalAndCannotOpenTheConsole(t *testing.T) {
 	if err != nil || len(us) != 1 || us[0].PartnerID != "prt_demo000000" {
 		t.Fatalf("the colleague must join the inviter's own partner: %+v %v", us, err)
 	}
+	resp, body = call(t, c, "GET", base+"/api/v1/users", nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, "Lee Seller") || strings.Contains(body, "partner_id") || strings.Contains(body, "invited_by") {
+		t.Fatalf("partner view of people must hold safe fields only: %d %s", resp.StatusCode, body)
+	}
 	resp, _ = form(t, c, base+"/w/demo/settings/users", url.Values{"email": {"boss2@northwind-advisory.example"}, "role": {"admin"}})
 	if resp.StatusCode == http.StatusSeeOther {
 		t.Fatal("a partner admin invited a vendor admin")

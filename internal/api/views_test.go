@@ -1,0 +1,24 @@
+package api
+
+import (
+	"testing"
+
+	"github.com/tandemprm/tandem/internal/policy"
+)
+
+// TestPartnerViewsShowOnlySafeFields pins every partner-facing response type to the
+// policy's safe-field lists: a field added to a view without being declared safe
+// fails here.
+func TestPartnerViewsShowOnlySafeFields(t *testing.T) {
+	for _, tc := range []struct {
+		kind policy.Kind
+		view any
+	}{
+		{policy.PartnerUsers, PartnerUserView{}},
+		{policy.APITokens, PartnerTokenView{}},
+	} {
+		if bad := policy.UnsafeFields(tc.kind, tc.view); bad != nil {
+			t.Errorf("%T exposes fields partners may not see: %v", tc.view, bad)
+		}
+	}
+}
