@@ -1,11 +1,8 @@
 package attribution
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -99,17 +96,9 @@ func (c Config) Validate() error {
 // keep the values of DefaultConfig; unknown fields, trailing data and documents over
 // 4 KiB are refused. Every error is KindInvalid.
 func ParseConfig(data []byte) (Config, error) {
-	if len(data) > maxConfigJSON {
-		return Config{}, tandem.Errorf(tandem.KindInvalid, "The attribution settings are too large.")
-	}
 	c := DefaultConfig()
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return Config{}, &tandem.Error{Kind: tandem.KindInvalid, Message: "The attribution settings are not valid JSON: " + err.Error()}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Config{}, tandem.Errorf(tandem.KindInvalid, "The attribution settings have data after their end.")
+	if err := tandem.DecodeSettings(data, maxConfigJSON, "The attribution settings", &c); err != nil {
+		return Config{}, err
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err

@@ -1,10 +1,7 @@
 package conflict
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/tandemprm/tandem/internal/tandem"
@@ -228,17 +225,9 @@ const maxPolicyBytes = 64 << 10
 // entirely); unknown fields, trailing data and documents over 64 KiB are refused. Every
 // error is KindInvalid.
 func ParsePolicy(data []byte) (Policy, error) {
-	if len(data) > maxPolicyBytes {
-		return Policy{}, tandem.Errorf(tandem.KindInvalid, "The conflict policy is too large (%d bytes; at most %d).", len(data), maxPolicyBytes)
-	}
 	p := DefaultPolicy()
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		return Policy{}, &tandem.Error{Kind: tandem.KindInvalid, Message: "The conflict policy is not valid JSON: " + err.Error()}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Policy{}, tandem.Errorf(tandem.KindInvalid, "The conflict policy has data after its end.")
+	if err := tandem.DecodeSettings(data, maxPolicyBytes, "The conflict policy", &p); err != nil {
+		return Policy{}, err
 	}
 	if err := p.Validate(); err != nil {
 		return Policy{}, err

@@ -1,11 +1,8 @@
 package pricing
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -186,17 +183,9 @@ func (c Config) Validate() error {
 // values of DefaultConfig; unknown fields, trailing data and documents over 64 KiB are
 // refused. Every error is KindInvalid.
 func ParseConfig(data []byte) (Config, error) {
-	if len(data) > maxConfigJSON {
-		return Config{}, tandem.Errorf(tandem.KindInvalid, "The discount guardrails are too large.")
-	}
 	c := DefaultConfig()
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return Config{}, &tandem.Error{Kind: tandem.KindInvalid, Message: "The discount guardrails are not valid JSON: " + err.Error()}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Config{}, tandem.Errorf(tandem.KindInvalid, "The discount guardrails have data after their end.")
+	if err := tandem.DecodeSettings(data, maxConfigJSON, "The discount guardrails", &c); err != nil {
+		return Config{}, err
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err

@@ -1,10 +1,6 @@
 package protection
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"io"
 	"slices"
 
 	"github.com/tandemprm/tandem/internal/tandem"
@@ -167,17 +163,9 @@ const maxConfigBytes = 16 << 10
 // values of Default; unknown fields, trailing data and documents over 16 KiB are
 // refused. Every error is KindInvalid.
 func ParseConfig(data []byte) (Config, error) {
-	if len(data) > maxConfigBytes {
-		return Config{}, tandem.Errorf(tandem.KindInvalid, "The protection settings are too large (%d bytes; at most %d).", len(data), maxConfigBytes)
-	}
 	c := Default()
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return Config{}, &tandem.Error{Kind: tandem.KindInvalid, Message: fmt.Sprintf("The protection settings are not valid JSON: %v", err)}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Config{}, tandem.Errorf(tandem.KindInvalid, "The protection settings have data after their end.")
+	if err := tandem.DecodeSettings(data, maxConfigBytes, "The protection settings", &c); err != nil {
+		return Config{}, err
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err

@@ -1,10 +1,7 @@
 package stage
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -326,17 +323,9 @@ func validCriteria(probs *tandem.Problems, at string, cs []Criterion, knownField
 // Unknown fields, trailing data and documents over 64 KiB are refused; every error is
 // KindInvalid.
 func ParseModel(data []byte, customFields ...string) (Model, error) {
-	if len(data) > maxModelJSON {
-		return Model{}, tandem.Errorf(tandem.KindInvalid, "The stage model is too large (%d bytes; at most %d).", len(data), maxModelJSON)
-	}
 	var m Model
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		return Model{}, &tandem.Error{Kind: tandem.KindInvalid, Message: "The stage model is not valid JSON: " + err.Error()}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Model{}, tandem.Errorf(tandem.KindInvalid, "The stage model has data after its end.")
+	if err := tandem.DecodeSettings(data, maxModelJSON, "The stage model", &m); err != nil {
+		return Model{}, err
 	}
 	if err := m.Validate(customFields...); err != nil {
 		return Model{}, err
