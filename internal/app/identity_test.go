@@ -274,6 +274,10 @@ func TestPartnerUserLandsInThePortalAndCannotOpenTheConsole(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, "Lee Seller") || strings.Contains(body, "partner_id") || strings.Contains(body, "invited_by") {
 		t.Fatalf("partner view of people must hold safe fields only: %d %s", resp.StatusCode, body)
 	}
+	resp, body = form(t, c, base+"/w/demo/settings/tokens", url.Values{"name": {"our CRM"}})
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(body, "tdm_") || !strings.Contains(body, "Partner portal") {
+		t.Fatalf("partner admin creates a token in the portal: %d", resp.StatusCode)
+	}
 	resp, _ = form(t, c, base+"/w/demo/settings/users", url.Values{"email": {"boss2@northwind-advisory.example"}, "role": {"admin"}})
 	if resp.StatusCode == http.StatusSeeOther {
 		t.Fatal("a partner admin invited a vendor admin")

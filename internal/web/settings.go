@@ -15,9 +15,9 @@ func (ui *UI) registerSettings(mux *http.ServeMux) {
 	ui.handle(mux, "POST /w/{slug}/settings/users", ui.anyone(ui.invite))
 	ui.handle(mux, "GET /w/{slug}/settings/users/{id}/deactivate", ui.anyone(ui.confirmDeactivate))
 	ui.handle(mux, "POST /w/{slug}/settings/users/{id}/deactivate", ui.anyone(ui.deactivate))
-	ui.handle(mux, "GET /w/{slug}/settings/tokens", ui.console(ui.tokens))
-	ui.handle(mux, "POST /w/{slug}/settings/tokens", ui.console(ui.createToken))
-	ui.handle(mux, "POST /w/{slug}/settings/tokens/{id}/revoke", ui.console(ui.revokeToken))
+	ui.handle(mux, "GET /w/{slug}/settings/tokens", ui.anyone(ui.tokens))
+	ui.handle(mux, "POST /w/{slug}/settings/tokens", ui.anyone(ui.createToken))
+	ui.handle(mux, "POST /w/{slug}/settings/tokens/{id}/revoke", ui.anyone(ui.revokeToken))
 	ui.handle(mux, "GET /w/{slug}/audit", ui.console(ui.auditLog))
 	ui.handle(mux, "GET /w/{slug}/audit.csv", ui.console(ui.auditCSV))
 	ui.handle(mux, "GET /w/{slug}/outbox", ui.console(ui.outboxPage))
@@ -117,6 +117,9 @@ func (ui *UI) tokensPage(w http.ResponseWriter, r *http.Request, v Viewer, p Pag
 	if err != nil {
 		ui.Error(w, r, err)
 		return
+	}
+	for i := range p.Nav {
+		p.Nav[i].Current = p.Nav[i].Href == r.URL.Path
 	}
 	p.Title, p.Data = "API tokens", map[string]any{"Tokens": ts, "Created": created, "Problems": problems, "Slug": v.WorkspaceSlug}
 	ui.render(w, r, status, "tokens", p)

@@ -264,6 +264,9 @@ func (ui *UI) portal(h viewHandler) http.HandlerFunc {
 		if policy.RoleAllows(v.Actor.Role, policy.PartnerUsers, policy.List) {
 			items = append(items, NavItem{Label: "People", Href: "/w/" + v.WorkspaceSlug + "/settings/users"})
 		}
+		if policy.RoleAllows(v.Actor.Role, policy.APITokens, policy.List) {
+			items = append(items, NavItem{Label: "API tokens", Href: "/w/" + v.WorkspaceSlug + "/settings/tokens"})
+		}
 		for _, n := range items {
 			n.Current = n.Href == r.URL.Path
 			p.Nav = append(p.Nav, n)
