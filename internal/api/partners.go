@@ -52,6 +52,55 @@ func RegisterPartners(rt *Router, svc *partner.Service) {
 		WriteJSON(w, http.StatusOK, NewList(out, more, func(x partnerJSON) string { return x.ID }))
 		return nil
 	})
+	rt.Handle("GET", "/api/v1/partners/{id}", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		x, err := svc.Get(r.Context(), p.Actor, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, toPartnerJSON(x))
+		return nil
+	})
+	rt.Handle("PATCH", "/api/v1/partners/{id}", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in struct {
+			Name    *string   `json:"name"`
+			Domain  *string   `json:"domain"`
+			Motions *[]string `json:"motions"`
+			Tier    *string   `json:"tier"`
+			Region  *string   `json:"region"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		c := partner.Changes{Name: in.Name, Domain: in.Domain, Tier: in.Tier, Region: in.Region}
+		if in.Motions != nil {
+			ms := make([]tandem.Motion, len(*in.Motions))
+			for i, m := range *in.Motions {
+				ms[i] = tandem.Motion(m)
+			}
+			c.Motions = &ms
+		}
+		x, err := svc.Update(r.Context(), p.Actor, p.Name, r.PathValue("id"), c)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, toPartnerJSON(x))
+		return nil
+	})
+	rt.Handle("POST", "/api/v1/partners/{id}/lifecycle", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in struct {
+			To        string `json:"to"`
+			Rationale string `json:"rationale"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		x, err := svc.MoveLifecycle(r.Context(), p.Actor, p.Name, r.PathValue("id"), partner.Lifecycle(in.To), in.Rationale)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, toPartnerJSON(x))
+		return nil
+	})
 	rt.Handle("POST", "/api/v1/partners", func(w http.ResponseWriter, r *http.Request, p Principal) error {
 		var in struct {
 			Name      string   `json:"name"`

@@ -61,6 +61,11 @@ var isolationCases = map[string]map[string]string{
 	"POST /api/v1/notifications/read":               nil,
 	"GET /w/{slug}/notifications":                   {"slug": "victim-slug"},
 	"POST /w/{slug}/notifications/read":             {"slug": "victim-slug"},
+	"GET /api/v1/partners/{id}":                     {"id": "victim-partner"},
+	"PATCH /api/v1/partners/{id}":                   {"id": "victim-partner"},
+	"POST /api/v1/partners/{id}/lifecycle":          {"id": "victim-partner"},
+	"GET /w/{slug}/partners/{id}":                   {"slug": "victim-slug", "id": "victim-partner"},
+	"POST /w/{slug}/partners/{id}/lifecycle":        {"slug": "victim-slug", "id": "victim-partner"},
 	"GET /sso":                                      nil,
 	"GET /w/{slug}/sso/start":                       {"slug": "victim-slug"},
 	"GET /w/{slug}/sso/callback":                    {"slug": "victim-slug"},
@@ -180,6 +185,8 @@ func TestIsolation(t *testing.T) {
 				return v.tokenID
 			case "victim-link":
 				return v.link
+			case "victim-partner":
+				return "prt_demo000000"
 			}
 			t.Fatalf("route %s: no value for %s", route, m)
 			return ""

@@ -285,6 +285,48 @@ func (s Partners) CreatePartner(ctx context.Context, p partner.Partner, e audit.
 	})
 }
 
+// PartnerByID implements partner.Store.
+func (s Partners) PartnerByID(ctx context.Context, workspaceID, id string) (partner.Partner, error) {
+	p := partner.Partner{WorkspaceID: workspaceID}
+	var lc string
+	var c, u int64
+	err := s.DB.read.QueryRowContext(ctx, `SELECT id, name, domain, tier, region, lifecycle, created_at, updated_at
+		FROM partners WHERE workspace_id = $1 AND id = $2`, workspaceID, id).Scan(&p.ID, &p.Name, &p.Domain, &p.Tier, &p.Region, &lc, &c, &u)
+	if err != nil {
+		return p, notFound(err, "that partner")
+	}
+	p.Lifecycle, p.CreatedAt, p.UpdatedAt = partner.Lifecycle(lc), fromMS(c), fromMS(u)
+	ps := []partner.Partner{p}
+	if err := s.DB.fillMotions(ctx, workspaceID, ps); err != nil {
+		return p, err
+	}
+	return ps[0], nil
+}
+
+// UpdatePartner implements partner.Store.
+func (s Partners) UpdatePartner(ctx context.Context, p partner.Partner, expected time.Time, e audit.Entry) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE partners SET name = $3, domain = $4, tier = $5, region = $6, lifecycle = $7, updated_at = $8
+			WHERE workspace_id = $1 AND id = $2 AND updated_at = $9`,
+			p.WorkspaceID, p.ID, p.Name, p.Domain, p.Tier, p.Region, string(p.Lifecycle), ms(p.UpdatedAt), ms(expected))
+		if err != nil {
+			return fmt.Errorf("update partner: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return tandem.Errorf(tandem.KindConflict, "Someone else changed this partner a moment ago; reload it and try again.")
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM partner_motions WHERE workspace_id = $1 AND partner_id = $2`, p.WorkspaceID, p.ID); err != nil {
+			return fmt.Errorf("update partner motions: %w", err)
+		}
+		for _, m := range p.Motions {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO partner_motions (workspace_id, partner_id, motion) VALUES ($1, $2, $3)`, p.WorkspaceID, p.ID, string(m)); err != nil {
+				return fmt.Errorf("update partner motions: %w", err)
+			}
+		}
+		return insertAudit(ctx, tx, e)
+	})
+}
+
 // ListPartners implements partner.Store.
 func (s Partners) ListPartners(ctx context.Context, workspaceID string, f partner.Filter, after string, limit int) ([]partner.Partner, bool, error) {
 	return s.DB.ListPartners(ctx, workspaceID, f, Page{After: after, Limit: limit})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tandemprm/tandem/internal/account"
+	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/store/storetest"
@@ -181,6 +182,37 @@ func TestContactMustReferToAnAccountInTheSameWorkspace(t *testing.T) {
 		c := account.Contact{WorkspaceID: b.ID, ID: "con_1", AccountID: "acc_1", Name: "Ana", CreatedAt: t0}
 		if err := db.Tx(ctx, func(tx *sql.Tx) error { return db.CreateContact(ctx, tx, c) }); err == nil {
 			t.Fatal("a contact in workspace b was linked to an account in workspace a")
+		}
+	})
+}
+
+func TestStalePartnerUpdateIsAConflict(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorkspace(t, db, "ws")
+		s := store.Partners{DB: db}
+		p := partner.Partner{WorkspaceID: w.ID, ID: "prt_1", Name: "A", Lifecycle: partner.Active, CreatedAt: t0, UpdatedAt: t0}
+		if err := db.Tx(ctx, func(tx *sql.Tx) error { return db.CreatePartner(ctx, tx, p) }); err != nil {
+			t.Fatal(err)
+		}
+		first, second := p, p
+		first.Name, first.UpdatedAt = "First", t0.Add(time.Second)
+		second.Name, second.UpdatedAt = "Second", t0.Add(2*time.Second)
+		e := audit.Entry{WorkspaceID: w.ID, ID: "aud_1", At: t0, ActorType: "user", ActorID: "u", Action: "partner.update", SubjectType: "partner", SubjectID: "prt_1"}
+		if err := s.UpdatePartner(ctx, first, t0, e); err != nil {
+			t.Fatal(err)
+		}
+		e.ID = "aud_2"
+		if err := s.UpdatePartner(ctx, second, t0, e); tandem.KindOf(err) != tandem.KindConflict {
+			t.Fatalf("an edit based on a stale read overwrote the first: %v", err)
+		}
+		got, err := s.PartnerByID(ctx, w.ID, "prt_1")
+		if err != nil || got.Name != "First" {
+			t.Fatalf("stored %+v, %v", got, err)
+		}
+		es, _, err := db.ListAudit(ctx, w.ID, audit.Filter{SubjectID: "prt_1"}, store.Page{Limit: 10})
+		if err != nil || len(es) != 1 {
+			t.Fatalf("the refused edit left an audit entry: %d, %v", len(es), err)
 		}
 	})
 }

@@ -136,6 +136,7 @@ func (ui *UI) Register(mux *http.ServeMux) {
 	ui.registerSettings(mux)
 	ui.registerWorkspace(mux)
 	ui.registerSSO(mux)
+	ui.registerPartner(mux)
 	ui.handle(mux, "GET /w/{slug}/notifications", ui.anyone(ui.notifications))
 	ui.handle(mux, "POST /w/{slug}/notifications/read", ui.anyone(ui.readNotifications))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { ui.NotFound(w, r) })

@@ -1,0 +1,63 @@
+package app_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tandemprm/tandem/internal/app/apptest"
+	"github.com/tandemprm/tandem/internal/demo"
+	"github.com/tandemprm/tandem/internal/store/storetest"
+)
+
+func TestPartnerProfileAndLifecycle(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(e.Name, func(t *testing.T) {
+			a, base := apptest.Start(t, e)
+			pm := signIn(t, a, base, demo.ManagerEmail)
+			u := base + "/api/v1/partners/prt_demo000002"
+			resp, body := call(t, pm, "PATCH", u, strings.NewReader(`{"tier":"Platinum","motions":["resale","tech"]}`), "Content-Type", "application/json")
+			if resp.StatusCode != 200 || !strings.Contains(body, `"tier":"Platinum"`) || !strings.Contains(body, `"motions":["resale","tech"]`) {
+				t.Fatalf("update: %d %s", resp.StatusCode, body)
+			}
+			resp, body = call(t, pm, "PATCH", u, strings.NewReader(`{"name":"","motions":["barter"]}`), "Content-Type", "application/json")
+			if resp.StatusCode != 422 || !strings.Contains(body, `"path":"name"`) || !strings.Contains(body, `"path":"motions[0]"`) {
+				t.Fatalf("bad update: %d %s", resp.StatusCode, body)
+			}
+			if _, body := call(t, pm, "GET", u, nil); !strings.Contains(body, `"tier":"Platinum"`) {
+				t.Fatalf("a refused update changed something: %s", body)
+			}
+			// Lifecycle: active → offboarded is allowed, offboarded → active is not.
+			resp, _ = call(t, pm, "POST", u+"/lifecycle", strings.NewReader(`{"to":"offboarded","rationale":"contract ended"}`), "Content-Type", "application/json")
+			if resp.StatusCode != 200 {
+				t.Fatalf("offboard: %d", resp.StatusCode)
+			}
+			resp, body = call(t, pm, "POST", u+"/lifecycle", strings.NewReader(`{"to":"active"}`), "Content-Type", "application/json")
+			if resp.StatusCode != 422 || !strings.Contains(body, "re-onboarded") {
+				t.Fatalf("offboarded → active: %d %s", resp.StatusCode, body)
+			}
+			// The detail page shows the history with the reason, and refuses a bad move plainly.
+			resp, page := call(t, pm, "GET", base+"/w/demo/partners/prt_demo000002", nil)
+			if resp.StatusCode != 200 || !strings.Contains(page, "contract ended") || !strings.Contains(page, "partner.update") {
+				t.Fatalf("partner page: %d", resp.StatusCode)
+			}
+			resp, page = form(t, pm, base+"/w/demo/partners/prt_demo000002/lifecycle", url.Values{"to": {"dormant"}})
+			if resp.StatusCode != 422 || !strings.Contains(page, "cannot move from offboarded to dormant") {
+				t.Fatalf("bad move in the page: %d", resp.StatusCode)
+			}
+			resp, _ = form(t, pm, base+"/w/demo/partners/prt_demo000002/lifecycle", url.Values{"to": {"onboarding"}, "rationale": {"new contract"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("re-onboard in the page: %d", resp.StatusCode)
+			}
+			// Sales may read partners but not change them.
+			sales := signIn(t, a, base, "sofia@northstar.example")
+			if resp, _ := call(t, sales, "GET", u, nil); resp.StatusCode != 200 {
+				t.Fatalf("sales reading a partner: %d", resp.StatusCode)
+			}
+			if resp, _ := call(t, sales, "PATCH", u, strings.NewReader(`{"tier":"Gold"}`), "Content-Type", "application/json"); resp.StatusCode != 403 {
+				t.Fatalf("sales changing a partner: %d", resp.StatusCode)
+			}
+		})
+	}
+}
