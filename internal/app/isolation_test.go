@@ -66,6 +66,7 @@ var isolationCases = map[string]map[string]string{
 	"POST /api/v1/partners/{id}/lifecycle":          {"id": "victim-partner"},
 	"GET /w/{slug}/partners/{id}":                   {"slug": "victim-slug", "id": "victim-partner"},
 	"POST /w/{slug}/partners/{id}/lifecycle":        {"slug": "victim-slug", "id": "victim-partner"},
+	"POST /w/{slug}/partners":                       {"slug": "victim-slug"},
 	"GET /sso":                                      nil,
 	"GET /w/{slug}/sso/start":                       {"slug": "victim-slug"},
 	"GET /w/{slug}/sso/callback":                    {"slug": "victim-slug"},

@@ -50,6 +50,24 @@ func TestPartnerProfileAndLifecycle(t *testing.T) {
 			if resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("re-onboard in the page: %d", resp.StatusCode)
 			}
+			// The list filters, and the form adds a partner in onboarding.
+			_, page = call(t, pm, "GET", base+"/w/demo/partners?motion=tech&lifecycle=active", nil)
+			rows := strings.Count(page, `href="partners/prt_`)
+			if rows == 0 || strings.Count(page, `<td data-label="Lifecycle">active</td>`) != rows || strings.Count(page, `<span class="tag">Tech / ISV</span>`) < rows {
+				t.Fatalf("filtered list: %d rows that are not all active tech partners", rows)
+			}
+			_, page = call(t, pm, "GET", base+"/w/demo/partners?q=zzz-nothing", nil)
+			if !strings.Contains(page, "No partner matches these filters") {
+				t.Fatal("empty filtered list has no helpful empty state")
+			}
+			resp, page = form(t, pm, base+"/w/demo/partners", url.Values{"name": {" "}, "motions": {"barter"}})
+			if resp.StatusCode != 422 || strings.Count(page, "field-error") < 2 {
+				t.Fatalf("bad new partner: %d", resp.StatusCode)
+			}
+			resp, _ = form(t, pm, base+"/w/demo/partners", url.Values{"name": {"Fresh Partner BV"}, "motions": {"services"}, "tier": {"Registered"}})
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/w/demo/partners/prt_") {
+				t.Fatalf("new partner: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+			}
 			// Sales may read partners but not change them.
 			sales := signIn(t, a, base, "sofia@northstar.example")
 			if resp, _ := call(t, sales, "GET", u, nil); resp.StatusCode != 200 {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/partner"
@@ -10,6 +11,7 @@ import (
 )
 
 func (ui *UI) registerPartner(mux *http.ServeMux) {
+	ui.handle(mux, "POST /w/{slug}/partners", ui.console(ui.createPartner))
 	ui.handle(mux, "GET /w/{slug}/partners/{id}", ui.console(ui.partnerDetail))
 	ui.handle(mux, "POST /w/{slug}/partners/{id}/lifecycle", ui.console(ui.partnerLifecycle))
 }
@@ -59,6 +61,61 @@ func (ui *UI) partnerLifecycle(w http.ResponseWriter, r *http.Request, v Viewer,
 			msg = f[0].Detail
 		}
 		ui.renderPartner(w, r, v, p, http.StatusUnprocessableEntity, msg)
+	default:
+		ui.Error(w, r, err)
+	}
+}
+
+// partnerFilter reads the list filters from the query string.
+func partnerFilter(r *http.Request) partner.Filter {
+	q := r.URL.Query()
+	return partner.Filter{Query: strings.TrimSpace(q.Get("q")), Motion: tandem.Motion(q.Get("motion")), Tier: q.Get("tier"),
+		Region: q.Get("region"), Lifecycle: partner.Lifecycle(q.Get("lifecycle"))}
+}
+
+func (ui *UI) partners(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	ui.partnerList(w, r, v, p, http.StatusOK, map[string]string{}, nil)
+}
+
+func (ui *UI) partnerList(w http.ResponseWriter, r *http.Request, v Viewer, p Page, status int, form map[string]string, problems []tandem.FieldError) {
+	f := partnerFilter(r)
+	ps, more, err := ui.o.Partners.List(r.Context(), v.Actor, f, r.URL.Query().Get("after"), 50)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	next := ""
+	if more && len(ps) > 0 {
+		next = ps[len(ps)-1].ID
+	}
+	q := r.URL.Query()
+	q.Del("after")
+	errs := map[string]string{}
+	for _, fe := range problems {
+		errs[strings.SplitN(fe.Path, "[", 2)[0]] = fe.Detail
+	}
+	p.Title, p.Data = "Partners", map[string]any{"Partners": ps, "Next": next, "F": f, "QueryString": q.Encode(),
+		"Filtered": q.Encode() != "", "Motions": tandem.Motions, "Lifecycles": partner.Lifecycles, "Form": form, "Errors": errs}
+	ui.render(w, r, status, "partners", p)
+}
+
+// createPartner adds a partner from the form on the list page; on a mistake the
+// list comes back with the form filled in and the fields marked.
+func (ui *UI) createPartner(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	_ = r.ParseForm()
+	form := map[string]string{"name": r.PostFormValue("name"), "domain": r.PostFormValue("domain"), "tier": r.PostFormValue("tier"), "region": r.PostFormValue("region")}
+	in := partner.NewPartner{Name: form["name"], Domain: form["domain"], Tier: form["tier"], Region: form["region"], Lifecycle: partner.Onboarding}
+	for _, m := range r.PostForm["motions"] {
+		in.Motions = append(in.Motions, tandem.Motion(m))
+	}
+	created, err := ui.o.Partners.Create(r.Context(), v.Actor, v.Name, in)
+	switch tandem.KindOf(err) {
+	case "":
+		SetFlash(w, Flash{Kind: "success", Text: created.Name + " was added and is onboarding."})
+		http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/partners/"+created.ID, http.StatusSeeOther)
+	case tandem.KindInvalid:
+		p.Flashes = append(p.Flashes, Flash{Kind: "error", Text: "The partner was not added; please correct the fields marked below."})
+		ui.partnerList(w, r, v, p, http.StatusUnprocessableEntity, form, tandem.FieldsOf(err))
 	default:
 		ui.Error(w, r, err)
 	}

@@ -286,21 +286,6 @@ func (ui *UI) consoleHome(w http.ResponseWriter, r *http.Request, v Viewer, p Pa
 	ui.render(w, r, http.StatusOK, "console_home", p)
 }
 
-func (ui *UI) partners(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
-	after := r.URL.Query().Get("after")
-	ps, more, err := ui.o.Partners.List(r.Context(), v.Actor, partner.Filter{}, after, 50)
-	if err != nil {
-		ui.Error(w, r, err)
-		return
-	}
-	next := ""
-	if more && len(ps) > 0 {
-		next = ps[len(ps)-1].ID
-	}
-	p.Title, p.Data = "Partners", map[string]any{"Partners": ps, "Next": next}
-	ui.render(w, r, http.StatusOK, "partners", p)
-}
-
 func (ui *UI) portalHome(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
 	p.Title = "Partner portal"
 	ui.render(w, r, http.StatusOK, "portal_home", p)
