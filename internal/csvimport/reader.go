@@ -198,6 +198,9 @@ func (r *Reader) readRecord() ([]string, int, error) {
 			r.buf = r.buf[:len(r.buf)-1]
 			f = f[:len(f)-1]
 		}
+		if len(f) > r.maxField {
+			return r.fieldTooLarge(fieldLine)
+		}
 		if err := checkText(f, fieldLine); err != nil {
 			return err
 		}
@@ -265,6 +268,9 @@ func (r *Reader) readRecord() ([]string, int, error) {
 				switch c {
 				case '"':
 					r.buf = append(r.buf, '"')
+					if len(r.buf)-fieldStart > r.maxField {
+						return nil, 0, r.fieldTooLarge(fieldLine)
+					}
 					state = stQuoted
 				case r.comma:
 					if err := endField(); err != nil {
