@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 
@@ -50,6 +51,18 @@ func RegisterPartners(rt *Router, svc *partner.Service) {
 			out[i] = toPartnerJSON(x)
 		}
 		WriteJSON(w, http.StatusOK, NewList(out, more, func(x partnerJSON) string { return x.ID }))
+		return nil
+	})
+	rt.Handle("GET", "/api/v1/partners/export", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		q := r.URL.Query()
+		f := partner.Filter{Motion: tandem.Motion(q.Get("motion")), Tier: q.Get("tier"), Region: q.Get("region"),
+			Lifecycle: partner.Lifecycle(q.Get("lifecycle")), Query: q.Get("q")}
+		if err := policy.Authorize(p.Actor, policy.Export, policy.Resource{Kind: policy.Partners, WorkspaceID: p.Actor.WorkspaceID}); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="partners.csv"`)
+		_ = svc.Export(r.Context(), p.Actor, f, w) // headers are sent; a failure cuts the file short
 		return nil
 	})
 	rt.Handle("GET", "/api/v1/partners/{id}", func(w http.ResponseWriter, r *http.Request, p Principal) error {

@@ -67,6 +67,8 @@ var isolationCases = map[string]map[string]string{
 	"GET /w/{slug}/partners/{id}":                   {"slug": "victim-slug", "id": "victim-partner"},
 	"POST /w/{slug}/partners/{id}/lifecycle":        {"slug": "victim-slug", "id": "victim-partner"},
 	"POST /w/{slug}/partners":                       {"slug": "victim-slug"},
+	"GET /api/v1/partners/export":                   nil,
+	"GET /w/{slug}/partners.csv":                    {"slug": "victim-slug"},
 	"GET /sso":                                      nil,
 	"GET /w/{slug}/sso/start":                       {"slug": "victim-slug"},
 	"GET /w/{slug}/sso/callback":                    {"slug": "victim-slug"},

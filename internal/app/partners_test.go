@@ -68,6 +68,20 @@ func TestPartnerProfileAndLifecycle(t *testing.T) {
 			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/w/demo/partners/prt_") {
 				t.Fatalf("new partner: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 			}
+			// The filtered list exports as CSV, from the page and the API alike.
+			resp, csvBody := call(t, pm, "GET", base+"/w/demo/partners.csv?motion=tech", nil)
+			lines := strings.Split(strings.TrimSpace(csvBody), "\n")
+			if resp.StatusCode != 200 || lines[0] != "id,name,domain,motions,tier,region,lifecycle,created_at" || len(lines) < 2 {
+				t.Fatalf("export: %d %q", resp.StatusCode, lines[0])
+			}
+			for _, l := range lines[1:] {
+				if !strings.Contains(l, "tech") {
+					t.Fatalf("export ignored the filter: %q", l)
+				}
+			}
+			if _, apiCSV := call(t, pm, "GET", base+"/api/v1/partners/export?motion=tech", nil); apiCSV != csvBody {
+				t.Fatal("the API export differs from the page's")
+			}
 			// Sales may read partners but not change them.
 			sales := signIn(t, a, base, "sofia@northstar.example")
 			if resp, _ := call(t, sales, "GET", u, nil); resp.StatusCode != 200 {

@@ -6,12 +6,14 @@ import (
 
 	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 
 func (ui *UI) registerPartner(mux *http.ServeMux) {
 	ui.handle(mux, "POST /w/{slug}/partners", ui.console(ui.createPartner))
+	ui.handle(mux, "GET /w/{slug}/partners.csv", ui.console(ui.exportPartners))
 	ui.handle(mux, "GET /w/{slug}/partners/{id}", ui.console(ui.partnerDetail))
 	ui.handle(mux, "POST /w/{slug}/partners/{id}/lifecycle", ui.console(ui.partnerLifecycle))
 }
@@ -118,5 +120,18 @@ func (ui *UI) createPartner(w http.ResponseWriter, r *http.Request, v Viewer, p 
 		ui.partnerList(w, r, v, p, http.StatusUnprocessableEntity, form, tandem.FieldsOf(err))
 	default:
 		ui.Error(w, r, err)
+	}
+}
+
+// exportPartners downloads the filtered list as CSV.
+func (ui *UI) exportPartners(w http.ResponseWriter, r *http.Request, v Viewer, _ Page) {
+	if err := policy.Authorize(v.Actor, policy.Export, policy.Resource{Kind: policy.Partners, WorkspaceID: v.WorkspaceID}); err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="partners.csv"`)
+	if err := ui.o.Partners.Export(r.Context(), v.Actor, partnerFilter(r), w); err != nil {
+		ui.o.Logger.ErrorContext(r.Context(), "partner export failed", "error", err.Error())
 	}
 }
