@@ -6,11 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/tandemprm/tandem/internal/app"
+	"github.com/tandemprm/tandem/internal/csvimport"
 	"github.com/tandemprm/tandem/internal/identity"
+	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/tandem"
 	"github.com/tandemprm/tandem/internal/workspace"
 )
@@ -137,4 +142,95 @@ func describe(err error) error {
 		parts[i] = "--" + strings.ReplaceAll(f.Path, "_", "-") + " " + f.Detail
 	}
 	return errors.New(tandem.MessageOf(err) + " " + strings.Join(parts, "; "))
+}
+
+const importUsage = `Usage: tandem import partners --workspace SLUG --file FILE.csv [--dry-run] [--valid-rows-only] [server flags]
+
+Reads partners from CSV (columns name, domain, motions, tier, region, lifecycle; an
+export's id and created_at columns are ignored). Every row that would be rejected is
+listed with its line, column and reason. Without --valid-rows-only one rejected row
+means nothing is imported.
+`
+
+func importCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "partners" {
+		fmt.Fprint(stderr, importUsage)
+		return usageError{errors.New(`expected "import partners"`)}
+	}
+	vals, rest, err := splitFlags(args[1:], "workspace", "file")
+	if err != nil {
+		return err
+	}
+	dryRun, validOnly := false, false
+	var server []string
+	for _, a := range rest {
+		switch strings.TrimLeft(a, "-") {
+		case "dry-run":
+			dryRun = true
+		case "valid-rows-only":
+			validOnly = true
+		default:
+			server = append(server, a)
+		}
+	}
+	if vals["workspace"] == "" || vals["file"] == "" {
+		return usageError{errors.New("--workspace and --file are required")}
+	}
+	f, err := os.Open(vals["file"])
+	if err != nil {
+		return fmt.Errorf("cannot read %s: %w", vals["file"], unwrapPath(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	a, err := openAdmin(ctx, "import partners", server, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ws, err := a.DB.WorkspaceBySlug(ctx, vals["workspace"])
+	if err != nil {
+		return describe(err)
+	}
+	mode := csvimport.AllOrNothing
+	if validOnly {
+		mode = csvimport.ValidRowsOnly
+	}
+	opt := csvimport.Options{Size: st.Size(), ProgressEvery: 10000, Progress: func(p csvimport.Progress) {
+		fmt.Fprintf(stderr, "\rread %d rows (%d%%)", p.Rows, 100*p.Bytes/max(1, p.Total))
+	}}
+	svc := &partner.Service{Store: store.Partners{DB: a.DB}, Now: time.Now}
+	report, created, err := svc.Import(ctx, policy.System(ws.ID), "command line", f, mode, dryRun, opt)
+	fmt.Fprintln(stderr)
+	for _, w := range report.Warnings {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", vals["file"], w)
+	}
+	for _, r := range report.Rejected {
+		fmt.Fprintf(stderr, "%s:%d: %s: %s\n", vals["file"], r.Line, r.Column, r.Reason)
+	}
+	if err != nil {
+		if fs := tandem.FieldsOf(err); len(fs) > 0 && tandem.KindOf(err) == tandem.KindInvalid && len(report.Rejected) == 0 {
+			for _, fe := range fs {
+				fmt.Fprintf(stderr, "%s: %s: %s\n", vals["file"], fe.Path, fe.Detail)
+			}
+		}
+		return errors.New(tandem.MessageOf(err))
+	}
+	switch {
+	case dryRun:
+		fmt.Fprintf(stdout, "Dry run: %d rows, %d would be imported, %d would be rejected. Nothing was written.\n", report.Rows, report.Valid, report.RejectedRows())
+	default:
+		fmt.Fprintf(stdout, "Imported %d partners (%d rows, %d rejected).\n", created, report.Rows, report.RejectedRows())
+	}
+	return nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

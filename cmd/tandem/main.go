@@ -37,6 +37,7 @@ Commands:
   demo      load the demo workspace into the database and exit
   workspace create   create a workspace and invite its first admin
   token create       create an API token (prints only the token)
+  import partners    import partners from CSV, with --dry-run to check first
   match     match company lists offline (run "tandem match --help")
   bench match        measure the company matcher (run "tandem bench match --help")
   version   print the version
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = loadDemo(ctx, args, getenv, stdout, stderr)
 	case "workspace":
 		err = workspaceCmd(ctx, args, getenv, stdout, stderr)
+	case "import":
+		err = importCmd(ctx, args, getenv, stdout, stderr)
 	case "token":
 		err = tokenCmd(ctx, args, getenv, stdout, stderr)
 	case "match":

@@ -86,3 +86,36 @@ func TestDemoAndMigrateAndVersion(t *testing.T) {
 		t.Fatalf("serve --help: %d %q", code, stderr)
 	}
 }
+
+func TestImportPartnersDryRunThenAllOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runTandem(t, nil, "demo", "--data-dir", dir); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	good := filepath.Join(dir, "good.csv")
+	_ = os.WriteFile(bad, []byte("\ufeffName,Website,Motions,Tier\nAcme Partners,acme.example,resale,Gold\n,nameless.example,tech,\nBeta BV,beta.example,barter,\n"), 0o600)
+	_ = os.WriteFile(good, []byte("name,domain,motions,tier,region,id\nAcme Partners,acme.example,resale tech,Gold,EMEA,prt_x\nBeta BV,beta.example,services,,,prt_y\n"), 0o600)
+
+	code, out, stderr := runTandem(t, nil, "import", "partners", "--workspace", "demo", "--file", bad, "--dry-run", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "3 rows, 1 would be imported, 2 would be rejected") {
+		t.Fatalf("dry run: %d %q %q", code, out, stderr)
+	}
+	for _, want := range []string{"bad.csv:3: name:", "bad.csv:4: motions:"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("dry run report lacks %q: %s", want, stderr)
+		}
+	}
+	code, _, stderr = runTandem(t, nil, "import", "partners", "--workspace", "demo", "--file", bad, "--data-dir", dir)
+	if code != 1 || !strings.Contains(stderr, "nothing was imported") {
+		t.Fatalf("all-or-nothing import of a bad file: %d %q", code, stderr)
+	}
+	code, out, stderr = runTandem(t, nil, "import", "partners", "--workspace", "demo", "--file", good, "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "Imported 2 partners") || !strings.Contains(stderr, "id") {
+		t.Fatalf("good import: %d %q %q", code, out, stderr)
+	}
+	code, out, _ = runTandem(t, nil, "import", "partners", "--workspace", "demo", "--file", bad, "--valid-rows-only", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "Imported 1 partners") {
+		t.Fatalf("valid rows only: %d %q", code, out)
+	}
+}

@@ -69,6 +69,7 @@ var isolationCases = map[string]map[string]string{
 	"POST /w/{slug}/partners":                       {"slug": "victim-slug"},
 	"GET /api/v1/partners/export":                   nil,
 	"GET /w/{slug}/partners.csv":                    {"slug": "victim-slug"},
+	"POST /w/{slug}/partners/import":                {"slug": "victim-slug"},
 	"GET /sso":                                      nil,
 	"GET /w/{slug}/sso/start":                       {"slug": "victim-slug"},
 	"GET /w/{slug}/sso/callback":                    {"slug": "victim-slug"},

@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"bytes"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -82,6 +84,22 @@ func TestPartnerProfileAndLifecycle(t *testing.T) {
 			if _, apiCSV := call(t, pm, "GET", base+"/api/v1/partners/export?motion=tech", nil); apiCSV != csvBody {
 				t.Fatal("the API export differs from the page's")
 			}
+			// Import from the page: a dry run lists rejected rows and writes nothing.
+			resp, page = upload(t, pm, base+"/w/demo/partners/import", "name,motions\nGood One,tech\n,resale\n", map[string]string{"dry_run": "on"})
+			if resp.StatusCode != 200 || !strings.Contains(page, "1 would be imported and 1 rejected") || !strings.Contains(page, `<td data-label="Line">3</td>`) {
+				t.Fatalf("dry-run upload: %d", resp.StatusCode)
+			}
+			if _, list := call(t, pm, "GET", base+"/api/v1/partners?q=Good+One", nil); strings.Contains(list, "Good One") {
+				t.Fatal("a dry run wrote a partner")
+			}
+			resp, _ = upload(t, pm, base+"/w/demo/partners/import", "name,motions\nGood One,tech\n,resale\n", nil)
+			if resp.StatusCode != 422 {
+				t.Fatalf("all-or-nothing upload with a bad row: %d", resp.StatusCode)
+			}
+			resp, page = upload(t, pm, base+"/w/demo/partners/import", "name,motions\nGood One,tech\n,resale\n", map[string]string{"valid_only": "on"})
+			if resp.StatusCode != 200 || !strings.Contains(page, "Imported 1 partners") {
+				t.Fatalf("valid-rows-only upload: %d", resp.StatusCode)
+			}
 			// Sales may read partners but not change them.
 			sales := signIn(t, a, base, "sofia@northstar.example")
 			if resp, _ := call(t, sales, "GET", u, nil); resp.StatusCode != 200 {
@@ -92,4 +110,21 @@ func TestPartnerProfileAndLifecycle(t *testing.T) {
 			}
 		})
 	}
+}
+
+// upload posts a CSV file with extra form fields as multipart/form-data.
+func upload(t *testing.T, c *http.Client, u, csv string, fields map[string]string) (*http.Response, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, err := mw.CreateFormFile("file", "partners.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = fw.Write([]byte(csv))
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	_ = mw.Close()
+	return call(t, c, "POST", u, &buf, "Content-Type", mw.FormDataContentType())
 }

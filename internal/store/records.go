@@ -285,6 +285,22 @@ func (s Partners) CreatePartner(ctx context.Context, p partner.Partner, e audit.
 	})
 }
 
+// CreatePartners implements partner.ImportStore: every partner and audit entry in
+// one transaction, so an import is all there or not there.
+func (s Partners) CreatePartners(ctx context.Context, ps []partner.Partner, es []audit.Entry) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		for i, p := range ps {
+			if err := s.DB.CreatePartner(ctx, tx, p); err != nil {
+				return err
+			}
+			if err := insertAudit(ctx, tx, es[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // PartnerByID implements partner.Store.
 func (s Partners) PartnerByID(ctx context.Context, workspaceID, id string) (partner.Partner, error) {
 	p := partner.Partner{WorkspaceID: workspaceID}

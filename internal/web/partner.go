@@ -1,10 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/tandemprm/tandem/internal/audit"
+	"github.com/tandemprm/tandem/internal/csvimport"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/store"
@@ -14,6 +16,7 @@ import (
 func (ui *UI) registerPartner(mux *http.ServeMux) {
 	ui.handle(mux, "POST /w/{slug}/partners", ui.console(ui.createPartner))
 	ui.handle(mux, "GET /w/{slug}/partners.csv", ui.console(ui.exportPartners))
+	ui.handle(mux, "POST /w/{slug}/partners/import", ui.console(ui.importPartners))
 	ui.handle(mux, "GET /w/{slug}/partners/{id}", ui.console(ui.partnerDetail))
 	ui.handle(mux, "POST /w/{slug}/partners/{id}/lifecycle", ui.console(ui.partnerLifecycle))
 }
@@ -134,4 +137,42 @@ func (ui *UI) exportPartners(w http.ResponseWriter, r *http.Request, v Viewer, _
 	if err := ui.o.Partners.Export(r.Context(), v.Actor, partnerFilter(r), w); err != nil {
 		ui.o.Logger.ErrorContext(r.Context(), "partner export failed", "error", err.Error())
 	}
+}
+
+// importPartners takes an uploaded CSV: a dry run shows what would happen, a real run
+// imports all rows or none (or the valid ones, when asked).
+func (ui *UI) importPartners(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		p.Flashes = append(p.Flashes, Flash{Kind: "error", Text: "Choose a CSV file to import (files larger than the upload limit can be imported with tandem import partners)."})
+		ui.partnerList(w, r, v, p, http.StatusUnprocessableEntity, map[string]string{}, nil)
+		return
+	}
+	defer file.Close()
+	dryRun := r.PostFormValue("dry_run") == "on"
+	mode := csvimport.AllOrNothing
+	if r.PostFormValue("valid_only") == "on" {
+		mode = csvimport.ValidRowsOnly
+	}
+	report, created, err := ui.o.Partners.Import(r.Context(), v.Actor, v.Name, file, mode, dryRun, csvimport.Options{})
+	status := http.StatusOK
+	msg := ""
+	switch {
+	case err != nil && tandem.KindOf(err) != tandem.KindInvalid:
+		ui.Error(w, r, err)
+		return
+	case err != nil:
+		status, msg = http.StatusUnprocessableEntity, tandem.MessageOf(err)
+		for _, f := range tandem.FieldsOf(err) {
+			if len(report.Rejected) == 0 {
+				msg += " " + f.Path + ": " + f.Detail + "."
+			}
+		}
+	case dryRun:
+		msg = fmt.Sprintf("Dry run: %d rows; %d would be imported and %d rejected. Nothing was written.", report.Rows, report.Valid, report.RejectedRows())
+	default:
+		msg = fmt.Sprintf("Imported %d partners from %d rows (%d rejected).", created, report.Rows, report.RejectedRows())
+	}
+	p.Title, p.Data = "Partner import", map[string]any{"Message": msg, "Report": report, "Failed": err != nil}
+	ui.render(w, r, status, "partner_import", p)
 }
