@@ -39,9 +39,7 @@ func RegisterPartners(rt *Router, svc *partner.Service) {
 		if err != nil {
 			return err
 		}
-		q := r.URL.Query()
-		f := partner.Filter{Motion: tandem.Motion(q.Get("motion")), Tier: q.Get("tier"), Region: q.Get("region"),
-			Lifecycle: partner.Lifecycle(q.Get("lifecycle")), Query: q.Get("q")}
+		f := partner.FilterFromQuery(r.URL.Query())
 		ps, more, err := svc.List(r.Context(), p.Actor, f, pg.After, pg.Limit)
 		if err != nil {
 			return err
@@ -54,9 +52,7 @@ func RegisterPartners(rt *Router, svc *partner.Service) {
 		return nil
 	})
 	rt.Handle("GET", "/api/v1/partners/export", func(w http.ResponseWriter, r *http.Request, p Principal) error {
-		q := r.URL.Query()
-		f := partner.Filter{Motion: tandem.Motion(q.Get("motion")), Tier: q.Get("tier"), Region: q.Get("region"),
-			Lifecycle: partner.Lifecycle(q.Get("lifecycle")), Query: q.Get("q")}
+		f := partner.FilterFromQuery(r.URL.Query())
 		if err := policy.Authorize(p.Actor, policy.Export, policy.Resource{Kind: policy.Partners, WorkspaceID: p.Actor.WorkspaceID}); err != nil {
 			return err
 		}

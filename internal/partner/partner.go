@@ -3,6 +3,7 @@
 package partner
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +65,13 @@ func (p Partner) Validate() error {
 		pr.Add("lifecycle", "must be one of applied, onboarding, active, dormant, offboarded")
 	}
 	return pr.Err("The partner is not valid.")
+}
+
+// FilterFromQuery reads a filter from query parameters q, motion, tier, region and
+// lifecycle; absent parameters do not filter.
+func FilterFromQuery(q url.Values) Filter {
+	return Filter{Query: strings.TrimSpace(q.Get("q")), Motion: tandem.Motion(q.Get("motion")), Tier: q.Get("tier"),
+		Region: q.Get("region"), Lifecycle: Lifecycle(q.Get("lifecycle"))}
 }
 
 // Filter narrows a partner list. Zero values do not filter.

@@ -71,19 +71,12 @@ func (ui *UI) partnerLifecycle(w http.ResponseWriter, r *http.Request, v Viewer,
 	}
 }
 
-// partnerFilter reads the list filters from the query string.
-func partnerFilter(r *http.Request) partner.Filter {
-	q := r.URL.Query()
-	return partner.Filter{Query: strings.TrimSpace(q.Get("q")), Motion: tandem.Motion(q.Get("motion")), Tier: q.Get("tier"),
-		Region: q.Get("region"), Lifecycle: partner.Lifecycle(q.Get("lifecycle"))}
-}
-
 func (ui *UI) partners(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
 	ui.partnerList(w, r, v, p, http.StatusOK, map[string]string{}, nil)
 }
 
 func (ui *UI) partnerList(w http.ResponseWriter, r *http.Request, v Viewer, p Page, status int, form map[string]string, problems []tandem.FieldError) {
-	f := partnerFilter(r)
+	f := partner.FilterFromQuery(r.URL.Query())
 	ps, more, err := ui.o.Partners.List(r.Context(), v.Actor, f, r.URL.Query().Get("after"), 50)
 	if err != nil {
 		ui.Error(w, r, err)
@@ -134,7 +127,7 @@ func (ui *UI) exportPartners(w http.ResponseWriter, r *http.Request, v Viewer, _
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="partners.csv"`)
-	if err := ui.o.Partners.Export(r.Context(), v.Actor, partnerFilter(r), w); err != nil {
+	if err := ui.o.Partners.Export(r.Context(), v.Actor, partner.FilterFromQuery(r.URL.Query()), w); err != nil {
 		ui.o.Logger.ErrorContext(r.Context(), "partner export failed", "error", err.Error())
 	}
 }
