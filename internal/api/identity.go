@@ -39,9 +39,6 @@ func RegisterIdentity(rt *Router, ids *identity.Service, db *store.DB) {
 		if err := Decode(r, &in); err != nil {
 			return err
 		}
-		if pid, ok := p.Actor.PartnerOnly(); ok && in.PartnerID == "" {
-			in.PartnerID = pid // partner admins invite into their own organisation
-		}
 		u, err := ids.Invite(r.Context(), p.Actor, p.Name, identity.Invitation{Email: in.Email, Name: in.Name, Role: tandem.Role(in.Role), PartnerID: in.PartnerID})
 		if err != nil {
 			return err

@@ -270,6 +270,13 @@ func TestPartnerUserLandsInThePortalAndCannotOpenTheConsole(t *testing.T) {
 	if err != nil || len(us) != 1 || us[0].PartnerID != "prt_demo000000" {
 		t.Fatalf("the colleague must join the inviter's own partner: %+v %v", us, err)
 	}
+	resp, body = call(t, c, "POST", base+"/api/v1/users", strings.NewReader(`{"email":"mo@northwind-advisory.example","role":"partner_marketer"}`), "Content-Type", "application/json")
+	if resp.StatusCode != 201 {
+		t.Fatalf("partner admin invites through the API without naming the partner: %d %s", resp.StatusCode, body)
+	}
+	if us, _ := a.Identity.Store.UsersByEmail(t.Context(), "mo@northwind-advisory.example"); len(us) != 1 || us[0].PartnerID != "prt_demo000000" {
+		t.Fatalf("the colleague must join the inviter's partner: %+v", us)
+	}
 	resp, body = call(t, c, "GET", base+"/api/v1/users", nil)
 	if resp.StatusCode != 200 || !strings.Contains(body, "Lee Seller") || strings.Contains(body, "partner_id") || strings.Contains(body, "invited_by") {
 		t.Fatalf("partner view of people must hold safe fields only: %d %s", resp.StatusCode, body)

@@ -238,8 +238,12 @@ type Invitation struct {
 
 // Invite adds a person to the workspace and emails them a link, valid 7 days, that
 // signs them in. Internal roles need the users area, partner roles the partner users
-// area of the policy; nobody may grant a role above their own.
+// area of the policy; nobody may grant a role above their own. A partner actor who
+// invites someone to a partner role without naming a partner invites into their own.
 func (s *Service) Invite(ctx context.Context, actor policy.Actor, actorName string, in Invitation) (User, error) {
+	if pid, ok := actor.PartnerOnly(); ok && in.PartnerID == "" && in.Role.IsPartner() {
+		in.PartnerID = pid // partner people invite colleagues into their own organisation
+	}
 	var p tandem.Problems
 	email, err := NormalizeEmail("email", in.Email)
 	if err != nil {

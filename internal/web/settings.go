@@ -59,7 +59,7 @@ func (ui *UI) users(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
 func (ui *UI) invite(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
 	form := map[string]string{"email": r.PostFormValue("email"), "name": r.PostFormValue("name"), "role": r.PostFormValue("role"), "partner_id": r.PostFormValue("partner_id")}
 	if v.PartnerID != "" {
-		form["partner_id"] = v.PartnerID
+		form["partner_id"] = "" // the portal form has no partner field: colleagues join the inviter's partner
 	}
 	u, err := ui.o.Identity.Invite(r.Context(), v.Actor, v.Name, identity.Invitation{Email: form["email"], Name: form["name"],
 		Role: tandem.Role(form["role"]), PartnerID: form["partner_id"]})
