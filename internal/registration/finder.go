@@ -1,0 +1,165 @@
+package registration
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tandemprm/tandem/internal/match"
+)
+
+// MatchRecord is a company the uniqueness test compares submissions with: an account
+// or a registration, with whether it should be in the index at all (a deleted account
+// or a registration that no longer competes leaves it).
+type MatchRecord struct {
+	match.Record
+	Active    bool
+	UpdatedAt time.Time
+}
+
+// MatchSource lists the records to index.
+type MatchSource interface {
+	// MatchRecordsSince returns the workspace's accounts and registrations changed at
+	// or after since, ordered by (UpdatedAt, ID), starting after the record (sinceID)
+	// when given, at most limit of them.
+	MatchRecordsSince(ctx context.Context, workspaceID string, since time.Time, afterID string, limit int) ([]MatchRecord, error)
+}
+
+// Finder keeps one company-matcher index per workspace, built from the database on
+// first use and brought up to date before every search by reading what changed since
+// the last one, so that several processes serving one database all see every
+// account and registration, whoever wrote it. The database stays the only source of
+// truth: a Finder can be dropped and rebuilt at any time.
+type Finder struct {
+	Source MatchSource
+	Config match.Config
+	// RefreshEvery bounds how often the change feed is read (default 1s). Records this
+	// process writes are added at once through Note; records other processes write
+	// are seen within RefreshEvery.
+	RefreshEvery time.Duration
+	Now          func() time.Time
+
+	mu     sync.Mutex
+	spaces map[string]*space
+}
+
+type space struct {
+	mu sync.Mutex // held while catching up
+	ix *match.Index
+	// watermark and lastID mark how far the index has read the change feed.
+	watermark time.Time
+	lastID    string
+	synced    time.Time // when the feed was last read; zero before the first build
+}
+
+// overlap is how far back each catch-up re-reads, so that a transaction that
+// committed after a later one (with an earlier UpdatedAt) is still seen. Re-adding a
+// record is harmless.
+const overlap = 5 * time.Second
+
+// pageSize is how many changed records one catch-up query reads.
+const pageSize = 5000
+
+// NewFinder returns a finder over src deciding with cfg.
+func NewFinder(src MatchSource, cfg match.Config) *Finder {
+	return &Finder{Source: src, Config: cfg, RefreshEvery: time.Second, Now: time.Now, spaces: map[string]*space{}}
+}
+
+// Note puts a record this process has just written into the workspace's index (or
+// takes it out when it is no longer active), without waiting for the next read of
+// the change feed. Nothing happens when the index has not been built yet.
+func (f *Finder) Note(workspaceID string, rec MatchRecord) {
+	f.mu.Lock()
+	sp := f.spaces[workspaceID]
+	f.mu.Unlock()
+	if sp == nil {
+		return
+	}
+	if rec.Active && rec.Name != "" {
+		if err := sp.ix.Add(rec.Record); err == nil {
+			return
+		}
+	}
+	sp.ix.Remove(rec.ID)
+}
+
+// Find returns the indexed records that match r at or above the possible threshold,
+// best first, after bringing the workspace's index up to date.
+func (f *Finder) Find(ctx context.Context, workspaceID string, r match.Record) ([]match.Candidate, error) {
+	sp, err := f.sync(ctx, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	return sp.ix.Query(r), nil
+}
+
+// Warm builds the workspace's index now, so that the first submission does not wait
+// for it.
+func (f *Finder) Warm(ctx context.Context, workspaceID string) error {
+	_, err := f.sync(ctx, workspaceID)
+	return err
+}
+
+// Forget drops a workspace's index; the next search rebuilds it.
+func (f *Finder) Forget(workspaceID string) {
+	f.mu.Lock()
+	delete(f.spaces, workspaceID)
+	f.mu.Unlock()
+}
+
+// Len returns how many records the workspace's index holds (0 before first use).
+func (f *Finder) Len(workspaceID string) int {
+	f.mu.Lock()
+	sp := f.spaces[workspaceID]
+	f.mu.Unlock()
+	if sp == nil {
+		return 0
+	}
+	return sp.ix.Len()
+}
+
+func (f *Finder) sync(ctx context.Context, workspaceID string) (*space, error) {
+	f.mu.Lock()
+	sp := f.spaces[workspaceID]
+	if sp == nil {
+		sp = &space{ix: match.NewIndex(f.Config)}
+		f.spaces[workspaceID] = sp
+	}
+	f.mu.Unlock()
+
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	now := f.Now()
+	if !sp.synced.IsZero() && now.Sub(sp.synced) < f.RefreshEvery {
+		return sp, nil
+	}
+	since, after := sp.watermark, sp.lastID
+	if !since.IsZero() {
+		since, after = since.Add(-overlap), ""
+	}
+	for {
+		recs, err := f.Source.MatchRecordsSince(ctx, workspaceID, since, after, pageSize)
+		if err != nil {
+			return nil, fmt.Errorf("bring the company index up to date: %w", err)
+		}
+		for _, rec := range recs {
+			if rec.Active && rec.Name != "" {
+				if err := sp.ix.Add(rec.Record); err != nil {
+					sp.ix.Remove(rec.ID)
+				}
+			} else {
+				sp.ix.Remove(rec.ID)
+			}
+			if rec.UpdatedAt.After(sp.watermark) || (rec.UpdatedAt.Equal(sp.watermark) && rec.ID > sp.lastID) {
+				sp.watermark, sp.lastID = rec.UpdatedAt, rec.ID
+			}
+		}
+		if len(recs) < pageSize {
+			sp.synced = now
+			return sp, nil
+		}
+		last := recs[len(recs)-1]
+		since, after = last.UpdatedAt, last.ID
+	}
+}

@@ -1,0 +1,462 @@
+package registration
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tandemprm/tandem/internal/account"
+	"github.com/tandemprm/tandem/internal/audit"
+	"github.com/tandemprm/tandem/internal/conflict"
+	"github.com/tandemprm/tandem/internal/match"
+	"github.com/tandemprm/tandem/internal/notify"
+	"github.com/tandemprm/tandem/internal/outbox"
+	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/pipeline"
+	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/tandem"
+	"github.com/tandemprm/tandem/internal/workspace"
+)
+
+// Person is someone the service tells about a registration.
+type Person struct {
+	UserID string
+	Name   string
+	Email  string
+}
+
+// AccountFacts is an account the uniqueness test found, with what the conflict policy
+// needs to know about who owns it.
+type AccountFacts struct {
+	account.Account
+	OwnerUserID        string // the direct-sales owner, if any
+	OwnerName          string
+	IncumbentPartnerID string // the partner of record on the customer, if any
+	Opportunities      []pipeline.Opportunity
+}
+
+// Facts are the records behind the uniqueness test's hits, loaded in one go.
+type Facts struct {
+	Accounts      map[string]AccountFacts
+	Registrations map[string]Registration
+	Partners      map[string]partner.Partner
+}
+
+// Effects are what a change causes besides the registration row itself; the store
+// writes them all in the change's transaction.
+type Effects struct {
+	Audit         []audit.Entry
+	Messages      []outbox.Message
+	Notifications []notify.Notification
+	// NewAccount and NewOpportunity are created by a conversion.
+	NewAccount     *account.Account
+	NewOpportunity *pipeline.Opportunity
+	// WakeAt is when the registration's timer should next run (zero: no timer). The
+	// store records it on the registration and schedules a TimerArgs job for it.
+	WakeAt time.Time
+}
+
+// Filter narrows a list of registrations.
+type Filter struct {
+	PartnerID string   // only this partner's registrations
+	Statuses  []Status // only these statuses
+	Query     string   // customer name contains
+	// ByDeadline orders open registrations by review deadline (the reviewer's queue)
+	// instead of by id; pagination then uses the deadline cursor.
+	ByDeadline bool
+}
+
+// Store is what the service needs from persistence.
+type Store interface {
+	MatchSource
+	// Workspace returns the workspace and its raw registration settings.
+	Workspace(ctx context.Context, workspaceID string) (workspace.Workspace, []byte, error)
+	// PartnerByID returns one partner, or a not-found error.
+	PartnerByID(ctx context.Context, workspaceID, id string) (partner.Partner, error)
+	// CandidateFacts loads the accounts (with their open opportunities), registrations
+	// and the partners behind them.
+	CandidateFacts(ctx context.Context, workspaceID string, accountIDs, registrationIDs []string) (Facts, error)
+	// Reviewers lists the active internal users who review registrations (admins and
+	// partner managers).
+	Reviewers(ctx context.Context, workspaceID string) ([]Person, error)
+	// Admins lists the active administrators, who hear of breached deadlines.
+	Admins(ctx context.Context, workspaceID string) ([]Person, error)
+	// CreateRegistration saves a new registration and its effects together.
+	CreateRegistration(ctx context.Context, r Registration, fx Effects) error
+	// RegistrationByID returns one registration, or a not-found error.
+	RegistrationByID(ctx context.Context, workspaceID, id string) (Registration, error)
+	// UpdateRegistration saves r and its effects together when the stored version is
+	// still expected (and stores expected+1); otherwise it fails with a conflict.
+	UpdateRegistration(ctx context.Context, r Registration, expected int, fx Effects) error
+	// ListRegistrations returns one page of registrations matching f after the cursor.
+	ListRegistrations(ctx context.Context, workspaceID string, f Filter, after string, limit int) ([]Registration, bool, error)
+}
+
+// Mailer renders email templates (outbox.Renderer).
+type Mailer = outbox.Renderer
+
+// Service is the one place deal registrations are submitted, decided and timed;
+// every transport calls it.
+type Service struct {
+	Store   Store
+	Finder  *Finder
+	Mail    Mailer
+	Now     func() time.Time
+	BaseURL string
+}
+
+// Receipt is what the submitter learns at once: the registration as they may see it
+// and one sentence about what happens next. It never names another party.
+type Receipt struct {
+	Registration Registration
+	Message      string
+	// MayCollide is true when the uniqueness test found something; the partner is
+	// told only that a reviewer will look.
+	MayCollide bool
+}
+
+// Submit validates a submission, runs the uniqueness test and the conflict policy,
+// saves the registration with its confirmation and notifications, and schedules its
+// review timer. Invalid input is a KindInvalid error naming every bad field, and
+// nothing is saved.
+func (s *Service) Submit(ctx context.Context, actor policy.Actor, actorName string, ch Channel, in Input) (Receipt, error) {
+	if actor.IsPartner() && in.PartnerID == "" {
+		in.PartnerID = actor.PartnerID
+	}
+	if err := policy.Authorize(actor, policy.Create, policy.Resource{Kind: policy.Registrations, WorkspaceID: actor.WorkspaceID, Partners: []string{in.PartnerID}}); err != nil {
+		return Receipt{}, err
+	}
+	ws, raw, err := s.Store.Workspace(ctx, actor.WorkspaceID)
+	if err != nil {
+		return Receipt{}, err
+	}
+	set, err := ParseSettings(raw)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("registration settings of workspace %s: %w", ws.Slug, err)
+	}
+	r, err := normalize(in, set.Required, ws.Currency)
+	if err != nil {
+		return Receipt{}, err
+	}
+	p, err := s.Store.PartnerByID(ctx, actor.WorkspaceID, r.PartnerID)
+	if err != nil {
+		if tandem.KindOf(err) == tandem.KindNotFound {
+			return Receipt{}, tandem.Invalid("The registration is not complete.", tandem.FieldError{Path: "partner_id", Detail: "is not a partner of this workspace"})
+		}
+		return Receipt{}, err
+	}
+	if err := eligible(p, r.Motion); err != nil {
+		return Receipt{}, err
+	}
+	now := s.Now().UTC()
+	r.WorkspaceID, r.ID, r.Channel, r.Status = actor.WorkspaceID, tandem.NewID("reg", now), ch, Pending
+	r.CreatedAt, r.UpdatedAt, r.Version = now, now, 1
+	if actor.Kind == policy.ActorUser || actor.Kind == policy.ActorPartnerUser || actor.Kind == policy.ActorToken {
+		r.SubmittedBy = actor.UserID
+	}
+	if r.SubmitterName == "" {
+		r.SubmitterName = actorName
+	}
+
+	res, cands, err := s.uniqueness(ctx, set, p, r, now)
+	if err != nil {
+		return Receipt{}, err
+	}
+	r.Ruling, r.ConflictType, r.ConflictRule = res.Ruling, res.Type, res.Rule
+	r.PartnerMessage, r.InternalExplanation, r.Candidates = res.PartnerExplanation, res.InternalExplanation, cands
+
+	cal, err := ws.BusinessCalendar()
+	if err != nil {
+		return Receipt{}, fmt.Errorf("business calendar of workspace %s: %w", ws.Slug, err)
+	}
+	r.ReviewDueAt = cal.AddBusiness(now, time.Duration(set.Protection.ReviewSLABusinessHours)*time.Hour).UTC()
+
+	var fx Effects
+	fx.Audit = append(fx.Audit, audit.New(ctx, actor, actorName, now, "registration.submit", "registration", r.ID, nil, auditView(r), ""))
+	auto := set.AutoApprove.Enabled && res.Ruling == conflict.Approve && res.Reason == conflict.ReasonNoCollision &&
+		set.TierRank(p.Tier) >= set.AutoApprove.MinTierRank
+	message := "Received. " + set.describeSLA()
+	if len(cands) > 0 {
+		message = "Received. This company may already be in progress with us; a reviewer will decide. " + set.describeSLA()
+	}
+	if auto {
+		before := r
+		if err := s.approve(ctx, &r, &fx, set, now, "automatic", "Approved automatically: nothing competes for this customer and the partner's tier qualifies.", ""); err != nil {
+			return Receipt{}, err
+		}
+		fx.Audit = append(fx.Audit, audit.New(ctx, policy.Actor{Kind: policy.ActorSystem, WorkspaceID: r.WorkspaceID}, "automatic approval", now,
+			"registration.approve", "registration", r.ID, statusView(before), statusView(r), r.DecisionRationale))
+		message = "Approved. Your protection runs until " + r.ProtectionExpiresAt(set.Protection).In(cal.Location()).Format("2 January 2006") + "."
+	} else {
+		r.PartnerMessage = message
+		if err := s.tellReviewers(ctx, &fx, ws, r, p, "New registration: "+r.CustomerName,
+			fmt.Sprintf("%s registered %s; decide by %s.", p.Name, r.CustomerName, r.ReviewDueAt.In(cal.Location()).Format("Mon 2 Jan 15:04"))); err != nil {
+			return Receipt{}, err
+		}
+	}
+	if err := s.confirm(&fx, ws, p, r, message); err != nil {
+		return Receipt{}, err
+	}
+	if r.SubmittedBy != "" && actor.IsPartner() {
+		fx.Notifications = append(fx.Notifications, notify.New(r.WorkspaceID, r.SubmittedBy, "Registration received: "+r.CustomerName, message, s.partnerPath(r), now))
+	}
+	fx.WakeAt = s.nextWake(set, cal, r, now)
+	if err := s.Store.CreateRegistration(ctx, r, fx); err != nil {
+		return Receipt{}, err
+	}
+	s.note(r)
+	return Receipt{Registration: r, Message: message, MayCollide: len(cands) > 0}, nil
+}
+
+// eligible checks that the partner may register deals of the motion at all.
+func eligible(p partner.Partner, m tandem.Motion) error {
+	switch p.Lifecycle {
+	case partner.Active, partner.Onboarding:
+	default:
+		return tandem.Errorf(tandem.KindForbidden, "%s cannot register deals while its partnership is %s.", p.Name, p.Lifecycle)
+	}
+	for _, pm := range p.Motions {
+		if pm == m {
+			return nil
+		}
+	}
+	names := make([]string, 0, len(p.Motions))
+	for _, pm := range p.Motions {
+		names = append(names, pm.Label())
+	}
+	return tandem.Invalid("The registration is not complete.", tandem.FieldError{Path: "motion",
+		Detail: fmt.Sprintf("%s is not a motion %s runs with us (it runs: %s)", m.Label(), p.Name, strings.Join(names, ", "))})
+}
+
+// uniqueness matches r against the workspace's accounts, opportunities and
+// registrations and runs the conflict policy over what it found.
+func (s *Service) uniqueness(ctx context.Context, set Settings, p partner.Partner, r Registration, now time.Time) (conflict.Result, []Candidate, error) {
+	hits, err := s.Finder.Find(ctx, r.WorkspaceID, r.matchRecord())
+	if err != nil {
+		return conflict.Result{}, nil, err
+	}
+	if len(hits) > 50 {
+		hits = hits[:50]
+	}
+	var accIDs, regIDs []string
+	for _, h := range hits {
+		if strings.HasPrefix(h.ID, "reg_") {
+			regIDs = append(regIDs, h.ID)
+		} else {
+			accIDs = append(accIDs, h.ID)
+		}
+	}
+	facts, err := s.Store.CandidateFacts(ctx, r.WorkspaceID, accIDs, regIDs)
+	if err != nil {
+		return conflict.Result{}, nil, err
+	}
+	sub := conflict.Submission{PartnerID: p.ID, Motion: r.Motion, TierRank: set.TierRank(p.Tier), Territory: p.Region, SubmittedAt: now}
+	var cc []conflict.Candidate
+	var out []Candidate
+	for _, h := range hits {
+		m := conflict.MatchPossible
+		if h.Decision == match.Match {
+			m = conflict.MatchCertain
+		}
+		base := Candidate{Score: h.Score, Decision: h.Decision.String(), Reasons: h.Reasons}
+		if a, ok := facts.Accounts[h.ID]; ok {
+			if a.IncumbentPartnerID == p.ID {
+				sub.Incumbent = true
+			}
+			party := s.accountParty(a, facts)
+			c := base
+			c.Kind, c.Ref, c.Name, c.Domain, c.Side = conflict.KindAccount, a.ID, a.Name, a.Domain, party.Side
+			c.PartnerID, c.PartnerName = party.PartnerID, partnerName(facts, party.PartnerID)
+			out = append(out, c)
+			cc = append(cc, conflict.Candidate{Ref: a.ID, Kind: conflict.KindAccount, Match: m, Score: h.Score, Party: party})
+			for _, o := range a.Opportunities {
+				op := s.opportunityParty(o, a, facts)
+				oc := base
+				oc.Kind, oc.Ref, oc.Name, oc.Domain, oc.Side = conflict.KindOpportunity, o.ID, o.Name+" ("+a.Name+")", a.Domain, op.Side
+				oc.PartnerID, oc.PartnerName, oc.Status = op.PartnerID, partnerName(facts, op.PartnerID), string(o.Status)
+				out = append(out, oc)
+				cc = append(cc, conflict.Candidate{Ref: o.ID, Kind: conflict.KindOpportunity, Match: m, Score: h.Score, Party: op})
+			}
+			continue
+		}
+		if other, ok := facts.Registrations[h.ID]; ok {
+			op := facts.Partners[other.PartnerID]
+			party := conflict.Party{Side: conflict.SidePartner, PartnerID: other.PartnerID, Name: op.Name, Motion: other.Motion,
+				TierRank: set.TierRank(op.Tier), Registration: other.Status.regStatus(), ClaimedAt: other.CreatedAt,
+				ProtectedUntil: other.ProtectionExpiresAt(set.Protection), Incumbent: false}
+			c := base
+			c.Kind, c.Ref, c.Name, c.Domain, c.Side = conflict.KindRegistration, other.ID, other.CustomerName, other.CustomerDomain, conflict.SidePartner
+			c.PartnerID, c.PartnerName, c.Status = other.PartnerID, op.Name, string(other.Status)
+			out = append(out, c)
+			cc = append(cc, conflict.Candidate{Ref: other.ID, Kind: conflict.KindRegistration, Match: m, Score: h.Score, Party: party})
+		}
+	}
+	if len(cc) > conflict.MaxCandidates {
+		cc = cc[:conflict.MaxCandidates]
+	}
+	res, err := conflict.Evaluate(set.Policy, sub, cc, now)
+	if err != nil {
+		return conflict.Result{}, nil, fmt.Errorf("conflict policy: %w", err)
+	}
+	byRef := map[string]conflict.Pair{}
+	for _, pr := range res.Pairs {
+		byRef[pr.Candidate.Ref] = pr
+	}
+	for i := range out {
+		if pr, ok := byRef[out[i].Ref]; ok {
+			out[i].Outcome, out[i].Note = string(pr.Outcome), pr.Note
+		}
+	}
+	// Candidates that cannot compete (no owner, the partner's own accounts) are still
+	// shown to reviewers: they tell where the deal would land.
+	return res, out, nil
+}
+
+func (s *Service) accountParty(a AccountFacts, facts Facts) conflict.Party {
+	switch {
+	case a.IncumbentPartnerID != "":
+		ip := facts.Partners[a.IncumbentPartnerID]
+		return conflict.Party{Side: conflict.SidePartner, PartnerID: a.IncumbentPartnerID, Name: ip.Name, Incumbent: true,
+			Registration: conflict.RegNone, ClaimedAt: a.CreatedAt, Motion: firstMotion(ip)}
+	case a.OwnerUserID != "":
+		return conflict.Party{Side: conflict.SideDirect, Name: "direct sales (" + a.OwnerName + ")", ClaimedAt: a.CreatedAt}
+	}
+	return conflict.Party{Side: conflict.SideNone, Name: a.Name}
+}
+
+func (s *Service) opportunityParty(o pipeline.Opportunity, a AccountFacts, facts Facts) conflict.Party {
+	if o.PartnerID != "" {
+		op := facts.Partners[o.PartnerID]
+		return conflict.Party{Side: conflict.SidePartner, PartnerID: o.PartnerID, Name: op.Name, Motion: o.Motion,
+			Registration: conflict.RegNone, ClaimedAt: o.CreatedAt, Incumbent: a.IncumbentPartnerID == o.PartnerID}
+	}
+	if o.OwnerUserID != "" || a.OwnerUserID != "" {
+		return conflict.Party{Side: conflict.SideDirect, Name: "direct sales", ClaimedAt: o.CreatedAt}
+	}
+	return conflict.Party{Side: conflict.SideNone, Name: o.Name}
+}
+
+func firstMotion(p partner.Partner) tandem.Motion {
+	if len(p.Motions) > 0 {
+		return p.Motions[0]
+	}
+	return ""
+}
+
+func partnerName(f Facts, id string) string {
+	if id == "" {
+		return ""
+	}
+	return f.Partners[id].Name
+}
+
+// note tells this process's index about r at once.
+func (s *Service) note(r Registration) {
+	if s.Finder != nil {
+		s.Finder.Note(r.WorkspaceID, MatchRecord{Record: r.matchRecord(), Active: r.competes(), UpdatedAt: r.UpdatedAt})
+	}
+}
+
+// competes reports whether the registration still stands in other submissions' way.
+func (r Registration) competes() bool {
+	return r.Status.Open() || (r.Status == Approved && r.EndedAt.IsZero())
+}
+
+// Get returns one registration the actor may see.
+func (s *Service) Get(ctx context.Context, actor policy.Actor, id string) (Registration, error) {
+	// The partner wall needs the owner, so read first and answer not-found for
+	// anything the actor may not see.
+	r, err := s.Store.RegistrationByID(ctx, actor.WorkspaceID, id)
+	if err != nil {
+		if tandem.KindOf(err) == tandem.KindNotFound {
+			if aerr := policy.Authorize(actor, policy.Read, policy.Resource{Kind: policy.Registrations, WorkspaceID: actor.WorkspaceID, ID: id}); aerr != nil && tandem.KindOf(aerr) != tandem.KindNotFound {
+				return Registration{}, aerr
+			}
+		}
+		return Registration{}, err
+	}
+	if err := policy.Authorize(actor, policy.Read, resource(r)); err != nil {
+		return Registration{}, err
+	}
+	return r, nil
+}
+
+// List returns one page of registrations the actor may see; partners only ever get
+// their own organisation's.
+func (s *Service) List(ctx context.Context, actor policy.Actor, f Filter, after string, limit int) ([]Registration, bool, error) {
+	if actor.IsPartner() {
+		f.PartnerID = actor.PartnerID
+	}
+	var ps []string
+	if f.PartnerID != "" {
+		ps = []string{f.PartnerID}
+	}
+	if err := policy.Authorize(actor, policy.List, policy.Resource{Kind: policy.Registrations, WorkspaceID: actor.WorkspaceID, Partners: ps}); err != nil {
+		return nil, false, err
+	}
+	for _, st := range f.Statuses {
+		if st.Label() == string(st) {
+			return nil, false, tandem.Invalid("The filter is not valid.", tandem.FieldError{Path: "status",
+				Detail: fmt.Sprintf("unknown status %q: use pending, info_requested, appealed, approved, declined, expired or withdrawn", st)})
+		}
+	}
+	return s.Store.ListRegistrations(ctx, actor.WorkspaceID, f, after, limit)
+}
+
+// Settings returns the workspace's registration settings and its calendar's location.
+func (s *Service) Settings(ctx context.Context, workspaceID string) (Settings, *time.Location, error) {
+	ws, raw, err := s.Store.Workspace(ctx, workspaceID)
+	if err != nil {
+		return Settings{}, nil, err
+	}
+	set, err := ParseSettings(raw)
+	if err != nil {
+		return Settings{}, nil, err
+	}
+	cal, err := ws.BusinessCalendar()
+	if err != nil {
+		return Settings{}, nil, err
+	}
+	return set, cal.Location(), nil
+}
+
+func resource(r Registration) policy.Resource {
+	return policy.Resource{Kind: policy.Registrations, WorkspaceID: r.WorkspaceID, ID: r.ID, Partners: []string{r.PartnerID}}
+}
+
+// partnerPath is the portal page of r.
+func (s *Service) partnerPath(r Registration) string { return "/portal/registrations/" + r.ID }
+
+// consolePath is the reviewer's page of r.
+func (s *Service) consolePath(r Registration) string { return "/registrations/" + r.ID }
+
+// auditView is the registration as the audit log records it at submission.
+func auditView(r Registration) map[string]any {
+	return map[string]any{
+		"partner_id": r.PartnerID, "channel": r.Channel, "customer_name": r.CustomerName, "customer_domain": r.CustomerDomain,
+		"customer_country": r.CustomerCountry, "contact_email": r.ContactEmail, "motion": r.Motion, "deal_size": r.Amount(),
+		"expected_close_on": r.ExpectedCloseOn, "status": r.Status, "recommended_ruling": r.Ruling, "conflict_type": r.ConflictType,
+		"conflict_rule": r.ConflictRule, "candidates": len(r.Candidates), "review_due_at": r.ReviewDueAt,
+	}
+}
+
+// statusView is the part of a registration that decisions change.
+func statusView(r Registration) map[string]any {
+	m := map[string]any{"status": r.Status}
+	if !r.ApprovedAt.IsZero() {
+		m["approved_at"] = r.ApprovedAt
+		m["window_days"] = r.WindowDays
+	}
+	if !r.EndedAt.IsZero() {
+		m["ended_at"] = r.EndedAt
+	}
+	if r.OpportunityID != "" {
+		m["opportunity_id"] = r.OpportunityID
+		m["account_id"] = r.AccountID
+	}
+	if n := len(r.Extensions); n > 0 {
+		m["extensions"] = n
+	}
+	return m
+}

@@ -1,0 +1,115 @@
+package registration
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tandemprm/tandem/internal/conflict"
+	"github.com/tandemprm/tandem/internal/protection"
+	"github.com/tandemprm/tandem/internal/tandem"
+)
+
+// Settings are a workspace's deal-registration rules, stored as one JSON document.
+type Settings struct {
+	// Policy is the conflict hierarchy (package conflict).
+	Policy conflict.Policy `json:"policy"`
+	// Protection holds windows, extensions, reminders, appeals and SLAs.
+	Protection protection.Config `json:"protection"`
+	// AutoApprove approves a submission without a reviewer when the uniqueness test
+	// found nothing that competes and the partner's tier ranks at least MinTierRank.
+	AutoApprove AutoApprove `json:"auto_approve"`
+	// TierRanks orders the program's tiers for the tier-priority rule and
+	// auto-approval (higher is better); a tier missing here ranks 0. Keys compare
+	// without regard to case.
+	TierRanks map[string]int `json:"tier_ranks"`
+	// Required lists, per motion, fields a submission must fill in beyond the customer
+	// name (see RequirableFields).
+	Required map[tandem.Motion][]string `json:"required"`
+	// RemindBeforeHours is how long before the review deadline the reviewers get a
+	// reminder (default 8 business hours; 0 turns it off).
+	RemindBeforeHours int `json:"remind_before_hours"`
+}
+
+// AutoApprove configures automatic approval.
+type AutoApprove struct {
+	Enabled     bool `json:"enabled"`
+	MinTierRank int  `json:"min_tier_rank"`
+}
+
+// DefaultSettings are the settings of a workspace that has not changed them: the
+// default conflict policy and protection, auto-approval off, tiers Registered <
+// Silver < Gold < Platinum, and a customer domain required for every motion.
+func DefaultSettings() Settings {
+	req := map[tandem.Motion][]string{}
+	for _, m := range tandem.Motions {
+		req[m] = []string{"customer_domain"}
+	}
+	return Settings{
+		Policy:            conflict.DefaultPolicy(),
+		Protection:        protection.Default(),
+		AutoApprove:       AutoApprove{Enabled: false, MinTierRank: 2},
+		TierRanks:         map[string]int{"registered": 1, "bronze": 1, "silver": 2, "gold": 3, "platinum": 4},
+		Required:          req,
+		RemindBeforeHours: 8,
+	}
+}
+
+// ParseSettings reads stored settings; empty data gives the defaults. Unknown or
+// malformed fields are a KindInvalid error naming them.
+func ParseSettings(data []byte) (Settings, error) {
+	s := DefaultSettings()
+	if len(strings.TrimSpace(string(data))) == 0 {
+		return s, nil
+	}
+	if err := tandem.DecodeSettings(data, 1<<20, "registration settings", &s); err != nil {
+		return Settings{}, err
+	}
+	return s, s.Validate()
+}
+
+// Validate reports every invalid setting.
+func (s Settings) Validate() error {
+	var p tandem.Problems
+	if err := s.Policy.Validate(); err != nil {
+		for _, f := range tandem.FieldsOf(err) {
+			p.Add("policy."+f.Path, "%s", f.Detail)
+		}
+		if len(tandem.FieldsOf(err)) == 0 {
+			p.Add("policy", "%s", tandem.MessageOf(err))
+		}
+	}
+	if err := s.Protection.Validate(); err != nil {
+		for _, f := range tandem.FieldsOf(err) {
+			p.Add("protection."+f.Path, "%s", f.Detail)
+		}
+		if len(tandem.FieldsOf(err)) == 0 {
+			p.Add("protection", "%s", tandem.MessageOf(err))
+		}
+	}
+	for m, fields := range s.Required {
+		if _, err := tandem.ParseMotion(string(m)); err != nil {
+			p.Add("required."+string(m), "is not a motion")
+			continue
+		}
+		for _, f := range fields {
+			if !slices.Contains(RequirableFields, f) {
+				p.Add("required."+string(m), "%q is not a field that can be required (choose from %s)", f, strings.Join(RequirableFields, ", "))
+			}
+		}
+	}
+	if s.RemindBeforeHours < 0 || s.RemindBeforeHours > 1000 {
+		p.Add("remind_before_hours", "must be between 0 and 1000")
+	}
+	return p.Err("The registration settings are not valid.")
+}
+
+// TierRank returns the rank of a tier name (0 for tiers not ranked).
+func (s Settings) TierRank(tier string) int {
+	return s.TierRanks[strings.ToLower(strings.TrimSpace(tier))]
+}
+
+// describeSLA is the one sentence partners read about how soon they hear back.
+func (s Settings) describeSLA() string {
+	return fmt.Sprintf("A reviewer decides within %d business hours.", s.Protection.ReviewSLABusinessHours)
+}
