@@ -56,12 +56,12 @@ func BenchmarkQuery(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 			// The work done per query, independent of the machine: records touched by
 			// the postings read.
-			sc := &scratch{acc: make([]float32, len(ix.recs))}
+			sc := ix.getScratch()
 			touched := 0
 			for _, q := range qs {
 				ix.mu.RLock()
 				ix.gather(q, sc)
-				touched += len(sc.touched)
+				touched += sc.touched()
 				ix.mu.RUnlock()
 				sc.reset()
 			}

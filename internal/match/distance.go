@@ -17,7 +17,8 @@ func osa(a, b string, max int) int {
 
 const osaMaxLen = 64
 
-func osaBytes(a, b string, max int) int {
+// osaBytes is osa for ASCII input, on strings or byte slices.
+func osaBytes[A, B ~string | ~[]byte](a A, b B, max int) int {
 	la, lb := len(a), len(b)
 	if absInt(la-lb) > max {
 		return max + 1

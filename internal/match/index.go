@@ -30,17 +30,15 @@ import (
 type Index struct {
 	cfg Config
 
-	mu      sync.RWMutex
-	recs    []*Prepared // slot → record; nil when free
-	ncore   []uint8     // slot → number of words of the record's name, to break ties
-	byID    map[string]int32
-	free    []int32
-	live    int
-	terms   map[string]int32 // key → term id
-	pairs   map[uint64]int32 // hash of two name words → term id (no string kept)
-	termStr []string         // term id → key ("" for word pairs)
-	post    [][]int32        // term id → slots
-	del     multimap         // hash of a word with one letter deleted → term ids
+	mu    sync.RWMutex
+	recs  []*Prepared // slot → record; nil when free
+	ncore []uint8     // slot → number of words of the record's name, to break ties
+	byID  map[string]int32
+	free  []int32
+	live  int
+	terms []termInfo // term id → key and postings
+	tab   termTable  // hash of a key → term id
+	del   multimap   // hash of a word with one letter deleted → term ids
 
 	scratch sync.Pool
 }
@@ -68,12 +66,7 @@ const (
 
 // NewIndex returns an empty index that decides with cfg (see Config).
 func NewIndex(cfg Config) *Index {
-	return &Index{
-		cfg:   cfg,
-		byID:  map[string]int32{},
-		terms: map[string]int32{},
-		pairs: map[uint64]int32{},
-	}
+	return &Index{cfg: cfg, byID: map[string]int32{}}
 }
 
 // Len returns the number of records in the index.
@@ -118,11 +111,11 @@ func (ix *Index) AddPrepared(p *Prepared) error {
 	ix.live++
 	for _, k := range keys {
 		t := ix.term(k)
-		ix.post[t] = append(ix.post[t], slot)
+		ix.terms[t].post = append(ix.terms[t].post, slot)
 	}
 	for _, h := range pairKeys(p) {
 		t := ix.pairTerm(h)
-		ix.post[t] = append(ix.post[t], slot)
+		ix.terms[t].post = append(ix.terms[t].post, slot)
 	}
 	return nil
 }
@@ -137,13 +130,12 @@ func coreLen(p *Prepared) uint8 {
 
 // pairTerm returns the term id of a word-pair hash, creating it if new.
 func (ix *Index) pairTerm(h uint64) int32 {
-	if t, ok := ix.pairs[h]; ok {
+	if t, ok := ix.lookupPair(h); ok {
 		return t
 	}
-	t := int32(len(ix.termStr))
-	ix.pairs[h] = t
-	ix.termStr = append(ix.termStr, "")
-	ix.post = append(ix.post, nil)
+	t := int32(len(ix.terms))
+	ix.terms = append(ix.terms, termInfo{hash: h, n: pairTerm})
+	ix.tab.insert(h, t, ix.terms)
 	return t
 }
 
@@ -202,15 +194,15 @@ func (ix *Index) Remove(id string) bool {
 func (ix *Index) removeSlot(slot int32) {
 	p := ix.recs[slot]
 	for _, k := range recordKeys(p) {
-		t, ok := ix.terms[k]
+		t, ok := lookupKey(ix, k)
 		if !ok {
 			continue
 		}
-		ix.post[t] = removeFrom(ix.post[t], slot)
+		ix.terms[t].post = removeFrom(ix.terms[t].post, slot)
 	}
 	for _, h := range pairKeys(p) {
-		if t, ok := ix.pairs[h]; ok {
-			ix.post[t] = removeFrom(ix.post[t], slot)
+		if t, ok := ix.lookupPair(h); ok {
+			ix.terms[t].post = removeFrom(ix.terms[t].post, slot)
 		}
 	}
 	delete(ix.byID, p.id)
@@ -232,13 +224,18 @@ func removeFrom(ps []int32, slot int32) []int32 {
 
 // term returns the id of key, creating it (and its spelling neighbourhood) if new.
 func (ix *Index) term(key string) int32 {
-	if t, ok := ix.terms[key]; ok {
+	if t, ok := lookupKey(ix, key); ok {
 		return t
 	}
-	t := int32(len(ix.termStr))
-	ix.terms[key] = t
-	ix.termStr = append(ix.termStr, key)
-	ix.post = append(ix.post, nil)
+	t := int32(len(ix.terms))
+	ti := termInfo{hash: hashString(key)}
+	if len(key) <= len(ti.short) {
+		ti.n = uint8(copy(ti.short[:], key))
+	} else {
+		ti.n, ti.long = longTerm, key
+	}
+	ix.terms = append(ix.terms, ti)
+	ix.tab.insert(ti.hash, t, ix.terms)
 	if fuzzyEligible(key) {
 		var buf [osaMaxLen]byte
 		// The word itself too: a query word with one letter more finds it by deletion.
@@ -269,10 +266,11 @@ func forDeletions(s string, buf []byte, f func([]byte)) {
 	}
 }
 
-func hashBytes(b []byte) uint64 {
+// hashBytes returns the FNV-1a hash of b (the same as hashString of the same bytes).
+func hashBytes[K ~string | ~[]byte](b K) uint64 {
 	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
+	for i := 0; i < len(b); i++ {
+		h ^= uint64(b[i])
 		h *= 1099511628211
 	}
 	return h
@@ -342,9 +340,6 @@ func (ix *Index) QueryPrepared(q *Prepared) []Candidate {
 	defer ix.scratch.Put(sc)
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if len(sc.acc) < len(ix.recs) {
-		sc.acc = make([]float32, len(ix.recs)+len(ix.recs)/4+64)
-	}
 	ix.gather(q, sc)
 	defer sc.reset()
 
@@ -352,7 +347,7 @@ func (ix *Index) QueryPrepared(q *Prepared) []Candidate {
 	// query's) and score the best in full, a batch at a time. Look further while a whole
 	// batch scores at or above the threshold, or while candidates rank close to the best
 	// (many records sharing the same words); never score those sharing far less.
-	cands := sc.touched
+	cands := sc.candidates(ix.ncore)
 	qcore := coreLen(q)
 	var out []Candidate
 	var top float32
@@ -360,13 +355,13 @@ func (ix *Index) QueryPrepared(q *Prepared) []Candidate {
 	prevAllHits := true
 	for start := 0; start < len(cands); start += firstBatch {
 		end := minInt(start+firstBatch, len(cands))
-		ix.topK(cands[start:], end-start, sc.acc, qcore)
+		topK(cands[start:], end-start, qcore)
 		if start == 0 {
-			top = sc.acc[cands[0]]
+			top = cands[0].acc
 		}
 		hits, stop := 0, false
-		for _, slot := range cands[start:end] {
-			a := sc.acc[slot]
+		for _, c := range cands[start:end] {
+			slot, a := c.slot, c.acc
 			if a < minShare*top || start > 0 && !prevAllHits && (a < nearTop*top || scored >= maxScored) {
 				stop = true
 				break
@@ -397,18 +392,18 @@ func (ix *Index) QueryPrepared(q *Prepared) []Candidate {
 	return out
 }
 
-// topK moves the k best-ranked slots to the front of s, in order: highest accumulated
-// weight first, then the name length closest to qcore, then the lower slot.
-func (ix *Index) topK(s []int32, k int, acc []float32, qcore uint8) {
-	dist := func(a int32) int { return absInt(int(ix.ncore[a]) - int(qcore)) }
-	less := func(a, b int32) bool { // a ranks before b
-		if acc[a] != acc[b] {
-			return acc[a] > acc[b]
+// topK moves the k best-ranked candidates to the front of s, in order: highest
+// accumulated weight first, then the name length closest to qcore, then the lower slot.
+func topK(s []cand, k int, qcore uint8) {
+	dist := func(a cand) int { return absInt(int(a.core) - int(qcore)) }
+	less := func(a, b cand) bool { // a ranks before b
+		if a.acc != b.acc {
+			return a.acc > b.acc
 		}
 		if da, db := dist(a), dist(b); da != db {
 			return da < db
 		}
-		return a < b
+		return a.slot < b.slot
 	}
 	if k < len(s) {
 		lo, hi := 0, len(s)-1
@@ -450,10 +445,17 @@ func (ix *Index) topK(s []int32, k int, acc []float32, qcore uint8) {
 	sort.Slice(top, func(i, j int) bool { return less(top[i], top[j]) })
 }
 
+// scratch is the per-query working memory, reused through a pool: the weight each
+// touched record accumulates is kept in a small hash table of its own rather than in
+// an array over all records, so that it stays in the CPU caches however large the
+// index is.
 type scratch struct {
-	acc     []float32
-	touched []int32
-	keys    []qkey
+	acc    []accEntry // open addressing by record slot; len is a power of two
+	used   []int32    // indexes of acc in use, in first-touch order
+	cands  []cand
+	keys   []qkey
+	probes []probe // spelling-neighbour look-ups
+	terms  []int32 // and the terms they found
 }
 
 type qkey struct {
@@ -461,11 +463,78 @@ type qkey struct {
 	w    float32
 }
 
-func (sc *scratch) reset() {
-	for _, s := range sc.touched {
-		sc.acc[s] = 0
+// accEntry is the weight accumulated by one record; slot is the record's slot + 1 (0
+// marks a free entry).
+type accEntry struct {
+	slot int32
+	w    float32
+}
+
+// cand is a touched record with its accumulated weight and name length.
+type cand struct {
+	slot int32
+	acc  float32
+	core uint8
+}
+
+// minAcc is the smallest accumulator table: twice the postings a query reads.
+const minAcc = 2048
+
+// add adds w to the weight of record slot s.
+func (sc *scratch) add(s int32, w float32) {
+	if 2*(len(sc.used)+1) > len(sc.acc) {
+		sc.growAcc()
 	}
-	sc.touched = sc.touched[:0]
+	mask := uint32(len(sc.acc) - 1)
+	for i := (uint32(s) * 0x9E3779B1) & mask; ; i = (i + 1) & mask {
+		e := &sc.acc[i]
+		if e.slot == s+1 {
+			e.w += w
+			return
+		}
+		if e.slot == 0 {
+			e.slot, e.w = s+1, w
+			sc.used = append(sc.used, int32(i))
+			return
+		}
+	}
+}
+
+func (sc *scratch) growAcc() {
+	old, used := sc.acc, sc.used
+	sc.acc = make([]accEntry, maxInt(minAcc, 2*len(old)))
+	sc.used = make([]int32, 0, cap(used))
+	for _, i := range used {
+		e := old[i]
+		sc.add(e.slot-1, e.w)
+	}
+}
+
+// touched returns the number of records touched by the last gather.
+func (sc *scratch) touched() int { return len(sc.used) }
+
+// candidates returns the touched records with their weights and name lengths, in
+// first-touch order.
+func (sc *scratch) candidates(ncore []uint8) []cand {
+	cs := sc.cands[:0]
+	for _, i := range sc.used {
+		e := sc.acc[i]
+		cs = append(cs, cand{slot: e.slot - 1, acc: e.w})
+	}
+	// Separate pass: the name lengths are independent loads the CPU can overlap.
+	for k := range cs {
+		cs[k].core = ncore[cs[k].slot]
+	}
+	sc.cands = cs
+	return cs
+}
+
+func (sc *scratch) reset() {
+	for _, i := range sc.used {
+		sc.acc[i] = accEntry{}
+	}
+	sc.used = sc.used[:0]
+	sc.cands = sc.cands[:0]
 	sc.keys = sc.keys[:0]
 }
 
@@ -473,20 +542,20 @@ func (ix *Index) getScratch() *scratch {
 	if v := ix.scratch.Get(); v != nil {
 		return v.(*scratch)
 	}
-	return &scratch{}
+	return &scratch{acc: make([]accEntry, minAcc)}
 }
 
 // gather fills sc.touched and sc.acc with the records sharing keys with q.
 func (ix *Index) gather(q *Prepared, sc *scratch) {
 	addKey := func(k string, w float32) {
-		if t, ok := ix.terms[k]; ok && len(ix.post[t]) > 0 {
+		if t, ok := lookupKey(ix, k); ok && len(ix.terms[t].post) > 0 {
 			sc.keys = append(sc.keys, qkey{t, w})
 		}
 	}
 	// addKeyBytes looks a key up without allocating it.
 	var kb [2 * osaMaxLen]byte
 	addKeyBytes := func(k []byte, w float32) {
-		if t, ok := ix.terms[string(k)]; ok && len(ix.post[t]) > 0 {
+		if t, ok := lookupKey(ix, k); ok && len(ix.terms[t].post) > 0 {
 			sc.keys = append(sc.keys, qkey{t, w})
 		}
 	}
@@ -520,7 +589,7 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 				nalts[pw] = 1
 				for _, k := range sc.keys[first:] {
 					if nalts[pw] < len(alts[pw]) {
-						alts[pw][nalts[pw]] = ix.termStr[k.term]
+						alts[pw][nalts[pw]] = ix.terms[k.term].key()
 						nalts[pw]++
 					}
 				}
@@ -533,8 +602,8 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 			if t.kind == kWord && len(t.key) >= 6 && len(t.key) < osaMaxLen && !ix.known(t.key) {
 				// "Goodwill" finds "Good Will": a word that is two indexed words.
 				for p := 2; p <= len(t.key)-2; p++ {
-					a, okA := ix.terms[t.key[:p]]
-					b, okB := ix.terms[t.key[p:]]
+					a, okA := lookupKey(ix, t.key[:p])
+					b, okB := lookupKey(ix, t.key[p:])
 					if okA && okB {
 						sc.keys = append(sc.keys, qkey{a, w * 0.9}, qkey{b, w * 0.9})
 					}
@@ -586,7 +655,7 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 		addKey(domainKey+d, 2)
 	}
 	for _, h := range pairKeys(q) {
-		if t, ok := ix.pairs[h]; ok && len(ix.post[t]) > 0 {
+		if t, ok := ix.lookupPair(h); ok && len(ix.terms[t].post) > 0 {
 			sc.keys = append(sc.keys, qkey{t, 1.5})
 		}
 	}
@@ -598,7 +667,7 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 				if a == 0 && b == 0 || a > 0 && b > 0 {
 					continue // as written: looked up above; two typos: too far
 				}
-				if t, ok := ix.pairs[pairHash(alts[p][a], alts[p+1][b])]; ok && len(ix.post[t]) > 0 {
+				if t, ok := ix.lookupPair(pairHash(alts[p][a], alts[p+1][b])); ok && len(ix.terms[t].post) > 0 {
 					sc.keys = append(sc.keys, qkey{t, 1.3})
 				}
 			}
@@ -608,7 +677,7 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 	// Visit keys from the rarest; skip very common keys once something rarer was seen.
 	keys := sc.keys
 	sort.Slice(keys, func(i, j int) bool {
-		li, lj := len(ix.post[keys[i].term]), len(ix.post[keys[j].term])
+		li, lj := len(ix.terms[keys[i].term].post), len(ix.terms[keys[j].term].post)
 		if li != lj {
 			return li < lj
 		}
@@ -622,21 +691,18 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 			continue
 		}
 		lastTerm = k.term
-		ps := ix.post[k.term]
+		ps := ix.terms[k.term].post
 		if i > 0 && (len(ps) > maxPosting || len(ps) > budget) {
 			break
 		}
+		idf := float32(math.Log(1 + n/float64(len(ps))))
 		if len(ps) > postBudget {
 			// Even the rarest key is very common: read only part of it.
 			ps = ps[:postBudget]
 		}
-		idf := float32(math.Log(1 + n/float64(len(ix.post[k.term]))))
 		w := k.w * idf
 		for _, s := range ps {
-			if sc.acc[s] == 0 {
-				sc.touched = append(sc.touched, s)
-			}
-			sc.acc[s] += w
+			sc.add(s, w)
 		}
 		budget -= len(ps)
 	}
@@ -644,8 +710,8 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 
 // known reports whether key is an indexed word held by some record.
 func (ix *Index) known(key string) bool {
-	t, ok := ix.terms[key]
-	return ok && len(ix.post[t]) > 0
+	t, ok := lookupKey(ix, key)
+	return ok && len(ix.terms[t].post) > 0
 }
 
 // gluedForms are legal forms often written without a space ("SiemensAG").
@@ -653,55 +719,89 @@ var gluedForms = []string{"ag", "gmbh", "inc", "ltd", "llc", "corp", "sa", "bv",
 
 // neighbours adds the vocabulary words within one edit of w (two for long words) as
 // query keys, weighted by their similarity.
+//
+// It first computes every deletion to look up, then probes the table for all of them,
+// then reads the terms found: each step's memory reads are independent of one another,
+// so the CPU overlaps their cache misses instead of waiting for them one by one.
 func (ix *Index) neighbours(w string, weight float32, sc *scratch) {
 	var buf [osaMaxLen]byte
-	self, hasSelf := ix.terms[w]
-	seen := func(t int32) bool {
-		if hasSelf && t == self {
-			return true
-		}
-		for _, k := range sc.keys {
-			if k.term == t {
-				return true
-			}
-		}
-		return false
-	}
-	try := func(t int32) {
-		v := ix.termStr[t]
-		if absInt(len(v)-len(w)) > 2 || seen(t) || len(ix.post[t]) == 0 {
-			return
-		}
-		maxD := 1
-		if minInt(len(v), len(w)) >= minFuzzy2Len {
-			maxD = 2
-		}
-		if d := osa(w, v, maxD); d >= 1 && d <= maxD && minInt(len(v), len(w)) >= minFuzzyLen {
-			sc.keys = append(sc.keys, qkey{t, weight * (1 - 0.1*float32(d))})
-		}
-	}
-	lookupDel := func(h uint64) {
-		ix.del.each(hash32(h), try)
-	}
-	// Insertions: w is a deletion of an indexed word (or w itself, skipped by try).
-	lookupDel(hashString(w))
+	self, hasSelf := lookupKey(ix, w)
+	ps := sc.probes[:0]
+	// Insertions: w is a deletion of an indexed word (or w itself, skipped below).
+	ps = append(ps, probe{h: hashString(w), term: -1})
 	forDeletions(w, buf[:], func(d []byte) {
 		// Deletions (an indexed word equals w with one letter less), substitutions and
 		// transpositions (a shared deletion): the table holds words and their deletions.
-		lookupDel(hashBytes(d))
+		ps = append(ps, probe{h: hashBytes(d), term: -1})
 	})
 	if len(w) >= minFuzzy2Len+1 && !hasSelf {
 		// Long words: two letters less, against indexed words and their deletions.
 		var buf2 [osaMaxLen]byte
 		forDeletions(w, buf[:], func(d []byte) {
 			forDeletions(string(d), buf2[:], func(d2 []byte) {
-				if t, ok := ix.terms[string(d2)]; ok {
-					try(t)
+				h := hashBytes(d2)
+				if t, ok := lookupHashed(ix, h, d2); ok {
+					ps = append(ps, probe{term: t})
 				}
-				lookupDel(hashBytes(d2))
+				ps = append(ps, probe{h: h, term: -1})
 			})
 		})
 	}
+	ix.del.prefetch(ps)
+	found := sc.terms[:0]
+	for _, p := range ps {
+		if p.term >= 0 {
+			found = append(found, p.term)
+		} else {
+			found = ix.del.appendVals(hash32(p.h), found)
+		}
+	}
+	var sink uint64
+	for _, t := range found {
+		sink += uint64(ix.terms[t].n)
+	}
+	keep(sink)
+	sc.probes, sc.terms = ps, found
+	for _, t := range found {
+		if hasSelf && t == self {
+			continue
+		}
+		ti := &ix.terms[t]
+		lv := ti.keyLen()
+		if absInt(lv-len(w)) > 2 || len(ti.post) == 0 || seenTerm(sc.keys, t) {
+			continue
+		}
+		maxD := 1
+		if minInt(lv, len(w)) >= minFuzzy2Len {
+			maxD = 2
+		}
+		var d int
+		if ti.n == longTerm {
+			d = osaBytes(w, ti.long, maxD)
+		} else {
+			d = osaBytes(w, ti.short[:ti.n], maxD)
+		}
+		if d >= 1 && d <= maxD && minInt(lv, len(w)) >= minFuzzyLen {
+			sc.keys = append(sc.keys, qkey{t, weight * (1 - 0.1*float32(d))})
+		}
+	}
+}
+
+// probe is one spelling-neighbour look-up: a hash to find in the deletion table, or
+// (term ≥ 0) an indexed word found directly.
+type probe struct {
+	h    uint64
+	term int32
+}
+
+// seenTerm reports whether t is among the query keys already.
+func seenTerm(keys []qkey, t int32) bool {
+	for _, k := range keys {
+		if k.term == t {
+			return true
+		}
+	}
+	return false
 }
 
 // IndexStats describes the size of an index.
@@ -716,9 +816,9 @@ type IndexStats struct {
 func (ix *Index) Stats() IndexStats {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	st := IndexStats{Records: ix.live, Terms: len(ix.termStr), Fuzzy: ix.del.n}
-	for _, p := range ix.post {
-		st.Postings += len(p)
+	st := IndexStats{Records: ix.live, Terms: len(ix.terms), Fuzzy: ix.del.n}
+	for i := range ix.terms {
+		st.Postings += len(ix.terms[i].post)
 	}
 	return st
 }
@@ -733,13 +833,13 @@ func hash32(h uint64) uint32 {
 }
 
 // multimap is an open-addressing hash multimap from non-zero 32-bit keys to term ids,
-// 8 bytes a slot: the spelling neighbourhood of the vocabulary. Hash collisions are
-// harmless: every term found is verified by edit distance.
+// 8 bytes a slot (key and value side by side, one memory read per probe): the spelling
+// neighbourhood of the vocabulary. Hash collisions are harmless: every term found is
+// verified by edit distance.
 type multimap struct {
-	keys []uint32
-	vals []int32
+	e    []uint64 // key<<32 | value; 0 = empty
 	n    int
-	bits uint32 // len(keys) == 1<<bits
+	bits uint32 // len(e) == 1<<bits
 }
 
 // slot returns the first slot to probe for k (Fibonacci hashing: high bits of k·φ).
@@ -748,17 +848,18 @@ func (m *multimap) slot(k uint32) uint32 {
 }
 
 func (m *multimap) add(k uint32, v int32) {
-	if 2*(m.n+1) > len(m.keys) {
+	if 2*(m.n+1) > len(m.e) {
 		m.grow()
 	}
-	mask := uint32(len(m.keys) - 1)
+	want := uint64(k)<<32 | uint64(uint32(v))
+	mask := uint32(len(m.e) - 1)
 	for i := m.slot(k); ; i = (i + 1) & mask {
-		if m.keys[i] == 0 {
-			m.keys[i], m.vals[i] = k, v
+		switch m.e[i] {
+		case 0:
+			m.e[i] = want
 			m.n++
 			return
-		}
-		if m.keys[i] == k && m.vals[i] == v {
+		case want:
 			return
 		}
 	}
@@ -770,25 +871,187 @@ func (m *multimap) grow() {
 	} else {
 		m.bits++
 	}
-	size := 1 << m.bits
-	oldK, oldV := m.keys, m.vals
-	m.keys, m.vals, m.n = make([]uint32, size), make([]int32, size), 0
-	for i, k := range oldK {
-		if k != 0 {
-			m.add(k, oldV[i])
+	old := m.e
+	m.e, m.n = make([]uint64, 1<<m.bits), 0
+	for _, e := range old {
+		if e != 0 {
+			m.add(uint32(e>>32), int32(uint32(e)))
 		}
 	}
 }
 
-// each calls f with every value stored under k.
-func (m *multimap) each(k uint32, f func(int32)) {
-	if len(m.keys) == 0 {
+// prefetch reads the first slot of every hash in hs (as hashed by hash32), so that
+// the look-ups that follow find them in the cache.
+func (m *multimap) prefetch(ps []probe) {
+	if len(m.e) == 0 {
 		return
 	}
-	mask := uint32(len(m.keys) - 1)
-	for i := m.slot(k); m.keys[i] != 0; i = (i + 1) & mask {
-		if m.keys[i] == k {
-			f(m.vals[i])
+	var sink uint64
+	for _, p := range ps {
+		sink += m.e[m.slot(hash32(p.h))]
+	}
+	keep(sink)
+}
+
+// keep uses x, so that reads done only to bring memory into the cache are not removed
+// by the compiler.
+//
+//go:noinline
+func keep(x uint64) { _ = x }
+
+// appendVals appends every value stored under k to dst.
+func (m *multimap) appendVals(k uint32, dst []int32) []int32 {
+	if len(m.e) == 0 {
+		return dst
+	}
+	mask := uint32(len(m.e) - 1)
+	for i := m.slot(k); m.e[i] != 0; i = (i + 1) & mask {
+		if uint32(m.e[i]>>32) == k {
+			dst = append(dst, int32(uint32(m.e[i])))
 		}
 	}
+	return dst
+}
+
+// termInfo is one blocking key: its postings, its hash and its text (inline when short),
+// 64 bytes, so that checking a look-up, measuring a spelling neighbour and finding the
+// postings read one cache line.
+type termInfo struct {
+	post  []int32 // record slots
+	hash  uint64  // hashString of the key; the pair hash for word pairs
+	long  string  // the key when longer than short
+	short [14]byte
+	n     uint8 // length of the key in short, or longTerm, or pairTerm
+	_     uint8
+}
+
+const (
+	longTerm = 0xFF // the key is in long
+	pairTerm = 0xFE // a pair of words: only the hash is kept
+)
+
+// key returns the term's text ("" for word pairs).
+func (ti *termInfo) key() string {
+	switch ti.n {
+	case longTerm:
+		return ti.long
+	case pairTerm:
+		return ""
+	}
+	return string(ti.short[:ti.n])
+}
+
+// keyLen returns the length of the term's text.
+func (ti *termInfo) keyLen() int {
+	switch ti.n {
+	case longTerm:
+		return len(ti.long)
+	case pairTerm:
+		return 0
+	}
+	return int(ti.n)
+}
+
+// isKey reports whether the term's text is k.
+func isKey[K ~string | ~[]byte](ti *termInfo, k K) bool {
+	if ti.n == longTerm {
+		return ti.long == string(k)
+	}
+	if ti.n == pairTerm || int(ti.n) != len(k) {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if ti.short[i] != k[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// termTable is an open-addressing hash table from keys to term ids, 8 bytes a slot:
+// the upper half of the key's hash (to skip most non-matching slots without reading
+// the term) and the term id.
+type termTable struct {
+	e    []uint64 // hash>>32 | 1 in the upper half, term id in the lower; 0 = empty
+	n    int
+	bits uint32
+}
+
+func (tt *termTable) slot(h uint64) uint64 {
+	return (h * 0x9E3779B97F4A7C15) >> (64 - tt.bits)
+}
+
+func tag(h uint64) uint64 { return (h>>32 | 1) << 32 }
+
+// insert files term t under hash h; terms gives the hashes when the table grows.
+func (tt *termTable) insert(h uint64, t int32, terms []termInfo) {
+	if 4*(tt.n+1) > 3*len(tt.e) {
+		if tt.bits == 0 {
+			tt.bits = 10
+		} else {
+			tt.bits++
+		}
+		old := tt.e
+		tt.e, tt.n = make([]uint64, 1<<tt.bits), 0
+		for _, e := range old {
+			if e != 0 {
+				u := int32(uint32(e))
+				tt.put(terms[u].hash, u)
+			}
+		}
+	}
+	tt.put(h, t)
+}
+
+func (tt *termTable) put(h uint64, t int32) {
+	mask := uint64(len(tt.e) - 1)
+	i := tt.slot(h)
+	for tt.e[i] != 0 {
+		i = (i + 1) & mask
+	}
+	tt.e[i] = tag(h) | uint64(uint32(t))
+	tt.n++
+}
+
+// lookupKey returns the term id of key k.
+func lookupKey[K ~string | ~[]byte](ix *Index, k K) (int32, bool) {
+	return lookupHashed(ix, hashBytes(k), k)
+}
+
+// lookupHashed returns the term id of key k, whose hash is h.
+func lookupHashed[K ~string | ~[]byte](ix *Index, h uint64, k K) (int32, bool) {
+	tt := &ix.tab
+	if len(tt.e) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(tt.e) - 1)
+	want := tag(h)
+	for i := tt.slot(h); tt.e[i] != 0; i = (i + 1) & mask {
+		if e := tt.e[i]; e&^0xFFFF_FFFF == want {
+			t := int32(uint32(e))
+			if ti := &ix.terms[t]; ti.hash == h && isKey(ti, k) {
+				return t, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// lookupPair returns the term id of the word pair with hash h.
+func (ix *Index) lookupPair(h uint64) (int32, bool) {
+	tt := &ix.tab
+	if len(tt.e) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(tt.e) - 1)
+	want := tag(h)
+	for i := tt.slot(h); tt.e[i] != 0; i = (i + 1) & mask {
+		if e := tt.e[i]; e&^0xFFFF_FFFF == want {
+			t := int32(uint32(e))
+			if ti := &ix.terms[t]; ti.hash == h && ti.n == pairTerm {
+				return t, true
+			}
+		}
+	}
+	return 0, false
 }
