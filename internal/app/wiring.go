@@ -38,6 +38,14 @@ func (renderer) Render(name string, data any) (string, string, string, error) {
 		var d email.RegistrationConfirmationData
 		err = json.Unmarshal(raw, &d)
 		typed = d
+	case email.TemplateRegistrationUpdate:
+		var d email.RegistrationUpdateData
+		err = json.Unmarshal(raw, &d)
+		typed = d
+	case email.TemplateNotice:
+		var d email.NoticeData
+		err = json.Unmarshal(raw, &d)
+		typed = d
 	default:
 		return "", "", "", fmt.Errorf("no email template %q", name)
 	}

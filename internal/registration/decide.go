@@ -105,7 +105,7 @@ func (s *Service) Decide(ctx context.Context, actor policy.Actor, actorName, id 
 		r.Status, r.PartnerMessage, r.DecisionRationale = InfoRequested, d.PartnerMessage, d.Rationale
 	}
 	if d.Action != RequestInfo {
-		met := !now.After(r.ReviewDueAt)
+		met := now.Before(r.ReviewDueAt)
 		r.ReviewSLAMet = &met
 	}
 	r.UpdatedAt = now

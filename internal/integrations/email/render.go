@@ -26,6 +26,8 @@ const (
 	TemplateSignin                   = "signin"
 	TemplateInvitation               = "invitation"
 	TemplateRegistrationConfirmation = "registration_confirmation"
+	TemplateRegistrationUpdate       = "registration_update"
+	TemplateNotice                   = "notice"
 )
 
 // SigninData fills the "signin" template: a magic sign-in link.
@@ -57,6 +59,29 @@ type RegistrationConfirmationData struct {
 	ReferenceID   string // required
 	StatusLine    string // required; one sentence, such as "Waiting for review; decisions take up to 2 business days."
 	Link          string // required; absolute http(s) URL of the registration
+}
+
+// RegistrationUpdateData fills the "registration_update" template: something changed
+// on a partner's registration (a decision, a request for information, an extension,
+// a reminder that protection ends).
+type RegistrationUpdateData struct {
+	WorkspaceName string // required
+	PartnerName   string // required
+	CustomerName  string // required
+	ReferenceID   string // required
+	Headline      string // required; e.g. "Your registration for Acme is approved"
+	StatusLine    string // required; one or two sentences
+	Link          string // required; absolute http(s) URL of the registration
+}
+
+// NoticeData fills the "notice" template: a short message to an internal user about
+// a record that needs them (a new registration, a deadline, an escalation).
+type NoticeData struct {
+	WorkspaceName string // required
+	PersonName    string // optional
+	Title         string // required
+	Body          string // required
+	Link          string // required; absolute http(s) URL of the record
 }
 
 // Longest a name-like value may be in a rendered message; longer values are cut and
@@ -131,6 +156,8 @@ var templateKinds = map[string]templateKind{
 	TemplateSignin:                   {prepare: prepareAs[SigninData]},
 	TemplateInvitation:               {prepare: prepareAs[InvitationData]},
 	TemplateRegistrationConfirmation: {prepare: prepareAs[RegistrationConfirmationData]},
+	TemplateRegistrationUpdate:       {prepare: prepareAs[RegistrationUpdateData]},
+	TemplateNotice:                   {prepare: prepareAs[NoticeData]},
 }
 
 // preparer is a template data type that can check itself and return the copy the
@@ -203,6 +230,38 @@ func (d RegistrationConfirmationData) prepare() (RegistrationConfirmationData, e
 	}
 	d.StatusLine = cutRunes(flatten(d.StatusLine), 300)
 	return d, p.Err("The registration confirmation email is missing information")
+}
+
+func (d RegistrationUpdateData) prepare() (RegistrationUpdateData, error) {
+	var p tandem.Problems
+	d.WorkspaceName = required(&p, "WorkspaceName", d.WorkspaceName)
+	d.PartnerName = required(&p, "PartnerName", d.PartnerName)
+	d.CustomerName = required(&p, "CustomerName", d.CustomerName)
+	d.ReferenceID = required(&p, "ReferenceID", d.ReferenceID)
+	d.Headline = required(&p, "Headline", d.Headline)
+	d.Link = checkLink(&p, "Link", d.Link)
+	d.StatusLine = sentence(&p, "StatusLine", d.StatusLine)
+	return d, p.Err("The registration update email is missing information")
+}
+
+func (d NoticeData) prepare() (NoticeData, error) {
+	var p tandem.Problems
+	d.WorkspaceName = required(&p, "WorkspaceName", d.WorkspaceName)
+	d.PersonName = oneLine(d.PersonName)
+	d.Title = required(&p, "Title", d.Title)
+	d.Body = sentence(&p, "Body", d.Body)
+	d.Link = checkLink(&p, "Link", d.Link)
+	return d, p.Err("The notice email is missing information")
+}
+
+// sentence flattens v to one line of at most 600 characters and records a problem
+// when nothing is left.
+func sentence(p *tandem.Problems, field, v string) string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		p.Add(field, "is required")
+	}
+	return cutRunes(flatten(v), 600)
 }
 
 // required flattens v and records a problem when nothing is left.

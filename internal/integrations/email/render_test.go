@@ -214,7 +214,7 @@ func TestEveryTemplateParses(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := TemplateNames()
-	if strings.Join(names, ",") != "invitation,registration_confirmation,signin" {
+	if strings.Join(names, ",") != "invitation,notice,registration_confirmation,registration_update,signin" {
 		t.Errorf("TemplateNames = %v", names)
 	}
 	for _, n := range names {

@@ -1,0 +1,397 @@
+package registration_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemprm/tandem/internal/audit"
+	"github.com/tandemprm/tandem/internal/conflict"
+	"github.com/tandemprm/tandem/internal/demo"
+	"github.com/tandemprm/tandem/internal/match"
+	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/registration"
+	"github.com/tandemprm/tandem/internal/store"
+	"github.com/tandemprm/tandem/internal/store/storetest"
+	"github.com/tandemprm/tandem/internal/tandem"
+)
+
+// fixture is a demo workspace with a registration service on a clock the test moves.
+type fixture struct {
+	ctx      context.Context
+	db       *store.DB
+	svc      *registration.Service
+	now      time.Time
+	reviewer policy.Actor
+	// a and b are two active partners running the same motion; motion is that motion.
+	a, b   partner.Partner
+	motion tandem.Motion
+}
+
+// stubMail renders every template as its name and data, so the test sees what would
+// be sent without depending on the templates' wording.
+type stubMail struct{}
+
+func (stubMail) Render(name string, data any) (string, string, string, error) {
+	m := data.(map[string]any)
+	var b strings.Builder
+	for _, k := range []string{"Headline", "StatusLine", "Title", "Body", "CustomerName", "Link"} {
+		if v, ok := m[k]; ok {
+			b.WriteString(k + ": " + v.(string) + "\n")
+		}
+	}
+	return name, b.String(), "<p>" + name + "</p>", nil
+}
+
+func setup(t *testing.T, db *store.DB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := demo.Load(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{ctx: ctx, db: db, now: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
+	st := store.Registrations{DB: db}
+	finder := registration.NewFinder(st, match.DefaultConfig())
+	finder.Now = func() time.Time { return f.now }
+	finder.RefreshEvery = 0
+	f.svc = &registration.Service{Store: st, Finder: finder, Mail: stubMail{}, Now: func() time.Time { return f.now }, BaseURL: "http://tandem.test"}
+	f.reviewer = policy.Actor{Kind: policy.ActorUser, WorkspaceID: "ws_demo", UserID: "usr_demo000001", Role: tandem.RolePartnerManager}
+	ps, _, err := store.Partners{DB: db}.ListPartners(ctx, "ws_demo", partner.Filter{Lifecycle: partner.Active}, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		for _, q := range ps {
+			if p.ID < q.ID && len(p.Motions) > 0 && len(q.Motions) > 0 && p.Motions[0] == q.Motions[0] && f.a.ID == "" {
+				f.a, f.b, f.motion = p, q, p.Motions[0]
+			}
+		}
+	}
+	if f.a.ID == "" {
+		t.Fatal("the demo has no two active partners with one motion")
+	}
+	return f
+}
+
+func partnerActor(p partner.Partner) policy.Actor {
+	return policy.Actor{Kind: policy.ActorPartnerUser, WorkspaceID: p.WorkspaceID, UserID: "usr_x_" + p.ID, PartnerID: p.ID, Role: tandem.RolePartnerAdmin}
+}
+
+func linkActor(p partner.Partner) policy.Actor {
+	return policy.Actor{Kind: policy.ActorLink, WorkspaceID: p.WorkspaceID, PartnerID: p.ID,
+		Link: &policy.LinkGrant{LinkID: "lnk_1", Kind: policy.Registrations, Action: policy.Create}}
+}
+
+func (f *fixture) submit(t *testing.T, p partner.Partner, in registration.Input) registration.Receipt {
+	t.Helper()
+	if in.Motion == "" {
+		in.Motion = string(f.motion)
+	}
+	if in.SubmitterEmail == "" {
+		in.SubmitterEmail = "seller@" + p.Domain
+		in.SubmitterName = "Seller of " + p.Name
+	}
+	rc, err := f.svc.Submit(f.ctx, linkActor(p), "link holder", registration.ChannelLink, in)
+	if err != nil {
+		t.Fatalf("submit %s: %v (%v)", in.CustomerName, err, tandem.FieldsOf(err))
+	}
+	return rc
+}
+
+func TestSubmissionCollidingWithAnOwnedAccountWaitsForReviewAndTellsThePartnerNothingMore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		acc, err := store.Registrations{DB: db}.CandidateFacts(f.ctx, "ws_demo", []string{"acc_demo000007"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := acc.Accounts["acc_demo000007"]
+		if err := db.SetAccountOwner(f.ctx, "ws_demo", a.ID, "usr_demo000002", "", f.now.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		// The partner types the customer a little differently: no legal form, other case.
+		name := strings.ToUpper(strings.Fields(a.Name)[0] + " " + strings.Fields(a.Name)[1])
+		rc := f.submit(t, f.a, registration.Input{CustomerName: name, CustomerDomain: "https://www." + a.Domain + "/about", Amount: "48,000"})
+		r := rc.Registration
+		if r.Status != registration.Pending || !rc.MayCollide {
+			t.Fatalf("status %s, may collide %v; want pending and a collision", r.Status, rc.MayCollide)
+		}
+		if r.ConflictType != conflict.TypeVertical {
+			t.Errorf("conflict type %s, want vertical (direct sales owns the account)", r.ConflictType)
+		}
+		var found *registration.Candidate
+		for i, c := range r.Candidates {
+			if c.Ref == a.ID {
+				found = &r.Candidates[i]
+			}
+		}
+		if found == nil || found.Decision != "match" || len(found.Reasons) == 0 {
+			t.Fatalf("candidates %+v: want %s as a match with reasons", r.Candidates, a.ID)
+		}
+		if !strings.Contains(strings.Join(found.Reasons, "; "), "domain") {
+			t.Errorf("reasons %q do not mention the shared domain", found.Reasons)
+		}
+		for _, leak := range []string{a.Name, a.ID, "Sofia", "direct"} {
+			if strings.Contains(rc.Message, leak) || strings.Contains(r.PartnerMessage, leak) {
+				t.Errorf("the partner's message %q reveals %q", rc.Message, leak)
+			}
+		}
+		if r.AmountMinor != 4800000 || r.CustomerDomain != a.Domain {
+			t.Errorf("amount %d, domain %q: not normalised", r.AmountMinor, r.CustomerDomain)
+		}
+		want := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC) // 48 business hours of 8.5 h, Amsterdam time
+		if r.ReviewDueAt.IsZero() || r.ReviewDueAt.Before(f.now.Add(48*time.Hour)) {
+			t.Errorf("review due %v: must be 48 business hours later (around %v)", r.ReviewDueAt, want)
+		}
+		msgs, err := db.ListOutbox(f.ctx, "ws_demo", 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var confirm, notices int
+		for _, m := range msgs {
+			switch {
+			case m.Subject == "registration_confirmation" && m.To == "seller@"+f.a.Domain:
+				confirm++
+			case m.Subject == "notice":
+				notices++
+			}
+		}
+		if confirm != 1 || notices != 2 {
+			t.Errorf("outbox: %d confirmations to the submitter, %d notices to reviewers; want 1 and 2 (admin and partner manager)", confirm, notices)
+		}
+	})
+}
+
+func TestSecondPartnerSeesNoNameButReviewerSeesTheFirstRegistration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		first := f.submit(t, f.a, registration.Input{CustomerName: "Quillfeather Analytics BV", CustomerDomain: "quillfeather.io", CustomerCountry: "NL"}).Registration
+		if len(first.Candidates) != 0 || first.Ruling != conflict.Approve {
+			t.Fatalf("first registration: candidates %+v, ruling %s; want none and approve", first.Candidates, first.Ruling)
+		}
+		second := f.submit(t, f.b, registration.Input{CustomerName: "Quill Feather Analytics", CustomerDomain: "quillfeather.io"})
+		r := second.Registration
+		if len(r.Candidates) != 1 || r.Candidates[0].Ref != first.ID || r.Candidates[0].PartnerName != f.a.Name {
+			t.Fatalf("candidates %+v: want the first registration, naming %s for reviewers", r.Candidates, f.a.Name)
+		}
+		if r.ConflictType != conflict.TypeHorizontal {
+			t.Errorf("conflict type %s, want horizontal (same motion)", r.ConflictType)
+		}
+		if strings.Contains(second.Message, f.a.Name) || strings.Contains(r.PartnerMessage, f.a.Name) || strings.Contains(second.Message, first.ID) {
+			t.Errorf("the second partner learns who else registered: %q", second.Message)
+		}
+		if !strings.Contains(r.InternalExplanation, f.a.Name) {
+			t.Errorf("the internal explanation %q should name the other partner", r.InternalExplanation)
+		}
+		// The second partner cannot open the first one's registration; it looks absent.
+		if _, err := f.svc.Get(f.ctx, partnerActor(f.b), first.ID); tandem.KindOf(err) != tandem.KindNotFound {
+			t.Errorf("other partner's registration: %v, want not found", err)
+		}
+		list, _, err := f.svc.List(f.ctx, partnerActor(f.b), registration.Filter{PartnerID: f.a.ID}, "", 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range list {
+			if x.PartnerID != f.b.ID {
+				t.Errorf("partner %s's list holds %s of partner %s", f.b.ID, x.ID, x.PartnerID)
+			}
+		}
+	})
+}
+
+func TestApprovalConvertsProtectsAndExpiresOnTime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		r := f.submit(t, f.a, registration.Input{CustomerName: "Brightwater Robotics GmbH", CustomerDomain: "brightwater-robotics.de", Amount: "120000"}).Registration
+		if _, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", r.ID, registration.Decision{Action: registration.Approve, Rationale: "clean", Version: r.Version + 1}); tandem.KindOf(err) != tandem.KindConflict {
+			t.Fatalf("deciding over a stale version: %v, want conflict", err)
+		}
+		if _, err := f.svc.Decide(f.ctx, partnerActor(f.a), "Sam", r.ID, registration.Decision{Action: registration.Approve, Rationale: "mine"}); tandem.KindOf(err) != tandem.KindForbidden {
+			t.Fatalf("partner approving its own registration: %v, want forbidden", err)
+		}
+		f.now = f.now.Add(3 * time.Hour)
+		got, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", r.ID, registration.Decision{Action: registration.Approve, Rationale: "No one else works this account.", Version: r.Version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != registration.Approved || got.OpportunityID == "" || got.AccountID == "" || got.ReviewSLAMet == nil || !*got.ReviewSLAMet {
+			t.Fatalf("after approval: %+v", got)
+		}
+		set, _, _ := f.svc.Settings(f.ctx, "ws_demo")
+		exp := got.ProtectionExpiresAt(set.Protection)
+		if want := f.now.AddDate(0, 0, 90); !exp.Equal(want) {
+			t.Errorf("protection expires %v, want %v (90 days)", exp, want)
+		}
+		// A third party's registration now loses to the protected one and is recommended for decline.
+		late := f.submit(t, f.b, registration.Input{CustomerName: "Brightwater Robotics", CustomerDomain: "brightwater-robotics.de"}).Registration
+		if late.Ruling != conflict.Decline {
+			t.Errorf("a registration colliding with a protected one: ruling %s, want decline (%s)", late.Ruling, late.InternalExplanation)
+		}
+		// The timer: the expiry reminder comes 7 days before, then the expiry itself.
+		stored, err := f.svc.Get(f.ctx, f.reviewer, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.WakeAt.IsZero() || stored.WakeAt.After(exp) {
+			t.Fatalf("wake %v, want a timer before expiry %v", stored.WakeAt, exp)
+		}
+		tick := func() registration.Registration {
+			t.Helper()
+			cur, err := f.svc.Get(f.ctx, f.reviewer, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.now = cur.WakeAt
+			args := registration.TimerArgs{WorkspaceID: "ws_demo", RegistrationID: r.ID, WakeMS: cur.WakeAt.UnixMilli()}
+			if err := f.svc.Tick(f.ctx, args); err != nil {
+				t.Fatal(err)
+			}
+			// The same job delivered twice does nothing the second time.
+			if err := f.svc.Tick(f.ctx, args); err != nil {
+				t.Fatal(err)
+			}
+			after, _ := f.svc.Get(f.ctx, f.reviewer, r.ID)
+			if after.Version != cur.Version+1 {
+				t.Errorf("a repeated timer changed the registration again (version %d → %d)", cur.Version, after.Version)
+			}
+			return after
+		}
+		for i := 0; i < 5 && stored.Status == registration.Approved; i++ {
+			stored = tick()
+		}
+		if stored.Status != registration.Expired || !stored.EndedAt.Equal(exp) {
+			t.Fatalf("after the timers: status %s, ended %v; want expired at %v", stored.Status, stored.EndedAt, exp)
+		}
+		if stored.RemindedFor.IsZero() {
+			t.Errorf("no expiry reminder was recorded before the expiry")
+		}
+		entries, _, err := db.ListAudit(f.ctx, "ws_demo", auditFilter(r.ID), store.Page{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, e := range entries {
+			actions = append(actions, e.Action)
+		}
+		for _, want := range []string{"registration.submit", "registration.approve", "registration.convert", "registration.remind_expiry", "registration.expire"} {
+			if !strings.Contains(strings.Join(actions, " "), want) {
+				t.Errorf("audit log %v lacks %s", actions, want)
+			}
+		}
+	})
+}
+
+func TestDeclineAppealAndSecondDecision(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		r := f.submit(t, f.a, registration.Input{CustomerName: "Harborline Freight Ltd", CustomerDomain: "harborline.co.uk"}).Registration
+		if _, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", r.ID, registration.Decision{Action: registration.Decline, Rationale: "direct deal"}); len(tandem.FieldsOf(err)) != 1 || tandem.FieldsOf(err)[0].Path != "partner_message" {
+			t.Fatalf("decline without a message for the partner: %v %v", err, tandem.FieldsOf(err))
+		}
+		d, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", r.ID, registration.Decision{Action: registration.Decline, Rationale: "direct deal", PartnerMessage: "Our own team already works this deal."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.AppealDueAt.IsZero() {
+			t.Fatal("a decline must open the appeal window")
+		}
+		if _, err := f.svc.Appeal(f.ctx, partnerActor(f.b), "Other", r.ID, "mine!"); tandem.KindOf(err) != tandem.KindNotFound {
+			t.Errorf("another partner appealing: %v, want not found", err)
+		}
+		ap, err := f.svc.Appeal(f.ctx, partnerActor(f.a), "Sam", r.ID, "We met their CFO on 3 November; minutes attached.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ap.Status != registration.Appealed || ap.Appeals != 1 {
+			t.Fatalf("after appeal: %s, %d appeals", ap.Status, ap.Appeals)
+		}
+		ok, err := f.svc.Decide(f.ctx, f.reviewer, "Ada", r.ID, registration.Decision{Action: registration.Approve, Rationale: "evidence holds"})
+		if err != nil || ok.Status != registration.Approved {
+			t.Fatalf("approve on appeal: %v %v", ok.Status, err)
+		}
+		if _, err := f.svc.Appeal(f.ctx, partnerActor(f.a), "Sam", r.ID, "again"); tandem.KindOf(err) != tandem.KindConflict {
+			t.Errorf("appealing an approval: %v, want conflict", err)
+		}
+	})
+}
+
+func TestInvalidSubmissionNamesEveryFieldAndSavesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		_, err := f.svc.Submit(f.ctx, linkActor(f.a), "x", registration.ChannelLink, registration.Input{
+			CustomerName: "  ", CustomerDomain: "gmail.com", Amount: "-5", Currency: "euro", ExpectedCloseOn: "31/12/2026",
+			Motion: "barter", ContactEmail: "not an email"})
+		if tandem.KindOf(err) != tandem.KindInvalid {
+			t.Fatalf("err %v, want invalid", err)
+		}
+		got := map[string]bool{}
+		for _, fe := range tandem.FieldsOf(err) {
+			got[fe.Path] = true
+		}
+		for _, want := range []string{"customer_name", "customer_domain", "deal_size", "currency", "expected_close_on", "motion", "contact_email"} {
+			if !got[want] {
+				t.Errorf("no problem reported for %s (got %v)", want, tandem.FieldsOf(err))
+			}
+		}
+		// A motion the partner does not run is refused with the motions it does run.
+		other := tandem.MotionReferral
+		if f.motion == other {
+			other = tandem.MotionTech
+		}
+		_, err = f.svc.Submit(f.ctx, linkActor(f.a), "x", registration.ChannelLink, registration.Input{CustomerName: "Acme", CustomerDomain: "acme.test", Motion: string(other)})
+		if fe := tandem.FieldsOf(err); len(fe) != 1 || fe[0].Path != "motion" || !strings.Contains(fe[0].Detail, f.motion.Label()) {
+			t.Errorf("wrong motion: %v %v", err, fe)
+		}
+		list, _, err := f.svc.List(f.ctx, f.reviewer, registration.Filter{}, "", 10)
+		if err != nil || len(list) != 0 {
+			t.Errorf("after refused submissions the list holds %d registrations (%v)", len(list), err)
+		}
+	})
+}
+
+func TestReviewerQueueIsOrderedByDeadlineAndRemindersComeBeforeTheDeadline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		var ids []string
+		for i, name := range []string{"Northpeak Solar AS", "Lindqvist Marine AB", "Okafor Textiles Ltd"} {
+			f.now = f.now.Add(time.Duration(i+1) * time.Hour)
+			ids = append(ids, f.submit(t, f.a, registration.Input{CustomerName: name, CustomerDomain: strings.ToLower(strings.Fields(name)[0]) + ".example"}).Registration.ID)
+		}
+		q, more, err := f.svc.List(f.ctx, f.reviewer, registration.Filter{Statuses: []registration.Status{registration.Pending}, ByDeadline: true}, "", 2)
+		if err != nil || !more || len(q) != 2 || q[0].ID != ids[0] || q[1].ID != ids[1] {
+			t.Fatalf("first page of the queue: %v more=%v err=%v", ids, more, err)
+		}
+		rest, more, err := f.svc.List(f.ctx, f.reviewer, registration.Filter{Statuses: []registration.Status{registration.Pending}, ByDeadline: true}, store.QueueCursor(q[1]), 2)
+		if err != nil || more || len(rest) != 1 || rest[0].ID != ids[2] {
+			t.Fatalf("second page: %+v more=%v err=%v", rest, more, err)
+		}
+		r := q[0]
+		if !r.WakeAt.Before(r.ReviewDueAt) {
+			t.Fatalf("first wake %v should be the reminder before the deadline %v", r.WakeAt, r.ReviewDueAt)
+		}
+		f.now = r.WakeAt
+		if err := f.svc.Tick(f.ctx, registration.TimerArgs{WorkspaceID: "ws_demo", RegistrationID: r.ID, WakeMS: r.WakeAt.UnixMilli()}); err != nil {
+			t.Fatal(err)
+		}
+		r, _ = f.svc.Get(f.ctx, f.reviewer, r.ID)
+		if r.ReviewRemindedAt.IsZero() || !r.ReviewEscalatedAt.IsZero() || !r.WakeAt.Equal(r.ReviewDueAt) {
+			t.Fatalf("after the reminder: reminded %v escalated %v wake %v due %v", r.ReviewRemindedAt, r.ReviewEscalatedAt, r.WakeAt, r.ReviewDueAt)
+		}
+		f.now = r.WakeAt
+		if err := f.svc.Tick(f.ctx, registration.TimerArgs{WorkspaceID: "ws_demo", RegistrationID: r.ID, WakeMS: r.WakeAt.UnixMilli()}); err != nil {
+			t.Fatal(err)
+		}
+		r, _ = f.svc.Get(f.ctx, f.reviewer, r.ID)
+		if r.ReviewEscalatedAt.IsZero() || !r.WakeAt.IsZero() {
+			t.Fatalf("after the deadline: escalated %v, wake %v", r.ReviewEscalatedAt, r.WakeAt)
+		}
+		d, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", r.ID, registration.Decision{Action: registration.Approve, Rationale: "late but fine"})
+		if err != nil || d.ReviewSLAMet == nil || *d.ReviewSLAMet {
+			t.Fatalf("a decision after the deadline must record the SLA as missed: %v %v", d.ReviewSLAMet, err)
+		}
+	})
+}
+
+func auditFilter(id string) audit.Filter { return audit.Filter{SubjectType: "registration", SubjectID: id} }
