@@ -394,4 +394,6 @@ func TestReviewerQueueIsOrderedByDeadlineAndRemindersComeBeforeTheDeadline(t *te
 	})
 }
 
-func auditFilter(id string) audit.Filter { return audit.Filter{SubjectType: "registration", SubjectID: id} }
+func auditFilter(id string) audit.Filter {
+	return audit.Filter{SubjectType: "registration", SubjectID: id}
+}
