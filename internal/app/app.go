@@ -20,10 +20,12 @@ import (
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/jobs"
+	"github.com/tandemprm/tandem/internal/match"
 	"github.com/tandemprm/tandem/internal/notify"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/platform/config"
 	"github.com/tandemprm/tandem/internal/platform/signedlink"
+	"github.com/tandemprm/tandem/internal/registration"
 	"github.com/tandemprm/tandem/internal/server"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/web"
@@ -41,7 +43,9 @@ type App struct {
 	Identity *identity.Service
 	// Links issues and checks signed action links (used by registration and
 	// acknowledgement pages).
-	Links   *actionlink.Service
+	Links *actionlink.Service
+	// Registrations is deal registration: intake, uniqueness test, review, timers.
+	Registrations *registration.Service
 	Logger  *slog.Logger
 	Version string
 	// DemoLoaded is true when this start loaded the demo workspace.
@@ -87,6 +91,10 @@ func (a *App) init(ctx context.Context) error {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &pruneWorker{db: a.DB})
 	river.AddWorker(workers, &sendWorker{db: a.DB, deliver: deliver, now: now})
+	regStore := store.Registrations{DB: a.DB}
+	a.Registrations = &registration.Service{Store: regStore, Finder: registration.NewFinder(regStore, match.DefaultConfig()),
+		Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL}
+	river.AddWorker(workers, &timerWorker{svc: a.Registrations})
 	q, err := jobs.New(a.DB, jobs.Options{
 		Workers:    workers,
 		MaxWorkers: a.Config.JobWorkers,
@@ -114,6 +122,7 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterWorkspace(a.API, workspaces)
 	notifications := &notify.Service{Store: store.Notifications{DB: a.DB}, Now: now}
 	api.RegisterNotifications(a.API, notifications)
+	api.RegisterRegistrations(a.API, a.Registrations)
 	cookieKey, err := a.DB.DeploymentKey(ctx, "browser-state", 32, rand.Read, now())
 	if err != nil {
 		return err
@@ -128,6 +137,7 @@ func (a *App) init(ctx context.Context) error {
 	}
 	a.Links = &actionlink.Service{Store: store.ActionLinks{DB: a.DB}, Keys: keys, Now: now, BaseURL: a.Config.BaseURL}
 	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Identity: a.Identity, Workspaces: workspaces, Notify: notifications, Version: a.Version, Logger: a.Logger,
+		Registrations: a.Registrations, Links: a.Links,
 		Secure: secure, SMTPConfigured: smtpOn})
 	if err != nil {
 		return fmt.Errorf("load page templates: %w", err)
@@ -151,6 +161,22 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
+
+// timerWorker runs registration timers (review reminders and escalations,
+// protection reminders, expiry, extensions and flags).
+type timerWorker struct {
+	river.WorkerDefaults[registration.TimerArgs]
+	svc *registration.Service
+}
+
+func (w *timerWorker) Work(ctx context.Context, j *river.Job[registration.TimerArgs]) error {
+	err := w.svc.Tick(ctx, j.Args)
+	var early *registration.EarlyError
+	if errors.As(err, &early) {
+		return river.JobSnooze(early.Wait)
+	}
+	return err
+}
 
 // pruneArgs is the hourly sweep that forgets old idempotency keys.
 type pruneArgs struct{}

@@ -13,6 +13,7 @@ import (
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/registration"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/store/storetest"
 	"github.com/tandemprm/tandem/internal/tandem"
@@ -24,19 +25,26 @@ import (
 // fails TestIsolation: every new route must say how it is walled.
 var isolationCases = map[string]map[string]string{
 	// API
-	"GET /api/v1":                        nil,
-	"GET /api/v1/partners":               nil,
-	"POST /api/v1/partners":              nil,
-	"GET /api/v1/users":                  nil,
-	"POST /api/v1/users":                 nil,
-	"POST /api/v1/users/{id}/deactivate": {"id": "victim-user"},
-	"GET /api/v1/tokens":                 nil,
-	"POST /api/v1/tokens":                nil,
-	"POST /api/v1/tokens/{id}/revoke":    {"id": "victim-token"},
-	"GET /api/v1/audit":                  nil,
-	"GET /api/v1/audit/export":           nil,
-	"GET /api/v1/workspace":              nil,
-	"PUT /api/v1/workspace":              nil,
+	"GET /api/v1":                               nil,
+	"GET /api/v1/partners":                      nil,
+	"POST /api/v1/partners":                     nil,
+	"GET /api/v1/users":                         nil,
+	"POST /api/v1/users":                        nil,
+	"POST /api/v1/users/{id}/deactivate":        {"id": "victim-user"},
+	"GET /api/v1/tokens":                        nil,
+	"POST /api/v1/tokens":                       nil,
+	"POST /api/v1/tokens/{id}/revoke":           {"id": "victim-token"},
+	"GET /api/v1/audit":                         nil,
+	"GET /api/v1/audit/export":                  nil,
+	"GET /api/v1/workspace":                     nil,
+	"PUT /api/v1/workspace":                     nil,
+	"GET /api/v1/registrations":                 nil,
+	"POST /api/v1/registrations":                nil,
+	"GET /api/v1/registrations/{id}":            {"id": "victim-registration"},
+	"POST /api/v1/registrations/{id}/decision":  {"id": "victim-registration"},
+	"POST /api/v1/registrations/{id}/reply":     {"id": "victim-registration"},
+	"POST /api/v1/registrations/{id}/appeal":    {"id": "victim-registration"},
+	"POST /api/v1/registrations/{id}/extension": {"id": "victim-registration"},
 	// UI
 	"GET /{$}":                                      nil,
 	"POST /signin":                                  nil,
@@ -160,8 +168,14 @@ func TestIsolation(t *testing.T) {
 		t.Fatal(err)
 	}
 	victimTokenID := strings.Split(victimToken, "_")[1]
+	victimReg, err := a.Registrations.Submit(ctx, samA[0].Actor(), "Sam Partner", registration.ChannelPortal, registration.Input{
+		CustomerName: "Zebulon Victim Holdings", CustomerDomain: "zebulon-victim.example", Motion: "referral", Amount: "777777"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	v := victim{slug: demo.Slug, userID: samA[0].ID, tokenID: victimTokenID, link: "ws_demo.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		secrets: []string{demo.PartnerEmail, "Sam Partner", "lee@northwind-advisory.example", victimTokenID, samA[0].ID}}
+		secrets: []string{demo.PartnerEmail, "Sam Partner", "lee@northwind-advisory.example", victimTokenID, samA[0].ID,
+			victimReg.Registration.ID, "Zebulon", "777,777"}}
 	fromB := append([]string{wsA.ID, "prt_demo0000", "usr_demo0000", demo.AdminEmail, "Northwind"}, v.secrets...)
 
 	routes := map[string]bool{}
@@ -191,6 +205,8 @@ func TestIsolation(t *testing.T) {
 				return v.link
 			case "victim-partner":
 				return "prt_demo000000"
+			case "victim-registration":
+				return victimReg.Registration.ID
 			}
 			t.Fatalf("route %s: no value for %s", route, m)
 			return ""

@@ -8,6 +8,8 @@ import (
 	"embed"
 	"encoding/base64"
 	"errors"
+	"github.com/tandemprm/tandem/internal/actionlink"
+	"github.com/tandemprm/tandem/internal/registration"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -46,8 +48,12 @@ type Options struct {
 	Identity   *identity.Service
 	Notify     *notify.Service
 	Workspaces *workspace.Service
-	Version    string
-	Logger     *slog.Logger
+	// Registrations is deal registration; Links checks the signed links partners
+	// register through without signing in.
+	Registrations *registration.Service
+	Links         *actionlink.Service
+	Version       string
+	Logger        *slog.Logger
 	// Secure marks cookies Secure (the deployment is served over HTTPS).
 	Secure bool
 	// BaseURL is the public address, for the single sign-on callback.

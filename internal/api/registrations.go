@@ -1,0 +1,235 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tandemprm/tandem/internal/registration"
+	"github.com/tandemprm/tandem/internal/store"
+	"github.com/tandemprm/tandem/internal/tandem"
+)
+
+// registrationJSON is a registration as internal callers (reviewers, integrations)
+// see it: everything, including the uniqueness test's candidates and the conflict
+// policy's recommendation.
+type registrationJSON struct {
+	registration.PartnerView
+	PartnerID           string                   `json:"partner_id"`
+	Channel             string                   `json:"channel"`
+	SubmitterEmail      string                   `json:"submitter_email"`
+	OpportunityName     string                   `json:"opportunity_name"`
+	Products            []string                 `json:"products"`
+	Proof               string                   `json:"proof"`
+	RecommendedRuling   string                   `json:"recommended_ruling"`
+	ConflictType        string                   `json:"conflict_type"`
+	ConflictRule        string                   `json:"conflict_rule,omitempty"`
+	InternalExplanation string                   `json:"internal_explanation"`
+	Candidates          []registration.Candidate `json:"candidates"`
+	ReviewDueAt         *time.Time               `json:"review_due_at"`
+	DecidedBy           string                   `json:"decided_by,omitempty"`
+	DecisionRationale   string                   `json:"decision_rationale,omitempty"`
+	ReviewSLAMet        *bool                    `json:"review_sla_met"`
+	AccountID           string                   `json:"account_id,omitempty"`
+	Appeals             int                      `json:"appeals"`
+	AppealDueAt         *time.Time               `json:"appeal_due_at"`
+	Version             int                      `json:"version"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// registrationOut picks the view the principal may see: partners get PartnerView
+// only.
+func registrationOut(p Principal, r registration.Registration, set registration.Settings) any {
+	v := registration.ToPartnerView(r, set.Protection)
+	if p.Actor.IsPartner() {
+		return v
+	}
+	products := r.Products
+	if products == nil {
+		products = []string{}
+	}
+	cands := r.Candidates
+	if cands == nil {
+		cands = []registration.Candidate{}
+	}
+	return registrationJSON{PartnerView: v, PartnerID: r.PartnerID, Channel: string(r.Channel), SubmitterEmail: r.SubmitterEmail,
+		OpportunityName: r.OpportunityName, Products: products, Proof: r.Proof, RecommendedRuling: string(r.Ruling),
+		ConflictType: string(r.ConflictType), ConflictRule: string(r.ConflictRule), InternalExplanation: r.InternalExplanation,
+		Candidates: cands, ReviewDueAt: timePtr(r.ReviewDueAt), DecidedBy: r.DecidedBy, DecisionRationale: r.DecisionRationale,
+		ReviewSLAMet: r.ReviewSLAMet, AccountID: r.AccountID, Appeals: r.Appeals, AppealDueAt: timePtr(r.AppealDueAt), Version: r.Version}
+}
+
+// registrationInput is the body of POST /api/v1/registrations.
+type registrationInput struct {
+	PartnerID       string   `json:"partner_id"`
+	CustomerName    string   `json:"customer_name"`
+	CustomerDomain  string   `json:"customer_domain"`
+	CustomerCountry string   `json:"customer_country"`
+	ContactName     string   `json:"contact_name"`
+	ContactEmail    string   `json:"contact_email"`
+	OpportunityName string   `json:"opportunity_name"`
+	DealSize        *Number  `json:"deal_size"`
+	Currency        string   `json:"currency"`
+	ExpectedCloseOn string   `json:"expected_close_on"`
+	Motion          string   `json:"motion"`
+	Products        []string `json:"products"`
+	Description     string   `json:"description"`
+	Proof           string   `json:"proof"`
+	SubmitterName   string   `json:"submitter_name"`
+	SubmitterEmail  string   `json:"submitter_email"`
+}
+
+// Number is a JSON number or numeric string kept as written, so that amounts are
+// parsed exactly (no floating point).
+type Number string
+
+// UnmarshalJSON accepts 12500, 12500.5 or "12,500.50".
+func (n *Number) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*n = ""
+		return nil
+	}
+	*n = Number(strings.Trim(string(b), `"`))
+	return nil
+}
+
+// RegisterRegistrations adds the deal-registration API.
+func RegisterRegistrations(rt *Router, svc *registration.Service) {
+	rt.Handle("GET", "/api/v1/registrations", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		pg, err := PageParams(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		f := registration.Filter{PartnerID: q.Get("partner_id"), Query: q.Get("q"), ByDeadline: q.Get("order") == "deadline"}
+		if q.Get("order") != "" && q.Get("order") != "deadline" && q.Get("order") != "newest" {
+			return tandem.Invalid("The filter is not valid.", tandem.FieldError{Path: "order", Detail: "must be newest (the default) or deadline"})
+		}
+		for _, st := range strings.Split(q.Get("status"), ",") {
+			if st = strings.TrimSpace(st); st != "" {
+				f.Statuses = append(f.Statuses, registration.Status(st))
+			}
+		}
+		rs, more, err := svc.List(r.Context(), p.Actor, f, pg.After, pg.Limit)
+		if err != nil {
+			return err
+		}
+		set, _, err := svc.Settings(r.Context(), p.Actor.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		out := make([]any, len(rs))
+		for i, x := range rs {
+			out[i] = registrationOut(p, x, set)
+		}
+		cursor := func(any) string { return rs[len(rs)-1].ID }
+		if f.ByDeadline {
+			cursor = func(any) string { return store.QueueCursor(rs[len(rs)-1]) }
+		}
+		WriteJSON(w, http.StatusOK, NewList(out, more, cursor))
+		return nil
+	})
+	rt.Handle("POST", "/api/v1/registrations", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in registrationInput
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		ri := registration.Input{PartnerID: in.PartnerID, CustomerName: in.CustomerName, CustomerDomain: in.CustomerDomain,
+			CustomerCountry: in.CustomerCountry, ContactName: in.ContactName, ContactEmail: in.ContactEmail, OpportunityName: in.OpportunityName,
+			Currency: in.Currency, ExpectedCloseOn: in.ExpectedCloseOn, Motion: in.Motion, Products: in.Products,
+			Description: in.Description, Proof: in.Proof, SubmitterName: in.SubmitterName, SubmitterEmail: in.SubmitterEmail}
+		if in.DealSize != nil {
+			ri.Amount = string(*in.DealSize)
+		}
+		rc, err := svc.Submit(r.Context(), p.Actor, p.Name, registration.ChannelAPI, ri)
+		if err != nil {
+			return err
+		}
+		set, _, err := svc.Settings(r.Context(), p.Actor.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", "/api/v1/registrations/"+rc.Registration.ID)
+		WriteJSON(w, http.StatusCreated, map[string]any{
+			"registration": registrationOut(p, rc.Registration, set),
+			"message":      rc.Message,
+			// Partners learn only that something may collide; internal callers get the
+			// candidates inside the registration.
+			"may_collide": rc.MayCollide,
+		})
+		return nil
+	})
+	rt.Handle("GET", "/api/v1/registrations/{id}", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		x, err := svc.Get(r.Context(), p.Actor, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		set, _, err := svc.Settings(r.Context(), p.Actor.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, registrationOut(p, x, set))
+		return nil
+	})
+	action := func(path string, run func(r *http.Request, p Principal) (registration.Registration, error)) {
+		rt.Handle("POST", "/api/v1/registrations/{id}/"+path, func(w http.ResponseWriter, r *http.Request, p Principal) error {
+			x, err := run(r, p)
+			if err != nil {
+				return err
+			}
+			set, _, err := svc.Settings(r.Context(), p.Actor.WorkspaceID)
+			if err != nil {
+				return err
+			}
+			WriteJSON(w, http.StatusOK, registrationOut(p, x, set))
+			return nil
+		})
+	}
+	action("decision", func(r *http.Request, p Principal) (registration.Registration, error) {
+		var in struct {
+			Action         string `json:"action"`
+			Rationale      string `json:"rationale"`
+			PartnerMessage string `json:"partner_message"`
+			Version        int    `json:"version"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return registration.Registration{}, err
+		}
+		return svc.Decide(r.Context(), p.Actor, p.Name, r.PathValue("id"), registration.Decision{
+			Action: registration.Action(in.Action), Rationale: in.Rationale, PartnerMessage: in.PartnerMessage, Version: in.Version})
+	})
+	action("reply", func(r *http.Request, p Principal) (registration.Registration, error) {
+		var in struct {
+			Text string `json:"text"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return registration.Registration{}, err
+		}
+		return svc.Reply(r.Context(), p.Actor, p.Name, r.PathValue("id"), in.Text)
+	})
+	action("appeal", func(r *http.Request, p Principal) (registration.Registration, error) {
+		var in struct {
+			Evidence string `json:"evidence"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return registration.Registration{}, err
+		}
+		return svc.Appeal(r.Context(), p.Actor, p.Name, r.PathValue("id"), in.Evidence)
+	})
+	action("extension", func(r *http.Request, p Principal) (registration.Registration, error) {
+		var in struct {
+			Days   int    `json:"days"`
+			Reason string `json:"reason"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return registration.Registration{}, err
+		}
+		return svc.Extend(r.Context(), p.Actor, p.Name, r.PathValue("id"), in.Days, in.Reason)
+	})
+}
