@@ -55,6 +55,9 @@ type Effects struct {
 	// WakeAt is when the registration's timer should next run (zero: no timer). The
 	// store records it on the registration and schedules a TimerArgs job for it.
 	WakeAt time.Time
+	// UseLinkID counts one use of the signed action link the change came through, in
+	// the same transaction: a used-up or revoked link fails the whole change.
+	UseLinkID string
 }
 
 // Filter narrows a list of registrations.
@@ -202,6 +205,9 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, actorName stri
 		fx.Notifications = append(fx.Notifications, notify.New(r.WorkspaceID, r.SubmittedBy, "Registration received: "+r.CustomerName, message, s.partnerPath(r), now))
 	}
 	fx.WakeAt = s.nextWake(set, cal, r, now)
+	if actor.Kind == policy.ActorLink && actor.Link != nil {
+		fx.UseLinkID = actor.Link.LinkID
+	}
 	if err := s.Store.CreateRegistration(ctx, r, fx); err != nil {
 		return Receipt{}, err
 	}

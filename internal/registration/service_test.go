@@ -93,7 +93,8 @@ func (f *fixture) submit(t *testing.T, p partner.Partner, in registration.Input)
 		in.SubmitterEmail = "seller@" + p.Domain
 		in.SubmitterName = "Seller of " + p.Name
 	}
-	rc, err := f.svc.Submit(f.ctx, linkActor(p), "link holder", registration.ChannelLink, in)
+	in.PartnerID = p.ID
+	rc, err := f.svc.Submit(f.ctx, f.reviewer, "Paul on behalf of the partner", registration.ChannelAPI, in)
 	if err != nil {
 		t.Fatalf("submit %s: %v (%v)", in.CustomerName, err, tandem.FieldsOf(err))
 	}
@@ -321,7 +322,7 @@ func TestInvalidSubmissionNamesEveryFieldAndSavesNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
 		_, err := f.svc.Submit(f.ctx, linkActor(f.a), "x", registration.ChannelLink, registration.Input{
-			CustomerName: "  ", CustomerDomain: "gmail.com", Amount: "-5", Currency: "euro", ExpectedCloseOn: "31/12/2026",
+			PartnerID: f.a.ID, CustomerName: "  ", CustomerDomain: "gmail.com", Amount: "-5", Currency: "euro", ExpectedCloseOn: "31/12/2026",
 			Motion: "barter", ContactEmail: "not an email"})
 		if tandem.KindOf(err) != tandem.KindInvalid {
 			t.Fatalf("err %v, want invalid", err)
@@ -340,7 +341,7 @@ func TestInvalidSubmissionNamesEveryFieldAndSavesNothing(t *testing.T) {
 		if f.motion == other {
 			other = tandem.MotionTech
 		}
-		_, err = f.svc.Submit(f.ctx, linkActor(f.a), "x", registration.ChannelLink, registration.Input{CustomerName: "Acme", CustomerDomain: "acme.test", Motion: string(other)})
+		_, err = f.svc.Submit(f.ctx, f.reviewer, "x", registration.ChannelAPI, registration.Input{PartnerID: f.a.ID, CustomerName: "Acme", CustomerDomain: "acme.test", Motion: string(other)})
 		if fe := tandem.FieldsOf(err); len(fe) != 1 || fe[0].Path != "motion" || !strings.Contains(fe[0].Detail, f.motion.Label()) {
 			t.Errorf("wrong motion: %v %v", err, fe)
 		}

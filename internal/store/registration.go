@@ -290,7 +290,7 @@ func (s Registrations) CreateRegistration(ctx context.Context, r registration.Re
 		return fmt.Errorf("save registration: %w", err)
 	}
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := s.applyBefore(ctx, tx, fx); err != nil {
+		if err := s.applyBefore(ctx, tx, r, fx); err != nil {
 			return err
 		}
 		marks := make([]string, len(vals))
@@ -332,7 +332,7 @@ func (s Registrations) UpdateRegistration(ctx context.Context, r registration.Re
 	}
 	vals = append(vals, expected)
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := s.applyBefore(ctx, tx, fx); err != nil {
+		if err := s.applyBefore(ctx, tx, r, fx); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE registrations SET `+strings.Join(sets, ", ")+
@@ -348,7 +348,12 @@ func (s Registrations) UpdateRegistration(ctx context.Context, r registration.Re
 }
 
 // applyBefore writes the records a registration row refers to.
-func (s Registrations) applyBefore(ctx context.Context, tx *sql.Tx, fx registration.Effects) error {
+func (s Registrations) applyBefore(ctx context.Context, tx *sql.Tx, r registration.Registration, fx registration.Effects) error {
+	if fx.UseLinkID != "" {
+		if err := s.DB.UseActionLink(ctx, tx, r.WorkspaceID, fx.UseLinkID, r.UpdatedAt); err != nil {
+			return err
+		}
+	}
 	if a := fx.NewAccount; a != nil {
 		if err := s.DB.CreateAccount(ctx, tx, *a); err != nil {
 			return err
