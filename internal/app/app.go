@@ -46,8 +46,8 @@ type App struct {
 	Links *actionlink.Service
 	// Registrations is deal registration: intake, uniqueness test, review, timers.
 	Registrations *registration.Service
-	Logger  *slog.Logger
-	Version string
+	Logger        *slog.Logger
+	Version       string
 	// DemoLoaded is true when this start loaded the demo workspace.
 	DemoLoaded bool
 }
