@@ -3,6 +3,7 @@ package match
 import (
 	"errors"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -472,6 +473,8 @@ type scratch struct {
 	used   []int32    // indexes of acc in use, in first-touch order
 	cands  []cand
 	keys   []qkey
+	reads  []postRead
+	hs     []uint64
 	probes []probe // spelling-neighbour look-ups
 	terms  []int32 // and the terms they found
 }
@@ -565,6 +568,8 @@ func (ix *Index) getScratch() *scratch {
 
 // gather fills sc.touched and sc.acc with the records sharing keys with q.
 func (ix *Index) gather(q *Prepared, sc *scratch) {
+	pairs := pairKeys(q)
+	ix.prefetchKeys(q, pairs, sc)
 	addKey := func(k string, w float32) {
 		if t, ok := lookupKey(ix, k); ok && len(ix.terms[t].post) > 0 {
 			sc.keys = append(sc.keys, qkey{t, w})
@@ -672,7 +677,7 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 	for _, d := range q.domains {
 		addKey(domainKey+d, 2)
 	}
-	for _, h := range pairKeys(q) {
+	for _, h := range pairs {
 		if t, ok := ix.lookupPair(h); ok && len(ix.terms[t].post) > 0 {
 			sc.keys = append(sc.keys, qkey{t, 1.5})
 		}
@@ -693,17 +698,21 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 	}
 
 	// Visit keys from the rarest; skip very common keys once something rarer was seen.
+	// First choose the postings to read, then read them: the first reads of every list
+	// are independent and overlap.
 	keys := sc.keys
-	sort.Slice(keys, func(i, j int) bool {
-		li, lj := len(ix.terms[keys[i].term].post), len(ix.terms[keys[j].term].post)
-		if li != lj {
-			return li < lj
+	slices.SortFunc(keys, func(a, b qkey) int {
+		la, lb := len(ix.terms[a.term].post), len(ix.terms[b.term].post)
+		if la != lb {
+			return la - lb
 		}
-		return keys[i].term < keys[j].term
+		return int(a.term - b.term)
 	})
 	n := float64(ix.live + 1)
 	budget := postBudget
 	lastTerm := int32(-1)
+	reads := sc.reads[:0]
+	var sink uint64
 	for i, k := range keys {
 		if k.term == lastTerm {
 			continue
@@ -718,12 +727,55 @@ func (ix *Index) gather(q *Prepared, sc *scratch) {
 			// Even the rarest key is very common: read only part of it.
 			ps = ps[:postBudget]
 		}
-		w := k.w * idf
-		for _, s := range ps {
-			sc.add(s, w)
+		if len(ps) > 0 {
+			reads = append(reads, postRead{ps, k.w * idf})
+			sink += uint64(ps[0])
 		}
 		budget -= len(ps)
 	}
+	keep(sink)
+	for _, r := range reads {
+		for _, s := range r.ps {
+			sc.add(s, r.w)
+		}
+	}
+	clear(reads)
+	sc.reads = reads[:0]
+}
+
+// postRead is a posting list to read and the weight its records gain.
+type postRead struct {
+	ps []int32
+	w  float32
+}
+
+// prefetchKeys reads the table slots and terms of the query's words and word pairs, all
+// before any is used, so that their cache misses overlap; gather then finds them in
+// the cache.
+func (ix *Index) prefetchKeys(q *Prepared, pairs []uint64, sc *scratch) {
+	tt := &ix.tab
+	if len(tt.e) == 0 {
+		return
+	}
+	hs := append(sc.hs[:0], pairs...)
+	for i := range q.forms {
+		for _, t := range q.forms[i].toks {
+			if t.kind != kStop && t.kind != kWeak {
+				hs = append(hs, hashString(t.key))
+			}
+		}
+	}
+	var sink uint64
+	for _, h := range hs {
+		sink += tt.e[tt.slot(h)]
+	}
+	for _, h := range hs {
+		if e := tt.e[tt.slot(h)]; e&^0xFFFF_FFFF == tag(h) {
+			sink += uint64(ix.terms[uint32(e)].n)
+		}
+	}
+	keep(sink)
+	sc.hs = hs
 }
 
 // known reports whether key is an indexed word held by some record.
