@@ -250,7 +250,7 @@ const (
 // normalize validates in and returns the registration fields it describes, or a
 // KindInvalid error naming every bad field (API field names). Required-by-motion
 // fields are checked against required.
-func normalize(in Input, required map[tandem.Motion][]string, defaultCurrency string) (Registration, error) {
+func normalize(in Input, ch Channel, required map[tandem.Motion][]string, defaultCurrency string) (Registration, error) {
 	var p tandem.Problems
 	r := Registration{
 		PartnerID:       strings.TrimSpace(in.PartnerID),
@@ -300,6 +300,16 @@ func normalize(in Input, required map[tandem.Motion][]string, defaultCurrency st
 	}
 	if r.ContactEmail != "" && !plainEmail(r.ContactEmail) {
 		p.Add("contact_email", "must be a plain email address such as ana@acme.com")
+	}
+	if ch == ChannelLink || ch == ChannelPublic {
+		// Nobody is signed in: the reviewers need someone to talk to, and the
+		// confirmation and decision need an address.
+		if r.SubmitterName == "" {
+			p.Add("submitter_name", "is required: who should the reviewers talk to?")
+		}
+		if r.SubmitterEmail == "" {
+			p.Add("submitter_email", "is required: the confirmation and the decision are sent there")
+		}
 	}
 	if r.SubmitterEmail != "" && !plainEmail(r.SubmitterEmail) {
 		p.Add("submitter_email", "must be a plain email address such as you@partner.com")

@@ -138,7 +138,7 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, actorName stri
 	if err != nil {
 		return Receipt{}, fmt.Errorf("registration settings of workspace %s: %w", ws.Slug, err)
 	}
-	r, err := normalize(in, set.Required, ws.Currency)
+	r, err := normalize(in, ch, set.Required, ws.Currency)
 	if err != nil {
 		return Receipt{}, err
 	}

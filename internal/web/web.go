@@ -107,6 +107,12 @@ type Page struct {
 	Data          any
 }
 
+// funcs are the helpers templates may call.
+var funcs = template.FuncMap{
+	// mul100 turns a fraction into a percentage number.
+	"mul100": func(f float64) float64 { return f * 100 },
+}
+
 // New parses the templates; a template error is a programming error found at start.
 func New(o Options) (*UI, error) {
 	if o.Logger == nil {
@@ -121,7 +127,7 @@ func New(o Options) (*UI, error) {
 		if n == "templates/layout.html" {
 			continue
 		}
-		t, err := template.ParseFS(files, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", n)
 		if err != nil {
 			return nil, err
 		}
@@ -143,6 +149,7 @@ func (ui *UI) Register(mux *http.ServeMux) {
 	ui.registerWorkspace(mux)
 	ui.registerSSO(mux)
 	ui.registerPartner(mux)
+	ui.registerRegistrations(mux)
 	ui.handle(mux, "GET /w/{slug}/notifications", ui.anyone(ui.notifications))
 	ui.handle(mux, "POST /w/{slug}/notifications/read", ui.anyone(ui.readNotifications))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { ui.NotFound(w, r) })
@@ -243,7 +250,7 @@ func (ui *UI) console(h viewHandler) http.HandlerFunc {
 		base := "/w/" + v.WorkspaceSlug
 		p := Page{Layout: "console", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
 		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"},
-			{Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
+			{Label: "Registrations", Href: base + "/registrations"}, {Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
 			{Label: "Single sign-on", Href: base + "/settings/sso"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug), {Label: "API tokens", Href: base + "/settings/tokens"},
 			{Label: "Audit log", Href: base + "/audit"}, {Label: "Outbox", Href: base + "/outbox"}} {
 			n.Current = n.Href == r.URL.Path
@@ -267,7 +274,8 @@ func (ui *UI) portal(h viewHandler) http.HandlerFunc {
 		}
 		base := "/w/" + v.WorkspaceSlug + "/portal"
 		p := Page{Layout: "portal", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
-		items := []NavItem{{Label: "Home", Href: base + "/"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug)}
+		items := []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Registrations", Href: base + "/registrations"},
+			{Label: "Register a deal", Href: base + "/registrations/new"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug)}
 		if policy.RoleAllows(v.Actor.Role, policy.PartnerUsers, policy.List) {
 			items = append(items, NavItem{Label: "People", Href: "/w/" + v.WorkspaceSlug + "/settings/users"})
 		}

@@ -1,0 +1,159 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemprm/tandem/internal/app"
+	"github.com/tandemprm/tandem/internal/demo"
+	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/registration"
+	"github.com/tandemprm/tandem/internal/store/storetest"
+)
+
+var regLinkPattern = regexp.MustCompile(`value="(http://[^"]+/r/[A-Za-z0-9_.\-]+)"`)
+
+// TestRegistrationByLinkThenReviewInTheConsole walks the journey without a browser:
+// a partner manager makes a registration link, a partner registers through it without
+// signing in and is confirmed by email, the reviewer sees the collision with an
+// existing account and approves, the partner's user sees the approval in the portal.
+// A tampered link is refused and registers nothing.
+func TestRegistrationByLinkThenReviewInTheConsole(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(e.Name, func(t *testing.T) {
+			a, base := start(t, e)
+			ctx := context.Background()
+			pm := signIn(t, a, base, demo.ManagerEmail)
+			resp, body := form(t, pm, base+"/w/demo/partners/prt_demo000000/registration-link", url.Values{})
+			m := regLinkPattern.FindStringSubmatch(body)
+			if resp.StatusCode != 200 || m == nil {
+				t.Fatalf("issuing a registration link: %d", resp.StatusCode)
+			}
+			link := m[1]
+
+			anon := browser(t)
+			resp, body = call(t, anon, "GET", link, nil)
+			if resp.StatusCode != 200 || !strings.Contains(body, "Register a deal") || !strings.Contains(body, "Your email") {
+				t.Fatalf("opening the link: %d", resp.StatusCode)
+			}
+			// Missing submitter details and a bad domain: the form comes back marked.
+			resp, body = form(t, anon, link, url.Values{"customer_name": {"Brand New Prospect"}, "customer_domain": {"not a domain"}, "motion": {"referral"}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Your email is required") || !strings.Contains(body, "Website must be") {
+				t.Fatalf("incomplete submission: %d", resp.StatusCode)
+			}
+			// A customer that is already an account: the partner types it differently.
+			acc, err := a.Registrations.Store.CandidateFacts(ctx, "ws_demo", []string{"acc_demo000011"}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			account := acc.Accounts["acc_demo000011"]
+			if err := a.DB.SetAccountOwner(ctx, "ws_demo", account.ID, "usr_demo000002", "", account.UpdatedAt); err != nil {
+				t.Fatal(err)
+			}
+			resp, body = form(t, anon, link, url.Values{"customer_name": {strings.ToLower(account.Name)}, "customer_domain": {"www." + account.Domain},
+				"motion": {"referral"}, "deal_size": {"30000"}, "submitter_name": {"Nora Northwind"}, "submitter_email": {"nora@northwind-advisory.example"}})
+			if resp.StatusCode != 200 || !strings.Contains(body, "Deal registered") || !strings.Contains(body, "may already be in progress") {
+				t.Fatalf("registering by link: %d", resp.StatusCode)
+			}
+			if strings.Contains(body, account.ID) || strings.Contains(body, "Sofia") {
+				t.Fatalf("the partner's confirmation names the colliding account or its owner")
+			}
+			list, _, err := a.Registrations.List(ctx, policy.System("ws_demo"), registration.Filter{}, "", 10)
+			if err != nil || len(list) != 1 {
+				t.Fatalf("registrations after one submission: %d (%v)", len(list), err)
+			}
+			reg := list[0]
+			waitForMail(t, a, "nora@northwind-advisory.example", "Registration received")
+
+			// Tampered and made-up links: refused, nothing registered.
+			for _, bad := range []string{link[:len(link)-2] + "xx", base + "/r/ws_demo.abc"} {
+				resp, _ = form(t, anon, bad, url.Values{"customer_name": {"Sneaky"}, "customer_domain": {"sneaky.example"}, "motion": {"referral"},
+					"submitter_name": {"x"}, "submitter_email": {"x@x.example"}})
+				if resp.StatusCode != http.StatusGone {
+					t.Errorf("tampered link %s: %d, want 410", bad, resp.StatusCode)
+				}
+			}
+			if list, _, _ := a.Registrations.List(ctx, policy.System("ws_demo"), registration.Filter{}, "", 10); len(list) != 1 {
+				t.Fatalf("a refused link registered something: %d registrations", len(list))
+			}
+
+			// The reviewer's queue shows the collision and its reasons; the detail page
+			// names the account and its owner.
+			resp, body = call(t, pm, "GET", base+"/w/demo/registrations", nil)
+			if resp.StatusCode != 200 || !strings.Contains(body, account.Name) || !strings.Contains(body, "domain") {
+				t.Fatalf("queue: %d, shows collision: %v", resp.StatusCode, strings.Contains(body, account.Name))
+			}
+			resp, body = call(t, pm, "GET", base+"/w/demo/registrations/"+reg.ID, nil)
+			if resp.StatusCode != 200 || !strings.Contains(body, "Direct sales") || !strings.Contains(body, "vertical") {
+				t.Fatalf("detail: %d", resp.StatusCode)
+			}
+			resp, body = form(t, pm, base+"/w/demo/registrations/"+reg.ID+"/decision", url.Values{"action": {"approve"}, "version": {"1"}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "rationale") {
+				t.Fatalf("decision without rationale: %d", resp.StatusCode)
+			}
+			resp, _ = form(t, pm, base+"/w/demo/registrations/"+reg.ID+"/decision", url.Values{"action": {"approve"}, "version": {"1"},
+				"rationale": {"Sofia agreed to co-sell."}, "partner_message": {"Welcome aboard."}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("approving: %d", resp.StatusCode)
+			}
+			waitForMail(t, a, "nora@northwind-advisory.example", "is approved")
+
+			// The partner's admin sees it approved, with the protection expiry, and
+			// nothing of the uniqueness test.
+			sam := signIn(t, a, base, demo.PartnerEmail)
+			resp, body = call(t, sam, "GET", base+"/w/demo/portal/registrations/"+reg.ID, nil)
+			if resp.StatusCode != 200 || !strings.Contains(body, "Approved") || !strings.Contains(body, "Protected until") {
+				t.Fatalf("portal detail: %d", resp.StatusCode)
+			}
+			for _, leak := range []string{account.ID, "Sofia", "vertical", "co-sell"} {
+				if strings.Contains(body, leak) {
+					t.Errorf("the portal page shows %q", leak)
+				}
+			}
+			// The same through the API, as the partner: the safe view only.
+			resp, body = call(t, sam, "GET", base+"/api/v1/registrations/"+reg.ID, nil)
+			var got map[string]any
+			if err := json.Unmarshal([]byte(body), &got); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("API as partner: %d %v", resp.StatusCode, err)
+			}
+			for k := range got {
+				found := false
+				for _, s := range []string{"id", "reference", "status", "motion", "customer_name", "customer_domain", "customer_country", "contact_name",
+					"contact_email", "deal_size", "currency", "expected_close_on", "description", "submitted_by_name", "submitted_at", "decided_at",
+					"partner_message", "protection_expires_at", "opportunity_id", "updated_at"} {
+					found = found || s == k
+				}
+				if !found {
+					t.Errorf("the partner's API view has the field %q", k)
+				}
+			}
+		})
+	}
+}
+
+// waitForMail waits until a message to address whose subject contains subject is in
+// the outbox, and returns its text.
+func waitForMail(t *testing.T, a *app.App, address, subject string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		ms, err := a.DB.ListOutbox(context.Background(), "ws_demo", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.To == address && strings.Contains(m.Subject, subject) {
+				return m.Text
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no email %q to %s", subject, address)
+	return ""
+}
