@@ -918,7 +918,7 @@ func (m *multimap) slot(k uint32) uint32 {
 }
 
 func (m *multimap) add(k uint32, v int32) {
-	if 2*(m.n+1) > len(m.e) {
+	if 10*(m.n+1) > 7*len(m.e) { // load factor at most 0.7
 		m.grow()
 	}
 	want := uint64(k)<<32 | uint64(uint32(v))
