@@ -40,6 +40,7 @@ Commands:
   import partners    import partners from CSV, with --dry-run to check first
   match     match company lists offline (run "tandem match --help")
   bench match        measure the company matcher (run "tandem bench match --help")
+  bench registrations  measure deal registration over HTTP (run "tandem bench registrations --help")
   version   print the version
 
 Run "tandem <command> --help" for the flags of a command.
@@ -79,7 +80,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if len(args) > 0 && args[0] == "match" {
 			return matchcli.Bench(ctx, args[1:], stdout, stderr)
 		}
-		fmt.Fprintln(stderr, "tandem bench: say what to measure: tandem bench match [flags]")
+		if len(args) > 0 && args[0] == "registrations" {
+			return benchRegistrations(ctx, args[1:], stdout, stderr)
+		}
+		fmt.Fprintln(stderr, "tandem bench: say what to measure: tandem bench match|registrations [flags]")
 		return 2
 	case "version":
 		fmt.Fprintln(stdout, "tandem", version)

@@ -198,21 +198,12 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 	fmt.Fprintf(o.Progress, "company index: %d records in %s\n", res.IndexLen, res.IndexWarm.Round(time.Millisecond))
 
 	if o.Requests > 0 {
-		if o.CPUProfile != "" {
-			f, err := os.Create(o.CPUProfile)
-			if err != nil {
-				return res, fmt.Errorf("cpu profile: %w", err)
-			}
-			if err := pprof.StartCPUProfile(f); err != nil {
-				f.Close()
-				return res, fmt.Errorf("cpu profile: %w", err)
-			}
-			res.Submit, err = submit(ctx, a, w, base, o)
-			pprof.StopCPUProfile()
-			f.Close()
-		} else {
-			res.Submit, err = submit(ctx, a, w, base, o)
+		stopProfile, err := startProfile(o.CPUProfile)
+		if err != nil {
+			return res, err
 		}
+		res.Submit, err = submit(ctx, a, w, base, o)
+		stopProfile()
 		if err != nil {
 			return res, err
 		}
@@ -226,6 +217,26 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 	}
 	res.RSSBytes, res.PeakRSSBytes = rss()
 	return res, nil
+}
+
+// startProfile starts a CPU profile into path (nothing when path is empty) and
+// returns the function that stops it.
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // freshConfig returns the product configuration for a new, empty database and a

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tandemprm/tandem/internal/app"
 	"github.com/tandemprm/tandem/internal/identity"
+	"github.com/tandemprm/tandem/internal/match"
 	"github.com/tandemprm/tandem/internal/match/matchgen"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/tandem"
@@ -57,8 +58,8 @@ func (w *world) request(r *rand.Rand, k int) body {
 	}
 	p := w.partners[r.IntN(len(w.partners))]
 	contact := c.Email
-	if contact == "" && c.Domain != "" {
-		contact = "buyer@" + c.Domain
+	if d, ok := match.RegistrableDomain(c.Domain); contact == "" && ok {
+		contact = "buyer@" + d
 	}
 	return body{PartnerID: p.ID, CustomerName: c.Name, CustomerDomain: c.Domain, CustomerCountry: c.Country, ContactEmail: contact,
 		Motion: string(tandem.Motions[r.IntN(len(tandem.Motions))]), DealSize: fmt.Sprint(5000 + r.IntN(200000)),

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/tandemprm/tandem/internal/registration/regbench"
+)
+
+const benchRegistrationsUsage = `Usage: tandem bench registrations [flags]
+
+Starts Tandem on a fresh database (SQLite in a temporary directory, or a new schema in
+the PostgreSQL database of --database-url, dropped afterwards), loads a workspace with
+--partners partners, --accounts accounts and --registrations active registrations from
+the company generator, then submits --requests registrations over HTTP with
+--concurrency clients (40% messy variants of existing accounts, 10% of registered
+customers, 10% look-alikes, 40% new customers) and prints throughput and latency.
+With --expiries N it then loads N approved registrations whose protection ends at one
+instant and measures how long the job workers take to expire them all.
+
+Flags:
+`
+
+// benchRegistrations runs "tandem bench registrations" and returns the exit code.
+func benchRegistrations(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tandem bench registrations", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o regbench.Options
+	fs.StringVar(&o.DatabaseURL, "database-url", "", "PostgreSQL URL (postgres://…); a schema of the run's own is created there. Empty: SQLite")
+	fs.StringVar(&o.DataDir, "data-dir", "", "empty directory for the SQLite database (default: a temporary one)")
+	fs.BoolVar(&o.Keep, "keep", false, "keep the database after the run")
+	fs.Uint64Var(&o.Seed, "seed", 1, "generator seed")
+	fs.IntVar(&o.Partners, "partners", 300, "active partners")
+	fs.IntVar(&o.Accounts, "accounts", 10000, "accounts to load")
+	fs.IntVar(&o.Registrations, "registrations", 50000, "active registrations to load before submitting")
+	fs.IntVar(&o.Requests, "requests", 5000, "registrations to submit over HTTP (0: none)")
+	fs.IntVar(&o.Concurrency, "concurrency", 16, "clients submitting at once")
+	fs.IntVar(&o.Expiries, "expiries", 0, "approved registrations expiring at one instant, to time the expiry job (0: skip)")
+	fs.DurationVar(&o.ExpiryLead, "expiry-lead", 30*time.Second, "time between loading the expiring registrations and their expiry")
+	fs.DurationVar(&o.ExpiryDeadline, "expiry-deadline", 10*time.Minute, "stop waiting for expiries this long after the expiry instant")
+	fs.IntVar(&o.JobWorkers, "job-workers", 0, "background job workers (default: as tandem serve)")
+	fs.IntVar(&o.DBMaxConns, "db-max-conns", 0, "database connection pool size (default: as tandem serve)")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the submission phase to this file")
+	quiet := fs.Bool("quiet", false, "print only the results")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, benchRegistrationsUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "tandem bench registrations: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if !*quiet {
+		o.Progress = stderr
+	}
+	res, err := regbench.Run(ctx, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "tandem bench registrations: %v\n", err)
+		return 1
+	}
+	res.Write(stdout)
+	if res.Submit.Errors > 0 || (res.Expiry != nil && res.Expiry.TimedOut) {
+		return 1
+	}
+	return 0
+}

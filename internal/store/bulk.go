@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/riverqueue/river"
+
+	"github.com/tandemprm/tandem/internal/account"
+	"github.com/tandemprm/tandem/internal/registration"
+)
+
+// Bulk loads write many rows with multi-row INSERT statements. They are for load
+// tests and large imports that have already been validated: they skip the audit log,
+// notifications and email that the services write for one change at a time.
+
+// bulkParams bounds the placeholders of one statement, well under SQLite's limit
+// (32766) and PostgreSQL's (65535).
+const bulkParams = 16000
+
+// BulkAccount is an account with who owns it: a direct-sales user, the incumbent
+// partner, or neither (empty strings).
+type BulkAccount struct {
+	account.Account
+	OwnerUserID        string
+	IncumbentPartnerID string
+}
+
+// BulkInsertAccounts inserts every account in one transaction: all of them are stored
+// or, on any error (a taken id included), none.
+func (db *DB) BulkInsertAccounts(ctx context.Context, as []BulkAccount) error {
+	const cols = `workspace_id, id, name, domain, country, industry, owner_user_id, incumbent_partner_id, created_at, updated_at`
+	rows := make([][]any, len(as))
+	for i, a := range as {
+		rows[i] = []any{a.WorkspaceID, a.ID, a.Name, a.Domain, a.Country, a.Industry, a.OwnerUserID, a.IncumbentPartnerID, ms(a.CreatedAt), ms(a.UpdatedAt)}
+	}
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := insertRows(ctx, tx, "accounts", cols, rows); err != nil {
+			return fmt.Errorf("bulk insert accounts: %w", err)
+		}
+		return nil
+	})
+}
+
+// BulkInsertRegistrations inserts every registration in one transaction, all or
+// none. A registration with a WakeAt gets its timer job in the same transaction, as
+// CreateRegistration schedules it; nothing else (audit, notifications, email) is
+// written.
+func (db *DB) BulkInsertRegistrations(ctx context.Context, rs []registration.Registration) error {
+	rows := make([][]any, len(rs))
+	for i, r := range rs {
+		vals, err := registrationValues(r)
+		if err != nil {
+			return fmt.Errorf("bulk insert registrations: %w", err)
+		}
+		rows[i] = vals
+	}
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := insertRows(ctx, tx, "registrations", "workspace_id, "+registrationColumns, rows); err != nil {
+			return fmt.Errorf("bulk insert registrations: %w", err)
+		}
+		for _, r := range rs {
+			if r.WakeAt.IsZero() {
+				continue
+			}
+			args := registration.TimerArgs{WorkspaceID: r.WorkspaceID, RegistrationID: r.ID, WakeMS: r.WakeAt.UnixMilli()}
+			if err := db.enqueue(ctx, tx, args, &river.InsertOpts{ScheduledAt: r.WakeAt, MaxAttempts: 10}); err != nil {
+				return fmt.Errorf("schedule registration timer: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// insertRows inserts rows (each in the order of cols) into table with as few
+// multi-row statements as the placeholder limit allows.
+func insertRows(ctx context.Context, q Querier, table, cols string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	width := len(rows[0])
+	per := max(1, bulkParams/width)
+	var b strings.Builder
+	args := make([]any, 0, per*width)
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(start+per, len(rows))]
+		b.Reset()
+		args = args[:0]
+		b.WriteString("INSERT INTO " + table + " (" + cols + ") VALUES ")
+		for i, row := range chunk {
+			if len(row) != width {
+				return fmt.Errorf("row %d has %d values, want %d", start+i, len(row), width)
+			}
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('(')
+			for j := range row {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, "$%d", len(args)+j+1)
+			}
+			b.WriteByte(')')
+			args = append(args, row...)
+		}
+		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
