@@ -260,6 +260,8 @@ const maxAlign = maxTokens
 
 func compareForms(A, B *form, why bool) nameResult {
 	res := nameResult{cap: 1}
+	// Reasons are formatted only when asked for (callers test why first): the index
+	// scores many candidates without them, and formatting costs more than comparing.
 	add := func(s string) {
 		if why && len(res.reasons) < 6 {
 			res.reasons = append(res.reasons, s)
@@ -427,32 +429,48 @@ func compareForms(A, B *form, why bool) nameResult {
 		case alExact:
 			tb := &B.toks[ib[int(l.j)]]
 			if ta.word != tb.word && ta.kind != kPlace {
-				add(fmt.Sprintf("%q = %q", shorter(ta.word, tb.word), longer(ta.word, tb.word)))
+				if why {
+					add(fmt.Sprintf("%q = %q", shorter(ta.word, tb.word), longer(ta.word, tb.word)))
+				}
 			}
 		case alTypo:
 			tb := &B.toks[ib[int(l.j)]]
 			n := maxInt(runeLen(ta.word), runeLen(tb.word))
 			if l.dist == 1 {
-				add(fmt.Sprintf("one typo in a %d-letter word (%s, %s)", n, ta.word, tb.word))
+				if why {
+					add(fmt.Sprintf("one typo in a %d-letter word (%s, %s)", n, ta.word, tb.word))
+				}
 			} else {
-				add(fmt.Sprintf("%d typos in a %d-letter word (%s, %s)", l.dist, n, ta.word, tb.word))
+				if why {
+					add(fmt.Sprintf("%d typos in a %d-letter word (%s, %s)", l.dist, n, ta.word, tb.word))
+				}
 			}
 		case alTrunc:
 			tb := &B.toks[ib[int(l.j)]]
-			add(fmt.Sprintf("%q looks cut short from %q", shorter(ta.word, tb.word), longer(ta.word, tb.word)))
+			if why {
+				add(fmt.Sprintf("%q looks cut short from %q", shorter(ta.word, tb.word), longer(ta.word, tb.word)))
+			}
 		case alVariant:
 			tb := &B.toks[ib[int(l.j)]]
-			add(fmt.Sprintf("%q and %q are forms of one word", ta.word, tb.word))
+			if why {
+				add(fmt.Sprintf("%q and %q are forms of one word", ta.word, tb.word))
+			}
 		case alAbbrev:
 			tb := &B.toks[ib[int(l.j)]]
-			add(fmt.Sprintf("%q abbreviates %q", shorter(ta.word, tb.word)+".", longer(ta.word, tb.word)))
+			if why {
+				add(fmt.Sprintf("%q abbreviates %q", shorter(ta.word, tb.word)+".", longer(ta.word, tb.word)))
+			}
 		case alMerge:
 			if l.n > 1 {
-				add(fmt.Sprintf("same letters, different spacing (%s, %s)", ta.word, joinWords(B.toks, ib[:], int(l.j), int(l.n))))
+				if why {
+					add(fmt.Sprintf("same letters, different spacing (%s, %s)", ta.word, joinWords(B.toks, ib[:], int(l.j), int(l.n))))
+				}
 			}
 		case alAcronym:
 			if l.n > 1 {
-				add(fmt.Sprintf("%q is the acronym of %q", ta.word, joinWords(B.toks, ib[:], int(l.j), int(l.n))))
+				if why {
+					add(fmt.Sprintf("%q is the acronym of %q", ta.word, joinWords(B.toks, ib[:], int(l.j), int(l.n))))
+				}
 			}
 		}
 	}
@@ -461,9 +479,13 @@ func compareForms(A, B *form, why bool) nameResult {
 		tb := &B.toks[ib[y]]
 		switch {
 		case l.kind == alMerge && l.n > 1:
-			add(fmt.Sprintf("same letters, different spacing (%s, %s)", joinWords(A.toks, ia[:], int(l.j), int(l.n)), tb.word))
+			if why {
+				add(fmt.Sprintf("same letters, different spacing (%s, %s)", joinWords(A.toks, ia[:], int(l.j), int(l.n)), tb.word))
+			}
 		case l.kind == alAcronym && l.n > 1:
-			add(fmt.Sprintf("%q is the acronym of %q", tb.word, joinWords(A.toks, ia[:], int(l.j), int(l.n))))
+			if why {
+				add(fmt.Sprintf("%q is the acronym of %q", tb.word, joinWords(A.toks, ia[:], int(l.j), int(l.n))))
+			}
 		}
 	}
 	if !keysInOrder {
@@ -476,18 +498,24 @@ func compareForms(A, B *form, why bool) nameResult {
 	case numA > 0 && numB > 0:
 		res.cap = math.Min(res.cap, 0.75)
 		if why {
-			add(fmt.Sprintf("different numbers (%s, %s)", ua.first(A.toks, uNum), ub.first(B.toks, uNum)))
+			if why {
+				add(fmt.Sprintf("different numbers (%s, %s)", ua.first(A.toks, uNum), ub.first(B.toks, uNum)))
+			}
 		}
 	case numA+numB == 1 && lastIsOne(A, B, numA, numB):
 		// The first of a series is often written without its number ("Fund" = "Fund I").
 		score -= 0.05
 		if why {
-			add(fmt.Sprintf("number %s in only one name", either(ua.first(A.toks, uNum), ub.first(B.toks, uNum))))
+			if why {
+				add(fmt.Sprintf("number %s in only one name", either(ua.first(A.toks, uNum), ub.first(B.toks, uNum))))
+			}
 		}
 	case numA+numB > 0:
 		res.cap = math.Min(res.cap, 0.8)
 		if why {
-			add(fmt.Sprintf("number %s in only one name", either(ua.first(A.toks, uNum), ub.first(B.toks, uNum))))
+			if why {
+				add(fmt.Sprintf("number %s in only one name", either(ua.first(A.toks, uNum), ub.first(B.toks, uNum))))
+			}
 		}
 	}
 	// Places: two different places name different companies; a place in only one name
@@ -496,12 +524,16 @@ func compareForms(A, B *form, why bool) nameResult {
 	case plA+annA > 0 && plB+annB > 0:
 		res.cap = math.Min(res.cap, 0.5)
 		if why {
-			add(fmt.Sprintf("different places (%s, %s)", either(ua.first(A.toks, uPlace), ua.first(A.toks, uAnn)), either(ub.first(B.toks, uPlace), ub.first(B.toks, uAnn))))
+			if why {
+				add(fmt.Sprintf("different places (%s, %s)", either(ua.first(A.toks, uPlace), ua.first(A.toks, uAnn)), either(ub.first(B.toks, uPlace), ub.first(B.toks, uAnn))))
+			}
 		}
 	case plA+plB > 0:
 		res.cap = math.Min(res.cap, 0.8)
 		if why {
-			add(fmt.Sprintf("%q in only one name", either(ua.first(A.toks, uPlace), ub.first(B.toks, uPlace))))
+			if why {
+				add(fmt.Sprintf("%q in only one name", either(ua.first(A.toks, uPlace), ub.first(B.toks, uPlace))))
+			}
 		}
 	case annA+annB > 0:
 		score -= 0.02
@@ -511,9 +543,13 @@ func compareForms(A, B *form, why bool) nameResult {
 				i, f = ub.idx[uAnn][0], B
 			}
 			if t := &f.toks[i]; t.place != 0 {
-				add(fmt.Sprintf("%q read as a location", t.word))
+				if why {
+					add(fmt.Sprintf("%q read as a location", t.word))
+				}
 			} else {
-				add(fmt.Sprintf("%q read as an address or branch note", t.word))
+				if why {
+					add(fmt.Sprintf("%q read as an address or branch note", t.word))
+				}
 			}
 		}
 	}
@@ -521,12 +557,16 @@ func compareForms(A, B *form, why bool) nameResult {
 	switch {
 	case extraA > 0 && extraB > 0:
 		if why {
-			add(fmt.Sprintf("different words (%s, %s)", ua.words(A.toks, uWord), ub.words(B.toks, uWord)))
+			if why {
+				add(fmt.Sprintf("different words (%s, %s)", ua.words(A.toks, uWord), ub.words(B.toks, uWord)))
+			}
 		}
 	case extraA+extraB > 0:
 		score -= 0.06 * float64(minInt(extraA+extraB, 3))
 		if why {
-			add(fmt.Sprintf("%q in only one name", either(ua.words(A.toks, uWord), ub.words(B.toks, uWord))))
+			if why {
+				add(fmt.Sprintf("%q in only one name", either(ua.words(A.toks, uWord), ub.words(B.toks, uWord))))
+			}
 		}
 	}
 
@@ -545,9 +585,13 @@ func compareForms(A, B *form, why bool) nameResult {
 		}
 		score -= bestPen
 		if !same {
-			add(fmt.Sprintf("different legal forms (%s, %s)", legalText(A, pa0), legalText(B, pb0)))
+			if why {
+				add(fmt.Sprintf("different legal forms (%s, %s)", legalText(A, pa0), legalText(B, pb0)))
+			}
 		} else if sameCode && legalText(A, pa0) != legalText(B, pb0) {
-			add(fmt.Sprintf("same legal form written differently (%s, %s)", legalText(A, pa0), legalText(B, pb0)))
+			if why {
+				add(fmt.Sprintf("same legal form written differently (%s, %s)", legalText(A, pa0), legalText(B, pb0)))
+			}
 		}
 	}
 	if allExact && na == nb && numA+numB+plA+plB+annA+annB == 0 && na > 0 {
