@@ -37,7 +37,7 @@ func (db *DB) BulkInsertAccounts(ctx context.Context, as []BulkAccount) error {
 		rows[i] = []any{a.WorkspaceID, a.ID, a.Name, a.Domain, a.Country, a.Industry, a.OwnerUserID, a.IncumbentPartnerID, ms(a.CreatedAt), ms(a.UpdatedAt)}
 	}
 	return db.Tx(ctx, func(tx *sql.Tx) error {
-		if err := insertRows(ctx, tx, "accounts", cols, rows); err != nil {
+		if err := db.insertRows(ctx, tx, "accounts", cols, rows); err != nil {
 			return fmt.Errorf("bulk insert accounts: %w", err)
 		}
 		return nil
@@ -58,7 +58,7 @@ func (db *DB) BulkInsertRegistrations(ctx context.Context, rs []registration.Reg
 		rows[i] = vals
 	}
 	return db.Tx(ctx, func(tx *sql.Tx) error {
-		if err := insertRows(ctx, tx, "registrations", "workspace_id, "+registrationColumns, rows); err != nil {
+		if err := db.insertRows(ctx, tx, "registrations", "workspace_id, "+registrationColumns, rows); err != nil {
 			return fmt.Errorf("bulk insert registrations: %w", err)
 		}
 		for _, r := range rs {
@@ -76,7 +76,11 @@ func (db *DB) BulkInsertRegistrations(ctx context.Context, rs []registration.Reg
 
 // insertRows inserts rows (each in the order of cols) into table with as few
 // multi-row statements as the placeholder limit allows.
-func insertRows(ctx context.Context, q Querier, table, cols string, rows [][]any) error {
+//
+// On SQLite the placeholders are anonymous (?) rather than $N: SQLite treats $N as a
+// named parameter and looks names up linearly, which makes a statement with thousands
+// of them quadratic to prepare (10,000 accounts took 11 s instead of a fraction of one).
+func (db *DB) insertRows(ctx context.Context, q Querier, table, cols string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -101,7 +105,11 @@ func insertRows(ctx context.Context, q Querier, table, cols string, rows [][]any
 				if j > 0 {
 					b.WriteByte(',')
 				}
-				fmt.Fprintf(&b, "$%d", len(args)+j+1)
+				if db.dialect == SQLite {
+					b.WriteByte('?')
+				} else {
+					fmt.Fprintf(&b, "$%d", len(args)+j+1)
+				}
 			}
 			b.WriteByte(')')
 			args = append(args, row...)
