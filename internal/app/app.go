@@ -95,6 +95,7 @@ func (a *App) init(ctx context.Context) error {
 	a.Registrations = &registration.Service{Store: regStore, Finder: registration.NewFinder(regStore, match.DefaultConfig()),
 		Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL}
 	river.AddWorker(workers, &timerWorker{svc: a.Registrations})
+	river.AddWorker(workers, &sweepWorker{svc: a.Registrations, src: regStore})
 	q, err := jobs.New(a.DB, jobs.Options{
 		Workers:    workers,
 		MaxWorkers: a.Config.JobWorkers,
@@ -102,6 +103,9 @@ func (a *App) init(ctx context.Context) error {
 		Periodic: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return pruneArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+				return sweepArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})
@@ -175,6 +179,23 @@ func (w *timerWorker) Work(ctx context.Context, j *river.Job[registration.TimerA
 	if errors.As(err, &early) {
 		return river.JobSnooze(early.Wait)
 	}
+	return err
+}
+
+// sweepArgs is the periodic safety net for registration timers whose job was lost.
+type sweepArgs struct{}
+
+func (sweepArgs) Kind() string { return "registration_timer_sweep" }
+
+type sweepWorker struct {
+	river.WorkerDefaults[sweepArgs]
+	svc *registration.Service
+	src registration.TimerSource
+}
+
+// Work runs timers overdue by more than a minute (a live job would have run them).
+func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[sweepArgs]) error {
+	_, err := w.svc.Sweep(ctx, w.src, time.Minute)
 	return err
 }
 

@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -135,6 +136,7 @@ func (s *Service) Decide(ctx context.Context, actor policy.Actor, actorName, id 
 		return Registration{}, err
 	}
 	fx.WakeAt = s.nextWake(set, cal, r, now)
+	r.WakeAt = fx.WakeAt
 	if err := s.Store.UpdateRegistration(ctx, r, before.Version, fx); err != nil {
 		return Registration{}, err
 	}
@@ -219,6 +221,7 @@ func (s *Service) Reply(ctx context.Context, actor policy.Actor, actorName, id, 
 		return Registration{}, err
 	}
 	fx.WakeAt = s.nextWake(set, cal, r, now)
+	r.WakeAt = fx.WakeAt
 	if err := s.Store.UpdateRegistration(ctx, r, before.Version, fx); err != nil {
 		return Registration{}, err
 	}
@@ -263,6 +266,7 @@ func (s *Service) Appeal(ctx context.Context, actor policy.Actor, actorName, id,
 		return Registration{}, err
 	}
 	fx.WakeAt = s.nextWake(set, cal, r, now)
+	r.WakeAt = fx.WakeAt
 	if err := s.Store.UpdateRegistration(ctx, r, before.Version, fx); err != nil {
 		return Registration{}, err
 	}
@@ -308,6 +312,7 @@ func (s *Service) Extend(ctx context.Context, actor policy.Actor, actorName, id 
 		return Registration{}, err
 	}
 	fx.WakeAt = s.nextWake(set, cal, r, now)
+	r.WakeAt = fx.WakeAt
 	if err := s.Store.UpdateRegistration(ctx, r, before.Version, fx); err != nil {
 		return Registration{}, err
 	}
@@ -484,11 +489,37 @@ func (s *Service) Tick(ctx context.Context, t TimerArgs) error {
 	}
 	r.UpdatedAt = now
 	fx.WakeAt = s.nextWake(set, cal, r, now)
+	r.WakeAt = fx.WakeAt
 	if err := s.Store.UpdateRegistration(ctx, r, before.Version, fx); err != nil {
 		return err
 	}
 	s.note(r)
 	return nil
+}
+
+// TimerSource lists timers that are overdue.
+type TimerSource interface {
+	DueTimers(ctx context.Context, now time.Time, limit int) ([]TimerArgs, error)
+}
+
+// Sweep runs every registration timer that is overdue by more than grace, in case its
+// job was lost; Tick's checks make a timer that already ran do nothing. It returns
+// how many timers it ran.
+func (s *Service) Sweep(ctx context.Context, src TimerSource, grace time.Duration) (int, error) {
+	due, err := src.DueTimers(ctx, s.Now().Add(-grace), 500)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range due {
+		err := s.Tick(ctx, a)
+		var early *EarlyError
+		if err != nil && !errors.As(err, &early) {
+			return n, fmt.Errorf("registration %s timer: %w", a.RegistrationID, err)
+		}
+		n++
+	}
+	return n, nil
 }
 
 // TimerArgs is the durable job that runs Tick for one registration at WakeMS (Unix

@@ -205,6 +205,7 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, actorName stri
 		fx.Notifications = append(fx.Notifications, notify.New(r.WorkspaceID, r.SubmittedBy, "Registration received: "+r.CustomerName, message, s.partnerPath(r), now))
 	}
 	fx.WakeAt = s.nextWake(set, cal, r, now)
+	r.WakeAt = fx.WakeAt
 	if actor.Kind == policy.ActorLink && actor.Link != nil {
 		fx.UseLinkID = actor.Link.LinkID
 	}

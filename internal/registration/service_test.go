@@ -398,3 +398,23 @@ func TestReviewerQueueIsOrderedByDeadlineAndRemindersComeBeforeTheDeadline(t *te
 func auditFilter(id string) audit.Filter {
 	return audit.Filter{SubjectType: "registration", SubjectID: id}
 }
+
+func TestSweepRunsTimersWhoseJobWasLostAndOnlyOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db) // no job queue here: the timer job is never queued
+		r := f.submit(t, f.a, registration.Input{CustomerName: "Vellamo Cold Chain Oy", CustomerDomain: "vellamo.example"}).Registration
+		st := store.Registrations{DB: db}
+		f.now = r.WakeAt.Add(2 * time.Minute)
+		n, err := f.svc.Sweep(f.ctx, st, time.Minute)
+		if err != nil || n != 1 {
+			t.Fatalf("sweep ran %d timers (%v), want 1", n, err)
+		}
+		after, _ := f.svc.Get(f.ctx, f.reviewer, r.ID)
+		if after.ReviewRemindedAt.IsZero() || !after.WakeAt.Equal(after.ReviewDueAt) {
+			t.Fatalf("after the sweep: reminded %v, next wake %v", after.ReviewRemindedAt, after.WakeAt)
+		}
+		if n, err := f.svc.Sweep(f.ctx, st, time.Minute); err != nil || n != 0 {
+			t.Fatalf("a second sweep ran %d timers (%v), want none", n, err)
+		}
+	})
+}

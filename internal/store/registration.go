@@ -491,3 +491,24 @@ func (db *DB) SetAccountOwner(ctx context.Context, workspaceID, accountID, owner
 func (db *DB) CreateOpportunity(ctx context.Context, q Querier, o pipeline.Opportunity) error {
 	return insertOpportunity(ctx, q, o)
 }
+
+// DueTimers returns registrations of every workspace whose timer was due at or before
+// now, oldest first, at most limit: the sweep that catches timers whose job was lost
+// (a database restored from a backup, data loaded without a job queue).
+func (s Registrations) DueTimers(ctx context.Context, now time.Time, limit int) ([]registration.TimerArgs, error) {
+	rows, err := s.DB.read.QueryContext(ctx, `SELECT workspace_id, id, wake_at FROM registrations
+		WHERE wake_at IS NOT NULL AND wake_at <= $1 ORDER BY wake_at LIMIT $2`, ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due registration timers: %w", err)
+	}
+	defer rows.Close()
+	var out []registration.TimerArgs
+	for rows.Next() {
+		var a registration.TimerArgs
+		if err := rows.Scan(&a.WorkspaceID, &a.RegistrationID, &a.WakeMS); err != nil {
+			return nil, fmt.Errorf("due registration timers: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
