@@ -51,6 +51,62 @@ type space struct {
 	watermark time.Time
 	lastID    string
 	synced    time.Time // when the feed was last read; zero before the first build
+
+	// applied remembers, for records changed within about overlap of the watermark,
+	// which change the index already holds (noted by this process or read in an
+	// earlier catch-up), so that re-reading the overlap every RefreshEvery costs a
+	// map lookup instead of re-indexing every recent record while searches wait.
+	appliedMu sync.Mutex
+	applied   map[string]change
+}
+
+// change identifies one state of a record: its change time, at the database's
+// millisecond precision, and whether it was active.
+type change struct {
+	ms     int64
+	active bool
+}
+
+func changeOf(rec MatchRecord) change {
+	return change{ms: rec.UpdatedAt.UnixMilli(), active: rec.Active}
+}
+
+// holds reports whether the index already reflects rec's change.
+func (sp *space) holds(rec MatchRecord) bool {
+	sp.appliedMu.Lock()
+	defer sp.appliedMu.Unlock()
+	c, ok := sp.applied[rec.ID]
+	return ok && c == changeOf(rec)
+}
+
+// remember records that the index reflects rec's change.
+func (sp *space) remember(rec MatchRecord) {
+	sp.appliedMu.Lock()
+	sp.applied[rec.ID] = changeOf(rec)
+	sp.appliedMu.Unlock()
+}
+
+// forgetBefore drops what is remembered of changes before t, which the change feed
+// will not read again.
+func (sp *space) forgetBefore(t time.Time) {
+	cut := t.UnixMilli()
+	sp.appliedMu.Lock()
+	for id, c := range sp.applied {
+		if c.ms < cut {
+			delete(sp.applied, id)
+		}
+	}
+	sp.appliedMu.Unlock()
+}
+
+// apply puts rec into the index, or takes it out when it is no longer active.
+func (sp *space) apply(rec MatchRecord) {
+	if rec.Active && rec.Name != "" {
+		if err := sp.ix.Add(rec.Record); err == nil {
+			return
+		}
+	}
+	sp.ix.Remove(rec.ID)
 }
 
 // overlap is how far back each catch-up re-reads, so that a transaction that
@@ -76,12 +132,8 @@ func (f *Finder) Note(workspaceID string, rec MatchRecord) {
 	if sp == nil {
 		return
 	}
-	if rec.Active && rec.Name != "" {
-		if err := sp.ix.Add(rec.Record); err == nil {
-			return
-		}
-	}
-	sp.ix.Remove(rec.ID)
+	sp.apply(rec)
+	sp.remember(rec)
 }
 
 // Find returns the indexed records that match r at or above the possible threshold,
@@ -123,7 +175,7 @@ func (f *Finder) sync(ctx context.Context, workspaceID string) (*space, error) {
 	f.mu.Lock()
 	sp := f.spaces[workspaceID]
 	if sp == nil {
-		sp = &space{ix: match.NewIndex(f.Config)}
+		sp = &space{ix: match.NewIndex(f.Config), applied: map[string]change{}}
 		f.spaces[workspaceID] = sp
 	}
 	f.mu.Unlock()
@@ -135,7 +187,10 @@ func (f *Finder) sync(ctx context.Context, workspaceID string) (*space, error) {
 		return sp, nil
 	}
 	since, after := sp.watermark, sp.lastID
-	if !since.IsZero() {
+	// The first build reads everything once and remembers nothing; catch-ups remember
+	// what they applied, because the next one reads it again.
+	catchUp := !since.IsZero()
+	if catchUp {
 		since, after = since.Add(-overlap), ""
 	}
 	for {
@@ -144,12 +199,11 @@ func (f *Finder) sync(ctx context.Context, workspaceID string) (*space, error) {
 			return nil, fmt.Errorf("bring the company index up to date: %w", err)
 		}
 		for _, rec := range recs {
-			if rec.Active && rec.Name != "" {
-				if err := sp.ix.Add(rec.Record); err != nil {
-					sp.ix.Remove(rec.ID)
+			if !catchUp || !sp.holds(rec) {
+				sp.apply(rec)
+				if catchUp {
+					sp.remember(rec)
 				}
-			} else {
-				sp.ix.Remove(rec.ID)
 			}
 			if rec.UpdatedAt.After(sp.watermark) || (rec.UpdatedAt.Equal(sp.watermark) && rec.ID > sp.lastID) {
 				sp.watermark, sp.lastID = rec.UpdatedAt, rec.ID
@@ -157,6 +211,7 @@ func (f *Finder) sync(ctx context.Context, workspaceID string) (*space, error) {
 		}
 		if len(recs) < pageSize {
 			sp.synced = now
+			sp.forgetBefore(sp.watermark.Add(-2 * overlap))
 			return sp, nil
 		}
 		last := recs[len(recs)-1]
