@@ -53,7 +53,7 @@ func TestRegistrationByLinkThenReviewInTheConsole(t *testing.T) {
 				t.Fatal(err)
 			}
 			account := acc.Accounts["acc_demo000011"]
-			if err := a.DB.SetAccountOwner(ctx, "ws_demo", account.ID, "usr_demo000002", "", account.UpdatedAt); err != nil {
+			if err := a.DB.SetAccountOwner(ctx, nil, "ws_demo", account.ID, "usr_demo000002", "", account.UpdatedAt); err != nil {
 				t.Fatal(err)
 			}
 			resp, body = form(t, anon, link, url.Values{"customer_name": {strings.ToLower(account.Name)}, "customer_domain": {"www." + account.Domain},

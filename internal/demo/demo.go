@@ -112,6 +112,18 @@ func Load(ctx context.Context, db *store.DB) (workspace.Workspace, error) {
 			if err := db.CreateAccount(ctx, tx, a); err != nil {
 				return err
 			}
+			// Some customers are owned by direct sales (Sofia), some have a partner
+			// of record: registrations for them show vertical and incumbent conflicts.
+			var err error
+			switch {
+			case i%6 == 0:
+				err = db.SetAccountOwner(ctx, tx, ws.ID, a.ID, id("usr", 2), "", a.UpdatedAt)
+			case i%9 == 4:
+				err = db.SetAccountOwner(ctx, tx, ws.ID, a.ID, "", id("prt", (i/9)%Partners), a.UpdatedAt)
+			}
+			if err != nil {
+				return fmt.Errorf("demo account %d owner: %w", i, err)
+			}
 			for _, c := range contacts {
 				if err := db.CreateContact(ctx, tx, c); err != nil {
 					return err

@@ -34,7 +34,7 @@ func TestDealRegistrationJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 	account := facts.Accounts["acc_demo000023"]
-	if err := a.DB.SetAccountOwner(bg, "ws_demo", account.ID, "usr_demo000002", "", account.UpdatedAt); err != nil {
+	if err := a.DB.SetAccountOwner(bg, nil, "ws_demo", account.ID, "usr_demo000002", "", account.UpdatedAt); err != nil {
 		t.Fatal(err)
 	}
 	// Paul, the partner manager, makes a registration link for the partner.

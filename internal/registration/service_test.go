@@ -109,7 +109,7 @@ func TestSubmissionCollidingWithAnOwnedAccountWaitsForReviewAndTellsThePartnerNo
 			t.Fatal(err)
 		}
 		a := acc.Accounts["acc_demo000007"]
-		if err := db.SetAccountOwner(f.ctx, "ws_demo", a.ID, "usr_demo000002", "", f.now.Add(-time.Hour)); err != nil {
+		if err := db.SetAccountOwner(f.ctx, nil, "ws_demo", a.ID, "usr_demo000002", "", f.now.Add(-time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		// The partner types the customer a little differently: no legal form, other case.

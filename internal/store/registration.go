@@ -480,8 +480,12 @@ func QueueCursor(r registration.Registration) string {
 
 // SetAccountOwner records who owns an account: a direct-sales user, the incumbent
 // partner, or neither (empty strings).
-func (db *DB) SetAccountOwner(ctx context.Context, workspaceID, accountID, ownerUserID, incumbentPartnerID string, now time.Time) error {
-	_, err := db.write.ExecContext(ctx, `UPDATE accounts SET owner_user_id = $3, incumbent_partner_id = $4, updated_at = $5 WHERE workspace_id = $1 AND id = $2`,
+// q is a transaction or nil for the database itself.
+func (db *DB) SetAccountOwner(ctx context.Context, q Querier, workspaceID, accountID, ownerUserID, incumbentPartnerID string, now time.Time) error {
+	if q == nil {
+		q = db.write
+	}
+	_, err := q.ExecContext(ctx, `UPDATE accounts SET owner_user_id = $3, incumbent_partner_id = $4, updated_at = $5 WHERE workspace_id = $1 AND id = $2`,
 		workspaceID, accountID, ownerUserID, incumbentPartnerID, ms(now))
 	return err
 }
