@@ -257,6 +257,9 @@ func nullable(s string) any {
 // Counts holds the number of records of each kind in a workspace.
 type Counts struct {
 	Partners, Accounts, Contacts int
+	// Waiting counts registrations waiting for a decision; Overdue those past their
+	// review deadline (at the time passed to CountRecords).
+	Waiting, Overdue int
 }
 
 // CountRecords returns how many partners, accounts and contacts the workspace holds.
@@ -265,7 +268,10 @@ func (db *DB) CountRecords(ctx context.Context, workspaceID string) (Counts, err
 	err := db.read.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM partners WHERE workspace_id = $1),
 		(SELECT count(*) FROM accounts WHERE workspace_id = $1),
-		(SELECT count(*) FROM contacts WHERE workspace_id = $1)`, workspaceID).Scan(&c.Partners, &c.Accounts, &c.Contacts)
+		(SELECT count(*) FROM contacts WHERE workspace_id = $1),
+		(SELECT count(*) FROM registrations WHERE workspace_id = $1 AND status IN ('pending', 'appealed')),
+		(SELECT count(*) FROM registrations WHERE workspace_id = $1 AND status IN ('pending', 'appealed') AND review_due_at <= $2)`,
+		workspaceID, ms(time.Now())).Scan(&c.Partners, &c.Accounts, &c.Contacts, &c.Waiting, &c.Overdue)
 	if err != nil {
 		return c, fmt.Errorf("count records: %w", err)
 	}

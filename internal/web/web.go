@@ -302,6 +302,25 @@ func (ui *UI) consoleHome(w http.ResponseWriter, r *http.Request, v Viewer, p Pa
 
 func (ui *UI) portalHome(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
 	p.Title = "Partner portal"
+	data := map[string]any{}
+	if policy.RoleAllows(v.Actor.Role, policy.Registrations, policy.List) {
+		rs, _, err := ui.o.Registrations.List(r.Context(), v.Actor, registration.Filter{}, "", 5)
+		if err != nil {
+			ui.Error(w, r, err)
+			return
+		}
+		set, loc, err := ui.o.Registrations.Settings(r.Context(), v.WorkspaceID)
+		if err != nil {
+			ui.Error(w, r, err)
+			return
+		}
+		views := make([]registration.PartnerView, len(rs))
+		for i, x := range rs {
+			views[i] = registration.ToPartnerView(x, set.Protection)
+		}
+		data["Registrations"], data["Loc"] = views, loc
+	}
+	p.Data = data
 	ui.render(w, r, http.StatusOK, "portal_home", p)
 }
 
