@@ -50,6 +50,9 @@ type Options struct {
 
 	Requests    int // registrations submitted over HTTP (0: none)
 	Concurrency int // clients submitting at once (default 16)
+	// Rate, when positive, submits at this many requests per second (open loop, with
+	// at most Concurrency in flight) instead of as fast as Concurrency clients can.
+	Rate float64
 
 	// Expiries is how many approved registrations are made to expire at the same
 	// instant, ExpiryLead after they are loaded (0: no expiry run).
@@ -88,8 +91,9 @@ type Result struct {
 type Submission struct {
 	Requests    int
 	Concurrency int
-	Created     int // 201 responses
-	Errors      int // anything else, transport errors included
+	Rate        float64 // offered requests per second; 0 for a closed loop
+	Created     int     // 201 responses
+	Errors      int     // anything else, transport errors included
 	// FirstErrors holds up to five error descriptions.
 	FirstErrors []string
 	// MayCollide counts submissions the uniqueness test found something for.
@@ -99,9 +103,12 @@ type Submission struct {
 	// Created when every registration was stored exactly once.
 	Stored, Distinct int
 	Elapsed          time.Duration
-	Throughput       float64 // created registrations per second
-	P50, P99, Max    time.Duration
-	Mean             time.Duration
+	// CPU is the process's CPU time (user and system, server and clients together)
+	// during the phase; on a shared machine it varies less than the wall time.
+	CPU           time.Duration
+	Throughput    float64 // created registrations per second
+	P50, P99, Max time.Duration
+	Mean          time.Duration
 }
 
 // Expiry is the outcome of the expiry run.
@@ -335,10 +342,17 @@ func (r Result) Write(w io.Writer) {
 	fmt.Fprintf(w, "engine %s  partners %d  accounts %d  registrations preloaded %d  (%d cores)\n", r.Engine, r.Partners, r.Accounts, r.Registrations, runtime.NumCPU())
 	fmt.Fprintf(w, "load %s  index warm %s (%d records)\n", r.Load.Round(time.Millisecond), r.IndexWarm.Round(time.Millisecond), r.IndexLen)
 	if s := r.Submit; s.Requests > 0 {
+		if s.Rate > 0 {
+			fmt.Fprintf(w, "offered rate %.0f/s  ", s.Rate)
+		}
 		fmt.Fprintf(w, "requests %d  concurrency %d  created %d  errors %d  may collide %d  stored %d  distinct ids %d\n",
 			s.Requests, s.Concurrency, s.Created, s.Errors, s.MayCollide, s.Stored, s.Distinct)
 		fmt.Fprintf(w, "elapsed %s  throughput %.0f registrations/s  latency p50 %s  p99 %s  mean %s  max %s\n",
 			s.Elapsed.Round(time.Millisecond), s.Throughput, ms(s.P50), ms(s.P99), ms(s.Mean), ms(s.Max))
+		if s.CPU > 0 && s.Created > 0 {
+			fmt.Fprintf(w, "cpu %s (%s per registration, %.2f cores busy)\n", s.CPU.Round(time.Millisecond),
+				ms(s.CPU/time.Duration(s.Created)), s.CPU.Seconds()/s.Elapsed.Seconds())
+		}
 		for _, e := range s.FirstErrors {
 			fmt.Fprintf(w, "  error: %s\n", e)
 		}

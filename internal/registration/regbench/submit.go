@@ -108,8 +108,18 @@ func submit(ctx context.Context, a *app.App, w *world, base string, o Options) (
 	var next atomic.Int64
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	fmt.Fprintf(o.Progress, "submitting %d registrations with %d clients\n", o.Requests, o.Concurrency)
+	if o.Rate > 0 {
+		fmt.Fprintf(o.Progress, "submitting %d registrations at %.0f/s with up to %d in flight\n", o.Requests, o.Rate, o.Concurrency)
+	} else {
+		fmt.Fprintf(o.Progress, "submitting %d registrations with %d clients\n", o.Requests, o.Concurrency)
+	}
+	cpu0 := cpuTime()
 	start := time.Now()
+	// With a rate, request k is due at start + k/rate and its latency counts from
+	// then, so time spent waiting for a free client counts too (an open-loop load).
+	due := func(k int) time.Time {
+		return start.Add(time.Duration(float64(k) / o.Rate * float64(time.Second)))
+	}
 	for c := 0; c < o.Concurrency; c++ {
 		wg.Add(1)
 		go func() {
@@ -120,6 +130,10 @@ func submit(ctx context.Context, a *app.App, w *world, base string, o Options) (
 					return
 				}
 				t0 := time.Now()
+				if o.Rate > 0 {
+					t0 = due(k)
+					time.Sleep(time.Until(t0))
+				}
 				id, collide, err := post(ctx, client, base, tokens[k%len(tokens)], bodies[k])
 				lat[k] = time.Since(t0)
 				mu.Lock()
@@ -141,6 +155,8 @@ func submit(ctx context.Context, a *app.App, w *world, base string, o Options) (
 	}
 	wg.Wait()
 	s.Elapsed = time.Since(start)
+	s.CPU = cpuTime() - cpu0
+	s.Rate = o.Rate
 	if err := ctx.Err(); err != nil {
 		return s, err
 	}
