@@ -114,8 +114,14 @@ func (sp *space) apply(rec MatchRecord) {
 // record is harmless.
 const overlap = 5 * time.Second
 
-// pageSize is how many changed records one catch-up query reads.
-const pageSize = 5000
+// pageSize is how many changed records one catch-up query reads; buildPageSize is
+// how many the first build reads at a time. Each page costs a sort of every record
+// after the cursor, so the first build of a large workspace reads big pages (1M
+// accounts: 11 queries instead of 210).
+const (
+	pageSize      = 5000
+	buildPageSize = 100000
+)
 
 // NewFinder returns a finder over src deciding with cfg.
 func NewFinder(src MatchSource, cfg match.Config) *Finder {
@@ -190,11 +196,12 @@ func (f *Finder) sync(ctx context.Context, workspaceID string) (*space, error) {
 	// The first build reads everything once and remembers nothing; catch-ups remember
 	// what they applied, because the next one reads it again.
 	catchUp := !since.IsZero()
+	limit := buildPageSize
 	if catchUp {
-		since, after = since.Add(-overlap), ""
+		since, after, limit = since.Add(-overlap), "", pageSize
 	}
 	for {
-		recs, err := f.Source.MatchRecordsSince(ctx, workspaceID, since, after, pageSize)
+		recs, err := f.Source.MatchRecordsSince(ctx, workspaceID, since, after, limit)
 		if err != nil {
 			return nil, fmt.Errorf("bring the company index up to date: %w", err)
 		}
@@ -209,7 +216,7 @@ func (f *Finder) sync(ctx context.Context, workspaceID string) (*space, error) {
 				sp.watermark, sp.lastID = rec.UpdatedAt, rec.ID
 			}
 		}
-		if len(recs) < pageSize {
+		if len(recs) < limit {
 			sp.synced = now
 			sp.forgetBefore(sp.watermark.Add(-2 * overlap))
 			return sp, nil
