@@ -124,33 +124,49 @@ type Receipt struct {
 // review timer. Invalid input is a KindInvalid error naming every bad field, and
 // nothing is saved.
 func (s *Service) Submit(ctx context.Context, actor policy.Actor, actorName string, ch Channel, in Input) (Receipt, error) {
+	r, fx, rc, err := s.prepare(ctx, actor, actorName, ch, in, nil)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if err := s.Store.CreateRegistration(ctx, r, fx); err != nil {
+		return Receipt{}, err
+	}
+	s.note(r)
+	return rc, nil
+}
+
+// prepare does everything Submit does short of saving: it returns the registration,
+// the effects to save with it and the submitter's receipt. batch holds registrations
+// prepared earlier in the same upload and not saved yet, which the uniqueness test
+// must see too.
+func (s *Service) prepare(ctx context.Context, actor policy.Actor, actorName string, ch Channel, in Input, batch map[string]Registration) (Registration, Effects, Receipt, error) {
 	if actor.IsPartner() && in.PartnerID == "" {
 		in.PartnerID = actor.PartnerID
 	}
 	if err := policy.Authorize(actor, policy.Create, policy.Resource{Kind: policy.Registrations, WorkspaceID: actor.WorkspaceID, Partners: []string{in.PartnerID}}); err != nil {
-		return Receipt{}, err
+		return Registration{}, Effects{}, Receipt{}, err
 	}
 	ws, raw, err := s.Store.Workspace(ctx, actor.WorkspaceID)
 	if err != nil {
-		return Receipt{}, err
+		return Registration{}, Effects{}, Receipt{}, err
 	}
 	set, err := ParseSettings(raw)
 	if err != nil {
-		return Receipt{}, fmt.Errorf("registration settings of workspace %s: %w", ws.Slug, err)
+		return Registration{}, Effects{}, Receipt{}, fmt.Errorf("registration settings of workspace %s: %w", ws.Slug, err)
 	}
 	r, err := normalize(in, ch, set.Required, ws.Currency)
 	if err != nil {
-		return Receipt{}, err
+		return Registration{}, Effects{}, Receipt{}, err
 	}
 	p, err := s.Store.PartnerByID(ctx, actor.WorkspaceID, r.PartnerID)
 	if err != nil {
 		if tandem.KindOf(err) == tandem.KindNotFound {
-			return Receipt{}, tandem.Invalid("The registration is not complete.", tandem.FieldError{Path: "partner_id", Detail: "is not a partner of this workspace"})
+			return Registration{}, Effects{}, Receipt{}, tandem.Invalid("The registration is not complete.", tandem.FieldError{Path: "partner_id", Detail: "is not a partner of this workspace"})
 		}
-		return Receipt{}, err
+		return Registration{}, Effects{}, Receipt{}, err
 	}
 	if err := eligible(p, r.Motion); err != nil {
-		return Receipt{}, err
+		return Registration{}, Effects{}, Receipt{}, err
 	}
 	now := s.Now().UTC()
 	r.WorkspaceID, r.ID, r.Channel, r.Status = actor.WorkspaceID, tandem.NewID("reg", now), ch, Pending
@@ -162,16 +178,16 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, actorName stri
 		r.SubmitterName = actorName
 	}
 
-	res, cands, err := s.uniqueness(ctx, set, p, r, now)
+	res, cands, err := s.uniqueness(ctx, set, p, r, now, batch)
 	if err != nil {
-		return Receipt{}, err
+		return Registration{}, Effects{}, Receipt{}, err
 	}
 	r.Ruling, r.ConflictType, r.ConflictRule = res.Ruling, res.Type, res.Rule
 	r.PartnerMessage, r.InternalExplanation, r.Candidates = res.PartnerExplanation, res.InternalExplanation, cands
 
 	cal, err := ws.BusinessCalendar()
 	if err != nil {
-		return Receipt{}, fmt.Errorf("business calendar of workspace %s: %w", ws.Slug, err)
+		return Registration{}, Effects{}, Receipt{}, fmt.Errorf("business calendar of workspace %s: %w", ws.Slug, err)
 	}
 	r.ReviewDueAt = cal.AddBusiness(now, time.Duration(set.Protection.ReviewSLABusinessHours)*time.Hour).UTC()
 
@@ -186,7 +202,7 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, actorName stri
 	if auto {
 		before := r
 		if err := s.approve(ctx, &r, &fx, set, now, "automatic", "Approved automatically: nothing competes for this customer and the partner's tier qualifies.", ""); err != nil {
-			return Receipt{}, err
+			return Registration{}, Effects{}, Receipt{}, err
 		}
 		fx.Audit = append(fx.Audit, audit.New(ctx, policy.Actor{Kind: policy.ActorSystem, WorkspaceID: r.WorkspaceID}, "automatic approval", now,
 			"registration.approve", "registration", r.ID, statusView(before), statusView(r), r.DecisionRationale))
@@ -195,11 +211,11 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, actorName stri
 		r.PartnerMessage = message
 		if err := s.tellReviewers(ctx, &fx, ws, r, p, "New registration: "+r.CustomerName,
 			fmt.Sprintf("%s registered %s; decide by %s.", p.Name, r.CustomerName, r.ReviewDueAt.In(cal.Location()).Format("Mon 2 Jan 15:04"))); err != nil {
-			return Receipt{}, err
+			return Registration{}, Effects{}, Receipt{}, err
 		}
 	}
 	if err := s.confirm(&fx, ws, p, r, message); err != nil {
-		return Receipt{}, err
+		return Registration{}, Effects{}, Receipt{}, err
 	}
 	if r.SubmittedBy != "" && actor.IsPartner() {
 		fx.Notifications = append(fx.Notifications, notify.New(r.WorkspaceID, r.SubmittedBy, "Registration received: "+r.CustomerName, message, s.partnerPath(r), now))
@@ -209,11 +225,7 @@ func (s *Service) Submit(ctx context.Context, actor policy.Actor, actorName stri
 	if actor.Kind == policy.ActorLink && actor.Link != nil {
 		fx.UseLinkID = actor.Link.LinkID
 	}
-	if err := s.Store.CreateRegistration(ctx, r, fx); err != nil {
-		return Receipt{}, err
-	}
-	s.note(r)
-	return Receipt{Registration: r, Message: message, MayCollide: len(cands) > 0}, nil
+	return r, fx, Receipt{Registration: r, Message: message, MayCollide: len(cands) > 0}, nil
 }
 
 // eligible checks that the partner may register deals of the motion at all.
@@ -238,7 +250,7 @@ func eligible(p partner.Partner, m tandem.Motion) error {
 
 // uniqueness matches r against the workspace's accounts, opportunities and
 // registrations and runs the conflict policy over what it found.
-func (s *Service) uniqueness(ctx context.Context, set Settings, p partner.Partner, r Registration, now time.Time) (conflict.Result, []Candidate, error) {
+func (s *Service) uniqueness(ctx context.Context, set Settings, p partner.Partner, r Registration, now time.Time, batch map[string]Registration) (conflict.Result, []Candidate, error) {
 	hits, err := s.Finder.Find(ctx, r.WorkspaceID, r.matchRecord())
 	if err != nil {
 		return conflict.Result{}, nil, err
@@ -257,6 +269,18 @@ func (s *Service) uniqueness(ctx context.Context, set Settings, p partner.Partne
 	facts, err := s.Store.CandidateFacts(ctx, r.WorkspaceID, accIDs, regIDs)
 	if err != nil {
 		return conflict.Result{}, nil, err
+	}
+	for _, id := range regIDs {
+		if x, ok := batch[id]; ok {
+			facts.Registrations[id] = x
+			if _, ok := facts.Partners[x.PartnerID]; !ok {
+				bp, err := s.Store.PartnerByID(ctx, r.WorkspaceID, x.PartnerID)
+				if err != nil {
+					return conflict.Result{}, nil, err
+				}
+				facts.Partners[x.PartnerID] = bp
+			}
+		}
 	}
 	sub := conflict.Submission{PartnerID: p.ID, Motion: r.Motion, TierRank: set.TierRank(p.Tier), Territory: p.Region, SubmittedAt: now}
 	var cc []conflict.Candidate

@@ -2,12 +2,14 @@ package registration_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/conflict"
+	"github.com/tandemprm/tandem/internal/csvimport"
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/match"
 	"github.com/tandemprm/tandem/internal/partner"
@@ -415,6 +417,52 @@ func TestSweepRunsTimersWhoseJobWasLostAndOnlyOnce(t *testing.T) {
 		}
 		if n, err := f.svc.Sweep(f.ctx, st, time.Minute); err != nil || n != 0 {
 			t.Fatalf("a second sweep ran %d timers (%v), want none", n, err)
+		}
+	})
+}
+
+func TestCSVUploadChecksEveryRowFirstAndRegistersAllOrNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		csv := "partner_id,customer_name,website,motion,deal_size\n" +
+			f.a.ID + ",Ostrava Steelworks a.s.,ostrava-steel.cz," + string(f.motion) + ",150000\n" +
+			f.a.ID + ",Broken Row Ltd,not a website," + string(f.motion) + ",1\n" +
+			f.b.ID + ",Ostrava Steelworks,ostrava-steel.cz," + string(f.motion) + ",\n" +
+			"prt_nobody,Ghost Co,ghost.example," + string(f.motion) + ",\n"
+		res, err := f.svc.Import(f.ctx, f.reviewer, "Paul", strings.NewReader(csv), csvimport.AllOrNothing, true, csvimport.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range res.Report.Rejected {
+			got = append(got, fmt.Sprintf("%d:%s", e.Line, e.Column))
+		}
+		if strings.Join(got, " ") != "3:customer_domain 5:partner_id" || res.Report.Valid != 2 {
+			t.Fatalf("dry run rejected %v, valid %d; want line 3 website and line 5 partner", got, res.Report.Valid)
+		}
+		if _, err := f.svc.Import(f.ctx, f.reviewer, "Paul", strings.NewReader(csv), csvimport.AllOrNothing, false, csvimport.Options{}); tandem.KindOf(err) != tandem.KindInvalid {
+			t.Fatalf("all-or-nothing upload with bad rows: %v, want refused", err)
+		}
+		if list, _, _ := f.svc.List(f.ctx, f.reviewer, registration.Filter{}, "", 10); len(list) != 0 {
+			t.Fatalf("a refused upload registered %d deals", len(list))
+		}
+		res, err = f.svc.Import(f.ctx, f.reviewer, "Paul", strings.NewReader(csv), csvimport.ValidRowsOnly, false, csvimport.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Registered) != 2 || res.Colliding != 1 {
+			t.Fatalf("registered %d, colliding %d; want 2 and 1", len(res.Registered), res.Colliding)
+		}
+		second := res.Registered[1]
+		if len(second.Candidates) == 0 || second.Candidates[0].Ref != res.Registered[0].ID || second.Channel != registration.ChannelCSV {
+			t.Fatalf("the second row should collide with the first: %+v", second.Candidates)
+		}
+		// A partner uploading registers for itself whatever the partner_id column says.
+		sam := policy.Actor{Kind: policy.ActorPartnerUser, WorkspaceID: "ws_demo", UserID: "usr_demo000003", PartnerID: "prt_demo000000", Role: tandem.RolePartnerAdmin}
+		own := "partner_id,customer_name,website,motion\n" + f.b.ID + ",Tarn Valley Dairy,tarnvalley.example,referral\n"
+		res, err = f.svc.Import(f.ctx, sam, "Sam", strings.NewReader(own), csvimport.AllOrNothing, false, csvimport.Options{})
+		if err != nil || len(res.Registered) != 1 || res.Registered[0].PartnerID != "prt_demo000000" {
+			t.Fatalf("partner upload: %v %+v", err, res.Registered)
 		}
 	})
 }

@@ -284,23 +284,41 @@ func (s Registrations) people(ctx context.Context, workspaceID string, roles []t
 
 // CreateRegistration implements registration.Store.
 func (s Registrations) CreateRegistration(ctx context.Context, r registration.Registration, fx registration.Effects) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error { return s.insertRegistration(ctx, tx, r, fx) })
+}
+
+// insertRegistration writes r and its effects in tx.
+func (s Registrations) insertRegistration(ctx context.Context, tx *sql.Tx, r registration.Registration, fx registration.Effects) error {
 	r.WakeAt = fx.WakeAt
 	vals, err := registrationValues(r)
 	if err != nil {
 		return fmt.Errorf("save registration: %w", err)
 	}
+	if err := s.applyBefore(ctx, tx, r, fx); err != nil {
+		return err
+	}
+	marks := make([]string, len(vals))
+	for i := range vals {
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO registrations (workspace_id, `+registrationColumns+`) VALUES (`+strings.Join(marks, ",")+`)`, vals...); err != nil {
+		return fmt.Errorf("save registration: %w", err)
+	}
+	return s.applyAfter(ctx, tx, r, fx)
+}
+
+// CreateRegistrations implements registration.BatchStore: all or none.
+func (s Registrations) CreateRegistrations(ctx context.Context, rs []registration.Registration, fxs []registration.Effects) error {
+	if len(rs) != len(fxs) {
+		return fmt.Errorf("save registrations: %d registrations and %d effects", len(rs), len(fxs))
+	}
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := s.applyBefore(ctx, tx, r, fx); err != nil {
-			return err
+		for i, r := range rs {
+			if err := s.insertRegistration(ctx, tx, r, fxs[i]); err != nil {
+				return fmt.Errorf("registration %d of %d: %w", i+1, len(rs), err)
+			}
 		}
-		marks := make([]string, len(vals))
-		for i := range vals {
-			marks[i] = fmt.Sprintf("$%d", i+1)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO registrations (workspace_id, `+registrationColumns+`) VALUES (`+strings.Join(marks, ",")+`)`, vals...); err != nil {
-			return fmt.Errorf("save registration: %w", err)
-		}
-		return s.applyAfter(ctx, tx, r, fx)
+		return nil
 	})
 }
 
