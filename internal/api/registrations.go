@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tandemprm/tandem/internal/csvimport"
 	"github.com/tandemprm/tandem/internal/registration"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/tandem"
@@ -85,6 +86,13 @@ type registrationInput struct {
 	SubmitterEmail  string   `json:"submitter_email"`
 }
 
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
 // Number is a JSON number or numeric string kept as written, so that amounts are
 // parsed exactly (no floating point).
 type Number string
@@ -163,6 +171,43 @@ func RegisterRegistrations(rt *Router, svc *registration.Service) {
 			// candidates inside the registration.
 			"may_collide": rc.MayCollide,
 		})
+		return nil
+	})
+	rt.Handle("POST", "/api/v1/registrations/import", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+			return &requestError{status: http.StatusUnsupportedMediaType, msg: "The request body must be a CSV file, sent with Content-Type: text/csv."}
+		}
+		q := r.URL.Query()
+		mode := csvimport.AllOrNothing
+		switch q.Get("mode") {
+		case "", "all_or_nothing":
+		case "valid_rows_only":
+			mode = csvimport.ValidRowsOnly
+		default:
+			return tandem.Invalid("The upload options are not valid.", tandem.FieldError{Path: "mode", Detail: "must be all_or_nothing (the default) or valid_rows_only"})
+		}
+		dry := q.Get("dry_run") == "true"
+		res, err := svc.Import(r.Context(), p.Actor, p.Name, r.Body, mode, dry, csvimport.Options{})
+		if err != nil && tandem.KindOf(err) != tandem.KindInvalid {
+			return err
+		}
+		ids := make([]string, len(res.Registered))
+		for i, x := range res.Registered {
+			ids[i] = x.ID
+		}
+		rejected := res.Report.Rejected
+		if rejected == nil {
+			rejected = []csvimport.RowError{}
+		}
+		status := http.StatusOK
+		if err != nil {
+			status = http.StatusUnprocessableEntity
+			if len(rejected) == 0 {
+				return err
+			}
+		}
+		WriteJSON(w, status, map[string]any{"dry_run": dry, "rows": res.Report.Rows, "valid": res.Report.Valid,
+			"rejected": rejected, "warnings": nonNilStrings(res.Report.Warnings), "registered": ids, "colliding": res.Colliding})
 		return nil
 	})
 	rt.Handle("GET", "/api/v1/registrations/{id}", func(w http.ResponseWriter, r *http.Request, p Principal) error {

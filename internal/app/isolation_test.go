@@ -98,6 +98,9 @@ var isolationCases = map[string]map[string]string{
 	"GET /w/{slug}/portal/registrations/{id}":         {"slug": "victim-slug", "id": "victim-registration"},
 	"POST /w/{slug}/portal/registrations/{id}/reply":  {"slug": "victim-slug", "id": "victim-registration"},
 	"POST /w/{slug}/portal/registrations/{id}/appeal": {"slug": "victim-slug", "id": "victim-registration"},
+	"POST /w/{slug}/registrations/import":             {"slug": "victim-slug"},
+	"POST /w/{slug}/portal/registrations/import":      {"slug": "victim-slug"},
+	"POST /api/v1/registrations/import":               nil,
 	"GET /r/{token}":                                  {"token": "victim-link"},
 	"POST /r/{token}":                                 {"token": "victim-link"},
 }

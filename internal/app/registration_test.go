@@ -157,3 +157,32 @@ func waitForMail(t *testing.T, a *app.App, address, subject string) string {
 	t.Fatalf("no email %q to %s", subject, address)
 	return ""
 }
+
+func TestRegistrationUploadThroughTheAPIAndThePortal(t *testing.T) {
+	a, base := start(t, storetest.Engines()[0])
+	pm := signIn(t, a, base, demo.ManagerEmail)
+	csv := "partner_id,customer_name,website,motion\nprt_demo000000,Kestrel Aviation Ltd,kestrel-aviation.example,referral\nprt_demo000000,,nowhere.example,referral\n"
+	resp, body := call(t, pm, "POST", base+"/api/v1/registrations/import?dry_run=true", strings.NewReader(csv), "Content-Type", "text/csv")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"line":3`) || !strings.Contains(body, `"column":"customer_name"`) {
+		t.Fatalf("dry run: %d %s", resp.StatusCode, body)
+	}
+	resp, body = call(t, pm, "POST", base+"/api/v1/registrations/import", strings.NewReader(csv), "Content-Type", "text/csv")
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `"registered":[]`) {
+		t.Fatalf("all-or-nothing upload with a bad row: %d %s", resp.StatusCode, body)
+	}
+	resp, body = call(t, pm, "POST", base+"/api/v1/registrations/import", strings.NewReader(csv), "Content-Type", "application/json")
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Fatalf("JSON sent to the upload: %d %s", resp.StatusCode, body)
+	}
+	// The partner uploads in the portal; the partner_id column cannot name another partner.
+	sam := signIn(t, a, base, demo.PartnerEmail)
+	own := "partner_id,customer_name,website,motion\nprt_demo000001,Kestrel Aviation,kestrel-aviation.example,referral\n"
+	resp, body = upload(t, sam, base+"/w/demo/portal/registrations/import", own, map[string]string{})
+	if resp.StatusCode != 200 || !strings.Contains(body, "Registered 1 deals") {
+		t.Fatalf("portal upload: %d %s", resp.StatusCode, body)
+	}
+	list, _, err := a.Registrations.List(context.Background(), policy.System("ws_demo"), registration.Filter{}, "", 10)
+	if err != nil || len(list) != 1 || list[0].PartnerID != "prt_demo000000" || list[0].Channel != registration.ChannelCSV {
+		t.Fatalf("after the upload: %+v %v", list, err)
+	}
+}

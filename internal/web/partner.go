@@ -166,6 +166,7 @@ func (ui *UI) importPartners(w http.ResponseWriter, r *http.Request, v Viewer, p
 	default:
 		msg = fmt.Sprintf("Imported %d partners from %d rows (%d rejected).", created, report.Rows, report.RejectedRows())
 	}
-	p.Title, p.Data = "Partner import", map[string]any{"Message": msg, "Report": report, "Failed": err != nil}
-	ui.render(w, r, status, "partner_import", p)
+	p.Title, p.Data = "Partner import", map[string]any{"Message": msg, "Report": report, "Failed": err != nil,
+		"Back": "/w/" + v.WorkspaceSlug + "/partners", "BackLabel": "Partners"}
+	ui.render(w, r, status, "import_report", p)
 }

@@ -2,12 +2,14 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tandemprm/tandem/internal/audit"
+	"github.com/tandemprm/tandem/internal/csvimport"
 	"github.com/tandemprm/tandem/internal/platform/signedlink"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/registration"
@@ -29,6 +31,8 @@ func (ui *UI) registerRegistrations(mux *http.ServeMux) {
 	ui.handle(mux, "POST /w/{slug}/registrations/{id}/decision", ui.console(ui.registrationDecision))
 	ui.handle(mux, "POST /w/{slug}/registrations/{id}/extension", ui.console(ui.registrationExtension))
 	ui.handle(mux, "POST /w/{slug}/partners/{id}/registration-link", ui.console(ui.registrationLink))
+	ui.handle(mux, "POST /w/{slug}/registrations/import", ui.console(ui.importRegistrations))
+	ui.handle(mux, "POST /w/{slug}/portal/registrations/import", ui.portal(ui.importRegistrations))
 	// Partners, signed in.
 	ui.handle(mux, "GET /w/{slug}/portal/registrations", ui.portal(ui.portalRegistrations))
 	ui.handle(mux, "GET /w/{slug}/portal/registrations/new", ui.portal(ui.portalRegistrationForm))
@@ -444,4 +448,44 @@ func (ui *UI) registrationExtension(w http.ResponseWriter, r *http.Request, v Vi
 	default:
 		ui.Error(w, r, err)
 	}
+}
+
+// importRegistrations registers the deals of an uploaded CSV file (console and portal).
+func (ui *UI) importRegistrations(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	back, label := "/w/"+v.WorkspaceSlug+"/registrations?view=all", "Registrations"
+	if v.PartnerID != "" {
+		back, label = "/w/"+v.WorkspaceSlug+"/portal/registrations", "Your registrations"
+	}
+	p.Title = "Registration upload"
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		p.Data = map[string]any{"Message": "Choose a CSV file to upload.", "Failed": true, "Back": back, "BackLabel": label}
+		ui.render(w, r, http.StatusUnprocessableEntity, "import_report", p)
+		return
+	}
+	defer file.Close()
+	dryRun := r.PostFormValue("dry_run") == "on"
+	mode := csvimport.AllOrNothing
+	if r.PostFormValue("valid_only") == "on" {
+		mode = csvimport.ValidRowsOnly
+	}
+	res, err := ui.o.Registrations.Import(r.Context(), v.Actor, v.Name, file, mode, dryRun, csvimport.Options{})
+	status, msg := http.StatusOK, ""
+	switch {
+	case err != nil && tandem.KindOf(err) != tandem.KindInvalid:
+		ui.Error(w, r, err)
+		return
+	case err != nil:
+		status, msg = http.StatusUnprocessableEntity, tandem.MessageOf(err)
+		if len(res.Report.Rejected) == 0 {
+			msg = problemText(err)
+		}
+	case dryRun:
+		msg = fmt.Sprintf("Dry run: %d rows; %d would be registered and %d rejected. Nothing was registered.", res.Report.Rows, res.Report.Valid, res.Report.RejectedRows())
+	default:
+		msg = fmt.Sprintf("Registered %d deals from %d rows (%d rejected); %d may collide with existing customers and wait for a reviewer.",
+			len(res.Registered), res.Report.Rows, res.Report.RejectedRows(), res.Colliding)
+	}
+	p.Data = map[string]any{"Message": msg, "Report": res.Report, "Failed": err != nil, "Back": back, "BackLabel": label}
+	ui.render(w, r, status, "import_report", p)
 }
