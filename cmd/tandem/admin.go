@@ -15,6 +15,7 @@ import (
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/registration"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/tandem"
 	"github.com/tandemprm/tandem/internal/workspace"
@@ -144,19 +145,27 @@ func describe(err error) error {
 	return errors.New(tandem.MessageOf(err) + " " + strings.Join(parts, "; "))
 }
 
-const importUsage = `Usage: tandem import partners --workspace SLUG --file FILE.csv [--dry-run] [--valid-rows-only] [server flags]
+const importUsage = `Usage: tandem import partners|registrations --workspace SLUG --file FILE.csv [--dry-run] [--valid-rows-only] [server flags]
 
-Reads partners from CSV (columns name, domain, motions, tier, region, lifecycle; an
-export's id and created_at columns are ignored). Every row that would be rejected is
-listed with its line, column and reason. Without --valid-rows-only one rejected row
-means nothing is imported.
+partners: reads partners from CSV (columns name, domain, motions, tier, region,
+lifecycle; an export's id and created_at columns are ignored).
+
+registrations: registers deals from CSV (columns partner_id and customer_name required;
+customer_domain, customer_country, contact_name, contact_email, opportunity_name,
+deal_size, currency, expected_close_on, motion, products, description, proof,
+submitter_name, submitter_email), each through the uniqueness test and the conflict
+policy; confirmations and reviewer notices are sent by the running server.
+
+Every row that would be rejected is listed with its line, column and reason. Without
+--valid-rows-only one rejected row means nothing is imported.
 `
 
 func importCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "partners" {
+	if len(args) == 0 || (args[0] != "partners" && args[0] != "registrations") {
 		fmt.Fprint(stderr, importUsage)
-		return usageError{errors.New(`expected "import partners"`)}
+		return usageError{errors.New(`expected "import partners" or "import registrations"`)}
 	}
+	what := args[0]
 	vals, rest, err := splitFlags(args[1:], "workspace", "file")
 	if err != nil {
 		return err
@@ -185,7 +194,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	a, err := openAdmin(ctx, "import partners", server, getenv, stderr)
+	a, err := openAdmin(ctx, "import "+what, server, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -201,8 +210,16 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	opt := csvimport.Options{Size: st.Size(), ProgressEvery: 10000, Progress: func(p csvimport.Progress) {
 		fmt.Fprintf(stderr, "\rread %d rows (%d%%)", p.Rows, 100*p.Bytes/max(1, p.Total))
 	}}
-	svc := &partner.Service{Store: store.Partners{DB: a.DB}, Now: time.Now}
-	report, created, err := svc.Import(ctx, policy.System(ws.ID), "command line", f, mode, dryRun, opt)
+	var report csvimport.Report
+	var created int
+	if what == "partners" {
+		svc := &partner.Service{Store: store.Partners{DB: a.DB}, Now: time.Now}
+		report, created, err = svc.Import(ctx, policy.System(ws.ID), "command line", f, mode, dryRun, opt)
+	} else {
+		var res registration.ImportResult
+		res, err = a.Registrations.Import(ctx, policy.System(ws.ID), "command line", f, mode, dryRun, opt)
+		report, created = res.Report, len(res.Registered)
+	}
 	fmt.Fprintln(stderr)
 	for _, w := range report.Warnings {
 		fmt.Fprintf(stderr, "%s: warning: %s\n", vals["file"], w)
@@ -222,7 +239,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	case dryRun:
 		fmt.Fprintf(stdout, "Dry run: %d rows, %d would be imported, %d would be rejected. Nothing was written.\n", report.Rows, report.Valid, report.RejectedRows())
 	default:
-		fmt.Fprintf(stdout, "Imported %d partners (%d rows, %d rejected).\n", created, report.Rows, report.RejectedRows())
+		fmt.Fprintf(stdout, "Imported %d %s (%d rows, %d rejected).\n", created, what, report.Rows, report.RejectedRows())
 	}
 	return nil
 }
