@@ -142,7 +142,8 @@ func (a *App) init(ctx context.Context) error {
 	a.Links = &actionlink.Service{Store: store.ActionLinks{DB: a.DB}, Keys: keys, Now: now, BaseURL: a.Config.BaseURL}
 	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Identity: a.Identity, Workspaces: workspaces, Notify: notifications, Version: a.Version, Logger: a.Logger,
 		Registrations: a.Registrations, Links: a.Links,
-		Secure: secure, SMTPConfigured: smtpOn})
+		PublicRegistration: &registration.Public{Store: store.Registrations{DB: a.DB}, Links: a.Links, Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL},
+		Secure:             secure, SMTPConfigured: smtpOn})
 	if err != nil {
 		return fmt.Errorf("load page templates: %w", err)
 	}

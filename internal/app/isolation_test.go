@@ -101,6 +101,8 @@ var isolationCases = map[string]map[string]string{
 	"POST /w/{slug}/registrations/import":             {"slug": "victim-slug"},
 	"POST /w/{slug}/portal/registrations/import":      {"slug": "victim-slug"},
 	"POST /api/v1/registrations/import":               nil,
+	"GET /w/{slug}/register":                          {"slug": "public-slug"},
+	"POST /w/{slug}/register":                         {"slug": "public-slug"},
 	"GET /r/{token}":                                  {"token": "victim-link"},
 	"POST /r/{token}":                                 {"token": "victim-link"},
 }
@@ -211,7 +213,7 @@ func TestIsolation(t *testing.T) {
 		path = strings.TrimSuffix(path, "{$}")
 		path = regexp.MustCompile(`\{([a-z]+)\}`).ReplaceAllStringFunc(path, func(m string) string {
 			switch params[strings.Trim(m, "{}")] {
-			case "victim-slug":
+			case "victim-slug", "public-slug": // a public page of the workspace: anyone may see it, nothing may leak
 				return v.slug
 			case "victim-user":
 				return v.userID
@@ -238,6 +240,9 @@ func TestIsolation(t *testing.T) {
 			sameWorkspace := !strings.HasPrefix(at.name, "other workspace")
 			targeted := false
 			for _, val := range params {
+				if val == "public-slug" {
+					continue
+				}
 				if val != "victim-slug" || !sameWorkspace {
 					targeted = true
 				}

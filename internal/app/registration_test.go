@@ -186,3 +186,50 @@ func TestRegistrationUploadThroughTheAPIAndThePortal(t *testing.T) {
 		t.Fatalf("after the upload: %+v %v", list, err)
 	}
 }
+
+func TestPublicFormEmailsALinkOnlyToPartnerAddressesAndSaysTheSameToEveryone(t *testing.T) {
+	a, base := start(t, storetest.Engines()[0])
+	ctx := context.Background()
+	p, err := a.Registrations.Store.PartnerByID(ctx, "ws_demo", "prt_demo000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := browser(t)
+	resp, body := call(t, c, "GET", base+"/w/demo/register", nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, `name="company_website"`) || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors *") {
+		t.Fatalf("public page: %d, CSP %q", resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
+	}
+	ask := func(email, honeypot string) (int, string) {
+		resp, body := form(t, c, base+"/w/demo/register", url.Values{"email": {email}, "company_website": {honeypot}})
+		return resp.StatusCode, body
+	}
+	seller := "seller@" + p.Domain
+	for _, tc := range []struct{ email, honeypot string }{{seller, ""}, {"someone@stranger.example", ""}, {"robot@" + p.Domain, "http://spam.example"}} {
+		status, body := ask(tc.email, tc.honeypot)
+		if status != 200 || !strings.Contains(body, "Check your inbox") {
+			t.Fatalf("%s: %d", tc.email, status)
+		}
+	}
+	text := waitForMail(t, a, seller, "Your link to register deals")
+	link := regexp.MustCompile(`http://\S+/r/\S+`).FindString(text)
+	if link == "" {
+		t.Fatalf("no link in %q", text)
+	}
+	if resp, body := call(t, browser(t), "GET", link, nil); resp.StatusCode != 200 || !strings.Contains(body, p.Name) {
+		t.Fatalf("the emailed link: %d", resp.StatusCode)
+	}
+	ms, _ := a.DB.ListOutbox(ctx, "ws_demo", 100)
+	for _, m := range ms {
+		if m.To == "someone@stranger.example" || strings.HasPrefix(m.To, "robot@") {
+			t.Errorf("a link was sent to %s", m.To)
+		}
+	}
+	if status, _ := ask("not an address", ""); status != http.StatusUnprocessableEntity {
+		t.Errorf("bad address: %d", status)
+	}
+	ask(seller, "")
+	ask(seller, "")
+	if status, _ := ask(seller, ""); status != http.StatusTooManyRequests {
+		t.Errorf("fourth request for one address within the hour: %d, want 429", status)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tandemprm/tandem/internal/conflict"
+	"github.com/tandemprm/tandem/internal/outbox"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/protection"
@@ -533,4 +534,46 @@ func (s Registrations) DueTimers(ctx context.Context, now time.Time, limit int) 
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+var _ registration.PublicStore = Registrations{}
+
+// WorkspaceBySlug implements registration.PublicStore.
+func (s Registrations) WorkspaceBySlug(ctx context.Context, slug string) (workspace.Workspace, error) {
+	return s.DB.WorkspaceBySlug(ctx, slug)
+}
+
+// PartnersByDomain implements registration.PublicStore.
+func (s Registrations) PartnersByDomain(ctx context.Context, workspaceID, domain string) ([]partner.Partner, error) {
+	rows, err := s.DB.read.QueryContext(ctx, `SELECT id FROM partners WHERE workspace_id = $1 AND domain = $2 ORDER BY id LIMIT 10`, workspaceID, domain)
+	if err != nil {
+		return nil, fmt.Errorf("partners by domain: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("partners by domain: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("partners by domain: %w", err)
+	}
+	out := make([]partner.Partner, 0, len(ids))
+	for _, id := range ids {
+		p, err := Partners(s).PartnerByID(ctx, workspaceID, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// QueueMessage implements registration.PublicStore.
+func (s Registrations) QueueMessage(ctx context.Context, m outbox.Message) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error { return s.DB.queueMessage(ctx, tx, m) })
 }

@@ -41,6 +41,8 @@ func (ui *UI) registerRegistrations(mux *http.ServeMux) {
 	ui.handle(mux, "POST /w/{slug}/portal/registrations/{id}/reply", ui.portal(ui.portalReply))
 	ui.handle(mux, "POST /w/{slug}/portal/registrations/{id}/appeal", ui.portal(ui.portalAppeal))
 	// Partners holding a signed link, not signed in.
+	ui.handle(mux, "GET /w/{slug}/register", ui.publicRegistration)
+	ui.handle(mux, "POST /w/{slug}/register", ui.publicRegistration)
 	ui.handle(mux, "GET /r/{token}", ui.linkRegistrationForm)
 	ui.handle(mux, "POST /r/{token}", ui.linkRegister)
 }
@@ -488,4 +490,41 @@ func (ui *UI) importRegistrations(w http.ResponseWriter, r *http.Request, v View
 	}
 	p.Data = map[string]any{"Message": msg, "Report": res.Report, "Failed": err != nil, "Back": back, "BackLabel": label}
 	ui.render(w, r, status, "import_report", p)
+}
+
+// publicRegistration is the page anyone can reach (and a vendor can link to or embed):
+// a partner's seller asks for a registration link by email.
+func (ui *UI) publicRegistration(w http.ResponseWriter, r *http.Request) {
+	ws, err := ui.o.Identity.Store.WorkspaceBySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	p := Page{Title: "Register a deal with " + ws.Name, WorkspaceName: ws.Name}
+	data := map[string]any{"Workspace": ws.Name, "Email": "", "Sent": false, "Error": ""}
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		email := r.PostFormValue("email")
+		data["Email"] = email
+		err := ui.o.PublicRegistration.RequestLink(r.Context(), ws.Slug, email, r.PostFormValue("company_website"))
+		switch tandem.KindOf(err) {
+		case "":
+			data["Sent"] = true
+		case tandem.KindInvalid:
+			status, data["Error"] = http.StatusUnprocessableEntity, "Enter your work email address, such as you@partner.com."
+		case tandem.KindRateLimited:
+			if s := int(tandem.RetryAfterOf(err).Seconds()); s > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(s))
+			}
+			status, data["Error"] = http.StatusTooManyRequests, tandem.MessageOf(err)
+		default:
+			ui.Error(w, r, err)
+			return
+		}
+	}
+	// The page may be shown inside the vendor's own site.
+	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors *; base-uri 'self'; form-action 'self'")
+	w.Header().Del("X-Frame-Options")
+	p.Data = data
+	ui.render(w, r, status, "registration_public", p)
 }

@@ -52,6 +52,8 @@ type Options struct {
 	// register through without signing in.
 	Registrations *registration.Service
 	Links         *actionlink.Service
+	// PublicRegistration sends registration links from the public form.
+	PublicRegistration *registration.Public
 	Version       string
 	Logger        *slog.Logger
 	// Secure marks cookies Secure (the deployment is served over HTTPS).
