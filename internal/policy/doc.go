@@ -17,6 +17,7 @@
 //	partners         rlcudxe  rlcudxe  rle      rle      .        .        .
 //	partner_profile  rlu      rlu      rl       rl       ru       r        r
 //	registrations    rlcuxe   rlcuxe   rle      rle      rlcue    rlcu     .
+//	conflict_cases   rluxe    rluxe    rlu      rle      .        .        .
 //	accounts         rlcude   rlcue    rlcue    rle      .        .        .
 //	contacts         rlcude   rlcue    rlcue    rle      .        .        .
 //	opportunities    rlcude   rlcue    rlcue    rle      rle      rl       .

@@ -20,6 +20,7 @@ const (
 	Partners       Kind = "partners"        // the vendor's record of a partner organisation (tier, owner, lifecycle, internal fields)
 	PartnerProfile Kind = "partner_profile" // the partner organisation's own profile, as the partner sees and edits it
 	Registrations  Kind = "registrations"   // deal and lead registrations
+	ConflictCases  Kind = "conflict_cases"  // channel-conflict cases: who collides with whom, and the ruling
 	Accounts       Kind = "accounts"        // customer companies
 	Contacts       Kind = "contacts"        // people at customer companies
 	Opportunities  Kind = "opportunities"   // deals in the pipeline
@@ -116,7 +117,7 @@ type kindInfo struct {
 }
 
 var kindOrder = []Kind{
-	Settings, Users, PartnerUsers, Partners, PartnerProfile, Registrations, Accounts,
+	Settings, Users, PartnerUsers, Partners, PartnerProfile, Registrations, ConflictCases, Accounts,
 	Contacts, Opportunities, Attribution, InternalNotes, PartnerNotes, Announcements,
 	Content, Payouts, AuditLog, APITokens, Outbox,
 }
@@ -128,6 +129,7 @@ var kindInfos = map[Kind]kindInfo{
 	Partners:       {"partner", "partners", AreaPartners, vendorOnly, set(Read, List, Create, Update, Delete, Decide, Export)},
 	PartnerProfile: {"partner profile", "partner profiles", AreaPartners, owned, set(Read, List, Update)},
 	Registrations:  {"registration", "registrations", AreaRegistrations, owned, set(Read, List, Create, Update, Decide, Export)},
+	ConflictCases:  {"conflict case", "conflict cases", AreaRegistrations, vendorOnly, set(Read, List, Update, Decide, Export)},
 	Accounts:       {"account", "accounts", AreaAccounts, vendorOnly, set(Read, List, Create, Update, Delete, Export)},
 	Contacts:       {"contact", "contacts", AreaContacts, vendorOnly, set(Read, List, Create, Update, Delete, Export)},
 	Opportunities:  {"opportunity", "opportunities", AreaOpportunities, owned, set(Read, List, Create, Update, Delete, Export)},

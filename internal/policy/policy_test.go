@@ -22,6 +22,7 @@ admin            partner_users     Y Y Y Y Y - - -
 admin            partners          Y Y Y Y Y Y Y -
 admin            partner_profile   Y Y - Y - - - -
 admin            registrations     Y Y Y Y - Y Y -
+admin            conflict_cases    Y Y - Y - Y Y -
 admin            accounts          Y Y Y Y Y - Y -
 admin            contacts          Y Y Y Y Y - Y -
 admin            opportunities     Y Y Y Y Y - Y -
@@ -41,6 +42,7 @@ partner_manager  partner_users     Y Y Y Y Y - - -
 partner_manager  partners          Y Y Y Y Y Y Y -
 partner_manager  partner_profile   Y Y - Y - - - -
 partner_manager  registrations     Y Y Y Y - Y Y -
+partner_manager  conflict_cases    Y Y - Y - Y Y -
 partner_manager  accounts          Y Y Y Y - - Y -
 partner_manager  contacts          Y Y Y Y - - Y -
 partner_manager  opportunities     Y Y Y Y - - Y -
@@ -60,6 +62,7 @@ sales            partner_users     Y Y - - - - - -
 sales            partners          Y Y - - - - Y -
 sales            partner_profile   Y Y - - - - - -
 sales            registrations     Y Y - - - - Y -
+sales            conflict_cases    Y Y - Y - - - -
 sales            accounts          Y Y Y Y - - Y -
 sales            contacts          Y Y Y Y - - Y -
 sales            opportunities     Y Y Y Y - - Y -
@@ -79,6 +82,7 @@ viewer           partner_users     Y Y - - - - - -
 viewer           partners          Y Y - - - - Y -
 viewer           partner_profile   Y Y - - - - - -
 viewer           registrations     Y Y - - - - Y -
+viewer           conflict_cases    Y Y - - - - Y -
 viewer           accounts          Y Y - - - - Y -
 viewer           contacts          Y Y - - - - Y -
 viewer           opportunities     Y Y - - - - Y -
@@ -98,6 +102,7 @@ partner_admin    partner_users     Y Y Y Y Y - - -
 partner_admin    partners          n - - n n n - -
 partner_admin    partner_profile   Y - - Y - - - -
 partner_admin    registrations     Y Y Y Y - - Y -
+partner_admin    conflict_cases    n - - n - n - -
 partner_admin    accounts          n - - n n - - -
 partner_admin    contacts          n - - n n - - -
 partner_admin    opportunities     Y Y - - - - Y -
@@ -117,6 +122,7 @@ partner_seller   partner_users     Y Y - - - - - -
 partner_seller   partners          n - - n n n - -
 partner_seller   partner_profile   Y - - - - - - -
 partner_seller   registrations     Y Y Y Y - - - -
+partner_seller   conflict_cases    n - - n - n - -
 partner_seller   accounts          n - - n n - - -
 partner_seller   contacts          n - - n n - - -
 partner_seller   opportunities     Y Y - - - - - -
@@ -136,6 +142,7 @@ partner_marketer partner_users     Y Y - - - - - -
 partner_marketer partners          n - - n n n - -
 partner_marketer partner_profile   Y - - - - - - -
 partner_marketer registrations     - - - - - - - -
+partner_marketer conflict_cases    n - - n - n - -
 partner_marketer accounts          n - - n n - - -
 partner_marketer contacts          n - - n n - - -
 partner_marketer opportunities     - - - - - - - -
@@ -155,6 +162,7 @@ system           partner_users     Y Y Y Y Y - - -
 system           partners          Y Y Y Y Y Y Y -
 system           partner_profile   Y Y - Y - - - -
 system           registrations     Y Y Y Y - Y Y -
+system           conflict_cases    Y Y - Y - Y Y -
 system           accounts          Y Y Y Y Y - Y -
 system           contacts          Y Y Y Y Y - Y -
 system           opportunities     Y Y Y Y Y - Y -
