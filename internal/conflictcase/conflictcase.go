@@ -178,9 +178,9 @@ func Detect(s Snapshot) []Finding {
 				x, y := opps[i], opps[j]
 				t, direct := s.pairType(x.PartnerID, x.Motion, y.PartnerID, y.Motion)
 				add(Finding{Cause: TwoOpenOpportunities, Type: t, Status: Active,
-					Summary:  fmt.Sprintf("Two open opportunities on %s", a.Name),
-					Evidence: fmt.Sprintf("%q (%s) and %q (%s) are both open on the account.", x.Name, s.side(x.PartnerID), y.Name, s.side(y.PartnerID)),
-					Refs:     []Ref{accRef(accID), {Kind: "opportunity", ID: x.ID, Name: x.Name}, {Kind: "opportunity", ID: y.ID, Name: y.Name}},
+					Summary:    fmt.Sprintf("Two open opportunities on %s", a.Name),
+					Evidence:   fmt.Sprintf("%q (%s) and %q (%s) are both open on the account.", x.Name, s.side(x.PartnerID), y.Name, s.side(y.PartnerID)),
+					Refs:       []Ref{accRef(accID), {Kind: "opportunity", ID: x.ID, Name: x.Name}, {Kind: "opportunity", ID: y.ID, Name: y.Name}},
 					PartnerIDs: nonEmpty(x.PartnerID, y.PartnerID), Direct: direct, Motion: x.Motion, Region: a.Region})
 			}
 		}
@@ -203,9 +203,9 @@ func Detect(s Snapshot) []Finding {
 				st = Active
 			}
 			add(Finding{Cause: OverlappingRegistrations, Type: t, Status: st,
-				Summary:  fmt.Sprintf("%s and %s both registered %s", name(o.PartnerID), name(r.PartnerID), r.CustomerName),
-				Evidence: fmt.Sprintf("The uniqueness test matched the registration for %q with %q, which is still in force.", r.CustomerName, o.CustomerName),
-				Refs: []Ref{{Kind: "registration", ID: r.ID, Name: r.CustomerName}, {Kind: "registration", ID: o.ID, Name: o.CustomerName}},
+				Summary:    fmt.Sprintf("%s and %s both registered %s", name(o.PartnerID), name(r.PartnerID), r.CustomerName),
+				Evidence:   fmt.Sprintf("The uniqueness test matched the registration for %q with %q, which is still in force.", r.CustomerName, o.CustomerName),
+				Refs:       []Ref{{Kind: "registration", ID: r.ID, Name: r.CustomerName}, {Kind: "registration", ID: o.ID, Name: o.CustomerName}},
 				PartnerIDs: []string{r.PartnerID, o.PartnerID}, Motion: r.Motion})
 		}
 		accounts := append([]string(nil), r.MatchedAccounts...)

@@ -54,8 +54,8 @@ type Options struct {
 	Links         *actionlink.Service
 	// PublicRegistration sends registration links from the public form.
 	PublicRegistration *registration.Public
-	Version       string
-	Logger        *slog.Logger
+	Version            string
+	Logger             *slog.Logger
 	// Secure marks cookies Secure (the deployment is served over HTTPS).
 	Secure bool
 	// BaseURL is the public address, for the single sign-on callback.
