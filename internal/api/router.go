@@ -112,7 +112,8 @@ func (rt *Router) idempotent(w http.ResponseWriter, r *http.Request, p Principal
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
 	hash := hex.EncodeToString(sum[:])
-	stored, err := rt.db.ClaimIdempotencyKey(r.Context(), p.Actor.WorkspaceID, p.key(), key, hash, rt.now())
+	claimedAt := rt.now()
+	stored, err := rt.db.ClaimIdempotencyKey(r.Context(), p.Actor.WorkspaceID, p.key(), key, hash, claimedAt)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -123,22 +124,29 @@ func (rt *Router) idempotent(w http.ResponseWriter, r *http.Request, p Principal
 				tandem.FieldError{Path: "Idempotency-Key", Detail: "was used before with another method, path or body; use a new key"}))
 			return
 		}
+		if stored.Status == store.ResponseLost {
+			WriteError(w, r, tandem.Errorf(tandem.KindConflict, "This request was carried out, but the server stopped before it could answer, so there is no response to repeat. Look up the result rather than sending the request again."))
+			return
+		}
 		w.Header().Set("Content-Type", stored.ContentType)
 		w.Header().Set("Idempotent-Replayed", "true")
 		w.WriteHeader(stored.Status)
 		_, _ = w.Write(stored.Body)
 		return
 	}
+	// The request's transaction marks the key as used when it commits, so that a crash
+	// before the response is saved below cannot lead a retry to save the change again.
+	r = r.WithContext(store.WithIdempotencyClaim(r.Context(), p.Actor.WorkspaceID, p.key(), key, claimedAt))
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	if err := h(rec, r, p); err != nil {
 		WriteError(rec, r, err)
 	}
 	ctx := r.Context()
 	if rec.status >= 500 {
-		_ = rt.db.ReleaseIdempotencyKey(ctx, p.Actor.WorkspaceID, p.key(), key)
+		_ = rt.db.ReleaseIdempotencyKey(ctx, p.Actor.WorkspaceID, p.key(), key, claimedAt)
 		return
 	}
-	_ = rt.db.SaveIdempotentResponse(ctx, p.Actor.WorkspaceID, p.key(), key, rec.status, rec.Header().Get("Content-Type"), rec.buf.Bytes())
+	_ = rt.db.SaveIdempotentResponse(ctx, p.Actor.WorkspaceID, p.key(), key, claimedAt, rec.status, rec.Header().Get("Content-Type"), rec.buf.Bytes())
 }
 
 // recorder passes a response through while keeping a copy of it.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tandemprm/tandem/internal/actionlink"
 	"github.com/tandemprm/tandem/internal/api"
+	"github.com/tandemprm/tandem/internal/conflictcase"
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/jobs"
@@ -46,8 +47,10 @@ type App struct {
 	Links *actionlink.Service
 	// Registrations is deal registration: intake, uniqueness test, review, timers.
 	Registrations *registration.Service
-	Logger        *slog.Logger
-	Version       string
+	// Conflicts detects channel conflicts and keeps their cases.
+	Conflicts *conflictcase.Service
+	Logger    *slog.Logger
+	Version   string
 	// DemoLoaded is true when this start loaded the demo workspace.
 	DemoLoaded bool
 }
@@ -96,6 +99,9 @@ func (a *App) init(ctx context.Context) error {
 		Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL}
 	river.AddWorker(workers, &timerWorker{svc: a.Registrations})
 	river.AddWorker(workers, &sweepWorker{svc: a.Registrations, src: regStore})
+	a.Conflicts = &conflictcase.Service{Store: store.ConflictCases{DB: a.DB}, Now: now, Duplicates: duplicateAccounts(a.Registrations.Finder, regStore)}
+	river.AddWorker(workers, &conflictSweepWorker{svc: a.Conflicts, now: now})
+	river.AddWorker(workers, &conflictSweepAllWorker{svc: a.Conflicts, db: a.DB, now: now})
 	q, err := jobs.New(a.DB, jobs.Options{
 		Workers:    workers,
 		MaxWorkers: a.Config.JobWorkers,
@@ -106,6 +112,9 @@ func (a *App) init(ctx context.Context) error {
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 				return sweepArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(conflictSweepEvery), func() (river.JobArgs, *river.InsertOpts) {
+				return conflictcase.SweepAllArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})
@@ -127,6 +136,7 @@ func (a *App) init(ctx context.Context) error {
 	notifications := &notify.Service{Store: store.Notifications{DB: a.DB}, Now: now}
 	api.RegisterNotifications(a.API, notifications)
 	api.RegisterRegistrations(a.API, a.Registrations)
+	api.RegisterConflicts(a.API, a.Conflicts)
 	cookieKey, err := a.DB.DeploymentKey(ctx, "browser-state", 32, rand.Read, now())
 	if err != nil {
 		return err
@@ -141,7 +151,7 @@ func (a *App) init(ctx context.Context) error {
 	}
 	a.Links = &actionlink.Service{Store: store.ActionLinks{DB: a.DB}, Keys: keys, Now: now, BaseURL: a.Config.BaseURL}
 	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Identity: a.Identity, Workspaces: workspaces, Notify: notifications, Version: a.Version, Logger: a.Logger,
-		Registrations: a.Registrations, Links: a.Links,
+		Registrations: a.Registrations, Links: a.Links, Conflicts: a.Conflicts,
 		PublicRegistration: &registration.Public{Store: store.Registrations{DB: a.DB}, Links: a.Links, Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL},
 		Secure:             secure, SMTPConfigured: smtpOn})
 	if err != nil {
@@ -198,6 +208,78 @@ type sweepWorker struct {
 func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[sweepArgs]) error {
 	_, err := w.svc.Sweep(ctx, w.src, time.Minute)
 	return err
+}
+
+// conflictSweepEvery is how often every workspace is searched for conflicts; a
+// registration that may collide also triggers a sweep of its workspace at once.
+const conflictSweepEvery = 15 * time.Minute
+
+type conflictSweepWorker struct {
+	river.WorkerDefaults[conflictcase.SweepArgs]
+	svc *conflictcase.Service
+	now func() time.Time
+}
+
+func (w *conflictSweepWorker) Work(ctx context.Context, j *river.Job[conflictcase.SweepArgs]) error {
+	_, err := w.svc.Sweep(ctx, j.Args.WorkspaceID, w.now().Add(-2*conflictSweepEvery))
+	return err
+}
+
+type conflictSweepAllWorker struct {
+	river.WorkerDefaults[conflictcase.SweepAllArgs]
+	svc *conflictcase.Service
+	db  *store.DB
+	now func() time.Time
+}
+
+// Work sweeps every workspace; duplicate accounts are looked for among the accounts
+// changed since two sweeps ago.
+func (w *conflictSweepAllWorker) Work(ctx context.Context, _ *river.Job[conflictcase.SweepAllArgs]) error {
+	ids, err := w.db.WorkspaceIDs(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		if _, err := w.svc.Sweep(ctx, id, w.now().Add(-2*conflictSweepEvery)); err != nil {
+			errs = append(errs, fmt.Errorf("workspace %s: %w", id, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// duplicateAccounts finds, among the accounts changed since a time, those the company
+// matcher takes for another account of the workspace.
+func duplicateAccounts(f *registration.Finder, src registration.MatchSource) func(context.Context, string, time.Time) ([]conflictcase.DuplicatePair, error) {
+	return func(ctx context.Context, workspaceID string, since time.Time) ([]conflictcase.DuplicatePair, error) {
+		recs, err := src.MatchRecordsSince(ctx, workspaceID, since, "", 5000)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[[2]string]bool{}
+		var out []conflictcase.DuplicatePair
+		for _, rec := range recs {
+			if !strings.HasPrefix(rec.ID, "acc_") || !rec.Active {
+				continue
+			}
+			hits, err := f.Find(ctx, workspaceID, rec.Record)
+			if err != nil {
+				return nil, err
+			}
+			for _, h := range hits {
+				if h.Decision != match.Match || !strings.HasPrefix(h.ID, "acc_") || h.ID == rec.ID {
+					continue
+				}
+				a, b := min(rec.ID, h.ID), max(rec.ID, h.ID)
+				if seen[[2]string{a, b}] {
+					continue
+				}
+				seen[[2]string{a, b}] = true
+				out = append(out, conflictcase.DuplicatePair{A: a, B: b, Score: h.Score, Reasons: h.Reasons})
+			}
+		}
+		return out, nil
+	}
 }
 
 // pruneArgs is the hourly sweep that forgets old idempotency keys.

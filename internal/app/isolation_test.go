@@ -6,9 +6,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tandemprm/tandem/internal/app"
 	"github.com/tandemprm/tandem/internal/app/apptest"
+	"github.com/tandemprm/tandem/internal/conflictcase"
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/partner"
@@ -103,6 +105,10 @@ var isolationCases = map[string]map[string]string{
 	"POST /api/v1/registrations/import":               nil,
 	"GET /w/{slug}/register":                          {"slug": "public-slug"},
 	"POST /w/{slug}/register":                         {"slug": "public-slug"},
+	"GET /api/v1/conflicts":                           nil,
+	"GET /api/v1/conflicts/metrics":                   nil,
+	"GET /api/v1/conflicts/{id}":                      {"id": "victim-conflict"},
+	"POST /api/v1/conflicts/{id}/steps":               {"id": "victim-conflict"},
 	"GET /r/{token}":                                  {"token": "victim-link"},
 	"POST /r/{token}":                                 {"token": "victim-link"},
 }
@@ -191,8 +197,22 @@ func TestIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A second partner claims the same customer: a conflict case the other partner's
+	// people and the other workspace must not reach.
+	if _, err := a.Registrations.Submit(ctx, policy.System(wsA.ID), "setup", registration.ChannelAPI, registration.Input{PartnerID: "prt_demo000010",
+		CustomerName: "Zebulon Victim Holdings BV", CustomerDomain: "zebulon-victim.example", Motion: "referral"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Conflicts.Sweep(ctx, wsA.ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	victimCases, _, err := a.Conflicts.List(ctx, policy.System(wsA.ID), conflictcase.Filter{}, "", 5)
+	if err != nil || len(victimCases) != 1 {
+		t.Fatalf("victim conflict case: %d (%v)", len(victimCases), err)
+	}
+	victimCase := victimCases[0].ID
 	v := victim{slug: demo.Slug, userID: samA[0].ID, tokenID: victimTokenID, link: "ws_demo.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		secrets: []string{demo.PartnerEmail, "Sam Partner", "lee@northwind-advisory.example", victimTokenID, samA[0].ID,
+		secrets: []string{demo.PartnerEmail, "Sam Partner", "lee@northwind-advisory.example", victimTokenID, samA[0].ID, victimCase,
 			victimReg.Registration.ID, "Zebulon", "777,777"}}
 	fromB := append([]string{wsA.ID, "prt_demo0000", "usr_demo0000", demo.AdminEmail, "Northwind"}, v.secrets...)
 
@@ -225,6 +245,8 @@ func TestIsolation(t *testing.T) {
 				return "prt_demo000000"
 			case "victim-registration":
 				return victimReg.Registration.ID
+			case "victim-conflict":
+				return victimCase
 			}
 			t.Fatalf("route %s: no value for %s", route, m)
 			return ""

@@ -338,3 +338,18 @@ func (s *Service) Act(ctx context.Context, actor policy.Actor, actorName, id str
 	c.Version++
 	return c, nil
 }
+
+// SweepArgs is the job that sweeps one workspace soon after a change that may have
+// caused a conflict; SweepAllArgs the periodic sweep of every workspace.
+type SweepArgs struct {
+	WorkspaceID string `json:"workspace_id"`
+}
+
+// Kind names the job kind.
+func (SweepArgs) Kind() string { return "conflict_sweep" }
+
+// SweepAllArgs is the periodic sweep of every workspace.
+type SweepAllArgs struct{}
+
+// Kind names the job kind.
+func (SweepAllArgs) Kind() string { return "conflict_sweep_all" }

@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/tandemprm/tandem/internal/conflict"
+	"github.com/tandemprm/tandem/internal/conflictcase"
 	"github.com/tandemprm/tandem/internal/outbox"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/pipeline"
@@ -401,6 +402,14 @@ func (s Registrations) applyAfter(ctx context.Context, tx *sql.Tx, r registratio
 	for _, m := range fx.Messages {
 		if err := s.DB.queueMessage(ctx, tx, m); err != nil {
 			return err
+		}
+	}
+	if r.ConflictType != "" && r.ConflictType != conflict.TypeNone {
+		// Look for conflict cases soon; one sweep a minute per workspace at most.
+		err := s.DB.enqueue(ctx, tx, conflictcase.SweepArgs{WorkspaceID: r.WorkspaceID},
+			&river.InsertOpts{ScheduledAt: r.UpdatedAt.Add(5 * time.Second), UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}})
+		if err != nil {
+			return fmt.Errorf("schedule a conflict sweep: %w", err)
 		}
 	}
 	if !fx.WakeAt.IsZero() {

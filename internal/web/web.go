@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"github.com/tandemprm/tandem/internal/actionlink"
+	"github.com/tandemprm/tandem/internal/conflictcase"
 	"github.com/tandemprm/tandem/internal/registration"
 	"html/template"
 	"io/fs"
@@ -52,6 +53,8 @@ type Options struct {
 	// register through without signing in.
 	Registrations *registration.Service
 	Links         *actionlink.Service
+	// Conflicts keeps channel-conflict cases.
+	Conflicts *conflictcase.Service
 	// PublicRegistration sends registration links from the public form.
 	PublicRegistration *registration.Public
 	Version            string
