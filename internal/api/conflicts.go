@@ -124,7 +124,7 @@ func RegisterConflicts(rt *Router, svc *conflictcase.Service) {
 			"resolved": m.Resolved, "acknowledged": m.Acknowledged, "acknowledged_in_time": m.AckMet,
 			"hours_to_acknowledge": map[string]float64{"median": hours(m.AckMedian), "p90": hours(m.AckP90)},
 			"hours_to_resolve":     map[string]float64{"median": hours(m.ResolveMedian), "p90": hours(m.ResolveP90)},
-			"by_cause": counts(m.ByCause), "by_type": counts(m.ByType), "by_motion": counts(m.ByMotion),
+			"by_cause":             counts(m.ByCause), "by_type": counts(m.ByType), "by_motion": counts(m.ByMotion),
 			"by_region": counts(m.ByRegion), "by_partner": counts(m.ByPartner),
 		})
 		return nil
