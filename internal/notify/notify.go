@@ -19,7 +19,7 @@ type Notification struct {
 	UserID      string    `json:"-"`
 	Title       string    `json:"title"`
 	Body        string    `json:"body"`
-	Link        string    `json:"link"` // a path inside Tandem, or ""
+	Link        string    `json:"link"` // a path inside the workspace such as "/registrations/reg_…", or ""
 	CreatedAt   time.Time `json:"created_at"`
 	ReadAt      time.Time `json:"read_at"`
 }

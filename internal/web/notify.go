@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // notificationsNav is the navigation link to the notifications page, with the number
@@ -38,6 +39,12 @@ func (ui *UI) notifications(w http.ResponseWriter, r *http.Request, v Viewer, p 
 	if err != nil {
 		ui.Error(w, r, err)
 		return
+	}
+	// Links are paths inside the workspace; pages live under /w/{slug}.
+	for i := range ns {
+		if strings.HasPrefix(ns[i].Link, "/") && !strings.HasPrefix(ns[i].Link, "//") && !strings.HasPrefix(ns[i].Link, "/w/") {
+			ns[i].Link = "/w/" + v.WorkspaceSlug + ns[i].Link
+		}
 	}
 	p.Title, p.Data = "Notifications", map[string]any{"Items": ns, "Unread": unread}
 	ui.render(w, r, http.StatusOK, "notifications", p)

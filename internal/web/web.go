@@ -116,6 +116,19 @@ type Page struct {
 var funcs = template.FuncMap{
 	// mul100 turns a fraction into a percentage number.
 	"mul100": func(f float64) float64 { return f * 100 },
+	// barWidth is the width in percent of a bar for n out of the largest max.
+	"barWidth": func(n, max int) int {
+		if max <= 0 {
+			return 0
+		}
+		return n * 100 / max
+	},
+	"first": func(cs []conflictcase.Count) int {
+		if len(cs) == 0 {
+			return 0
+		}
+		return cs[0].N
+	},
 }
 
 // New parses the templates; a template error is a programming error found at start.
@@ -155,6 +168,7 @@ func (ui *UI) Register(mux *http.ServeMux) {
 	ui.registerSSO(mux)
 	ui.registerPartner(mux)
 	ui.registerRegistrations(mux)
+	ui.registerConflicts(mux)
 	ui.handle(mux, "GET /w/{slug}/notifications", ui.anyone(ui.notifications))
 	ui.handle(mux, "POST /w/{slug}/notifications/read", ui.anyone(ui.readNotifications))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { ui.NotFound(w, r) })
@@ -255,7 +269,7 @@ func (ui *UI) console(h viewHandler) http.HandlerFunc {
 		base := "/w/" + v.WorkspaceSlug
 		p := Page{Layout: "console", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
 		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"},
-			{Label: "Registrations", Href: base + "/registrations"}, {Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
+			{Label: "Registrations", Href: base + "/registrations"}, {Label: "Conflicts", Href: base + "/conflicts"}, {Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
 			{Label: "Single sign-on", Href: base + "/settings/sso"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug), {Label: "API tokens", Href: base + "/settings/tokens"},
 			{Label: "Audit log", Href: base + "/audit"}, {Label: "Outbox", Href: base + "/outbox"}} {
 			n.Current = n.Href == r.URL.Path
