@@ -188,7 +188,9 @@ func (db *DB) Close() error {
 }
 
 // Tx runs fn in one write transaction and commits when fn returns nil; any error or
-// panic rolls everything back. fn must not start another transaction.
+// panic rolls everything back. fn must not start another transaction. When ctx
+// carries an idempotency claim (WithIdempotencyClaim), the first transaction that
+// commits with it also records on the claimed key that the request's change is saved.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -206,8 +208,17 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	if err = fn(tx); err != nil {
 		return err
 	}
+	claim := idempotencyClaimOf(ctx)
+	if claim != nil {
+		if err = claim.markCommitted(ctx, tx); err != nil {
+			return err
+		}
+	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if claim != nil {
+		claim.done.Store(true)
 	}
 	return nil
 }
