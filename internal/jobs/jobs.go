@@ -60,6 +60,10 @@ func New(db *store.DB, o Options) (*Queue, error) {
 		RetryPolicy:       o.RetryPolicy,
 		Workers:           o.Workers,
 		JobTimeout:        5 * time.Minute,
+		// A job still marked running this long after it started belonged to a process
+		// that died (a job is cancelled after JobTimeout); run it again. River's default
+		// is an hour, which would hold back an email or a timer caught in a crash.
+		RescueStuckJobsAfter: 7 * time.Minute,
 	}
 	if o.Workers != nil {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.MaxWorkers}}

@@ -122,7 +122,7 @@ func settings() []setting {
 			c.Demo = b
 			return nil
 		}},
-		{"job-workers", "TANDEM_JOB_WORKERS", "10", "background jobs run at once by this process", func(c *Config, v string) error {
+		{"job-workers", "TANDEM_JOB_WORKERS", "50", "background jobs run at once by this process (most wait on the database or on mail)", func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > 500 {
 				return errors.New("must be a whole number between 1 and 500")
