@@ -159,13 +159,9 @@ func RegisterRegistrations(rt *Router, svc *registration.Service) {
 		if err != nil {
 			return err
 		}
-		set, _, err := svc.Settings(r.Context(), p.Actor.WorkspaceID)
-		if err != nil {
-			return err
-		}
 		w.Header().Set("Location", "/api/v1/registrations/"+rc.Registration.ID)
 		WriteJSON(w, http.StatusCreated, map[string]any{
-			"registration": registrationOut(p, rc.Registration, set),
+			"registration": registrationOut(p, rc.Registration, rc.Settings),
 			"message":      rc.Message,
 			// Partners learn only that something may collide; internal callers get the
 			// candidates inside the registration.

@@ -117,6 +117,8 @@ type Receipt struct {
 	// MayCollide is true when the uniqueness test found something; the partner is
 	// told only that a reviewer will look.
 	MayCollide bool
+	// Settings are the workspace's registration settings the submission was judged by.
+	Settings Settings
 }
 
 // Submit validates a submission, runs the uniqueness test and the conflict policy,
@@ -225,7 +227,7 @@ func (s *Service) prepare(ctx context.Context, actor policy.Actor, actorName str
 	if actor.Kind == policy.ActorLink && actor.Link != nil {
 		fx.UseLinkID = actor.Link.LinkID
 	}
-	return r, fx, Receipt{Registration: r, Message: message, MayCollide: len(cands) > 0}, nil
+	return r, fx, Receipt{Registration: r, Message: message, MayCollide: len(cands) > 0, Settings: set}, nil
 }
 
 // eligible checks that the partner may register deals of the motion at all.
