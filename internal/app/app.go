@@ -137,6 +137,7 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterNotifications(a.API, notifications)
 	api.RegisterRegistrations(a.API, a.Registrations)
 	api.RegisterConflicts(a.API, a.Conflicts)
+	api.RegisterRegistrationSettings(a.API, a.Registrations)
 	cookieKey, err := a.DB.DeploymentKey(ctx, "browser-state", 32, rand.Read, now())
 	if err != nil {
 		return err

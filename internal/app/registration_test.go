@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/registration"
 	"github.com/tandemprm/tandem/internal/store/storetest"
+	"github.com/tandemprm/tandem/internal/tandem"
 )
 
 var regLinkPattern = regexp.MustCompile(`value="(http://[^"]+/r/[A-Za-z0-9_.\-]+)"`)
@@ -231,5 +233,64 @@ func TestPublicFormEmailsALinkOnlyToPartnerAddressesAndSaysTheSameToEveryone(t *
 	ask(seller, "")
 	if status, _ := ask(seller, ""); status != http.StatusTooManyRequests {
 		t.Errorf("fourth request for one address within the hour: %d, want 429", status)
+	}
+}
+
+func TestRegistrationSettingsPageAndAPI(t *testing.T) {
+	a, base := start(t, storetest.Engines()[0])
+	admin := signIn(t, a, base, demo.AdminEmail)
+	resp, body := call(t, admin, "GET", base+"/w/demo/settings/registrations", nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, "Registered beats unregistered") {
+		t.Fatalf("settings page: %d", resp.StatusCode)
+	}
+	set, err := a.Registrations.GetSettings(context.Background(), policy.System("ws_demo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	formOf := func() url.Values {
+		v := url.Values{"direct_ownership": {"manual"}, "possible_matches": {"evaluate"}, "tier_ranks": {"gold = 3\nsilver = 2"}}
+		v.Set("review_sla_business_hours", "24")
+		for f, n := range map[string]string{"remind_before_hours": "4", "window_days": "60", "reminder_days": "7", "max_extensions": "2",
+			"max_extension_days": "30", "auto_extend_activity_days": "14", "auto_extend_days": "30", "no_touch_days": "30", "conversion_sla_hours": "24",
+			"appeal_days": "14", "max_appeals": "1", "appeal_sla_business_hours": "24", "min_tier_rank": "2"} {
+			v.Set(f, n)
+		}
+		for i, rs := range set.Policy.Rules {
+			v.Set("order_"+string(rs.Key), strconv.Itoa(i+1))
+			if rs.Enabled {
+				v.Set("rule_"+string(rs.Key), "on")
+			}
+		}
+		v["required_referral"] = []string{"customer_domain", "deal_size"}
+		return v
+	}
+	bad := formOf()
+	bad.Set("window_days", "ninety")
+	resp, body = form(t, admin, base+"/w/demo/settings/registrations", bad)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "must be a whole number") {
+		t.Fatalf("bad number: %d", resp.StatusCode)
+	}
+	if resp, _ = form(t, admin, base+"/w/demo/settings/registrations", formOf()); resp.StatusCode != http.StatusSeeOther {
+		_, b := form(t, admin, base+"/w/demo/settings/registrations", formOf())
+		t.Fatalf("saving: %d %v", resp.StatusCode, regexp.MustCompile(`field-error">[^<]*|flash error[^<]*<[^<]*`).FindAllString(b, -1))
+	}
+	// The new rule applies to the next submission.
+	_, err = a.Registrations.Submit(context.Background(), policy.System("ws_demo"), "t", registration.ChannelAPI, registration.Input{
+		PartnerID: "prt_demo000000", CustomerName: "Ferncliff Labs", CustomerDomain: "ferncliff.example", Motion: "referral"})
+	if fe := tandem.FieldsOf(err); len(fe) != 1 || fe[0].Path != "deal_size" {
+		t.Fatalf("a referral registration without a deal size after requiring it: %v", err)
+	}
+	// The API changes only what it is sent.
+	resp, body = call(t, admin, "PUT", base+"/api/v1/registration-settings", strings.NewReader(`{"remind_before_hours": 4}`), "Content-Type", "application/json")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"remind_before_hours":4`) || !strings.Contains(body, `"review_sla_business_hours":24`) {
+		t.Fatalf("partial PUT: %d %s", resp.StatusCode, body)
+	}
+	resp, body = call(t, admin, "PUT", base+"/api/v1/registration-settings", strings.NewReader(`{"protection": {"window_days": -1}}`), "Content-Type", "application/json")
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "window_days") {
+		t.Fatalf("invalid PUT: %d %s", resp.StatusCode, body)
+	}
+	pm := signIn(t, a, base, demo.ManagerEmail)
+	if resp, _ := call(t, pm, "PUT", base+"/api/v1/registration-settings", strings.NewReader(`{"remind_before_hours": 1}`), "Content-Type", "application/json"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("partner manager changing the settings: %d, want 403", resp.StatusCode)
 	}
 }

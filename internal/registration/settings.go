@@ -1,11 +1,15 @@
 package registration
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/conflict"
+	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/protection"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
@@ -112,4 +116,48 @@ func (s Settings) TierRank(tier string) int {
 // describeSLA is the one sentence partners read about how soon they hear back.
 func (s Settings) describeSLA() string {
 	return fmt.Sprintf("A reviewer decides within %d business hours.", s.Protection.ReviewSLABusinessHours)
+}
+
+// SettingsStore saves a workspace's registration settings with their audit entry.
+type SettingsStore interface {
+	SaveRegistrationSettings(ctx context.Context, workspaceID string, raw []byte, e audit.Entry) error
+}
+
+// GetSettings returns the workspace's registration settings for people who may read
+// the workspace settings.
+func (s *Service) GetSettings(ctx context.Context, actor policy.Actor) (Settings, error) {
+	if err := policy.Authorize(actor, policy.Read, policy.Resource{Kind: policy.Settings, WorkspaceID: actor.WorkspaceID}); err != nil {
+		return Settings{}, err
+	}
+	set, _, err := s.Settings(ctx, actor.WorkspaceID)
+	return set, err
+}
+
+// UpdateSettings validates and saves the workspace's registration settings, with an
+// audit entry holding the difference. Invalid settings are a KindInvalid error naming
+// every bad field; nothing is saved. Windows already granted keep their length.
+func (s *Service) UpdateSettings(ctx context.Context, actor policy.Actor, actorName string, next Settings) (Settings, error) {
+	if err := policy.Authorize(actor, policy.Update, policy.Resource{Kind: policy.Settings, WorkspaceID: actor.WorkspaceID}); err != nil {
+		return Settings{}, err
+	}
+	st, ok := s.Store.(SettingsStore)
+	if !ok {
+		return Settings{}, tandem.Errorf(tandem.KindInternal, "this store cannot save registration settings")
+	}
+	if err := next.Validate(); err != nil {
+		return Settings{}, err
+	}
+	before, _, err := s.Settings(ctx, actor.WorkspaceID)
+	if err != nil {
+		return Settings{}, err
+	}
+	raw, err := json.Marshal(next)
+	if err != nil {
+		return Settings{}, fmt.Errorf("encode registration settings: %w", err)
+	}
+	e := audit.New(ctx, actor, actorName, s.Now().UTC(), "workspace.registration_settings", "workspace", actor.WorkspaceID, before, next, "")
+	if err := st.SaveRegistrationSettings(ctx, actor.WorkspaceID, raw, e); err != nil {
+		return Settings{}, err
+	}
+	return next, nil
 }

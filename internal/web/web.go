@@ -169,6 +169,7 @@ func (ui *UI) Register(mux *http.ServeMux) {
 	ui.registerPartner(mux)
 	ui.registerRegistrations(mux)
 	ui.registerConflicts(mux)
+	ui.registerRegistrationSettings(mux)
 	ui.handle(mux, "GET /w/{slug}/notifications", ui.anyone(ui.notifications))
 	ui.handle(mux, "POST /w/{slug}/notifications/read", ui.anyone(ui.readNotifications))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { ui.NotFound(w, r) })
