@@ -1,7 +1,7 @@
 // Package jobs runs durable background work on the same database as everything else,
 // through River: timers for SLAs and reminders, periodic sweeps, retries with backoff.
-// A job is enqueued with InsertTx inside the transaction of the change that causes it,
-// so the two commit together: a crash never loses a reminder or sends one twice.
+// A job is enqueued with InsertTx (or several at once with InsertManyTx) inside the
+// transaction of the change that causes it, so the two commit together: a crash never loses a reminder or sends one twice.
 package jobs
 
 import (
@@ -103,6 +103,25 @@ func (q *Queue) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, op
 		return nil, fmt.Errorf("enqueue %s: %w", args.Kind(), err)
 	}
 	return res.Job, nil
+}
+
+// InsertManyTx enqueues several jobs as part of tx with one insert statement: they exist
+// exactly when tx commits. Each job keeps its own options, UniqueOpts included (a job
+// that duplicates an existing unique one is skipped, as with InsertTx), but one batch
+// must not hold two jobs with the same unique key. Without params it does nothing.
+func (q *Queue) InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobRow, error) {
+	if len(params) == 0 {
+		return nil, nil
+	}
+	res, err := q.client.InsertManyTx(ctx, tx, params)
+	if err != nil {
+		return nil, fmt.Errorf("enqueue %d jobs: %w", len(params), err)
+	}
+	rows := make([]*rivertype.JobRow, len(res))
+	for i, r := range res {
+		rows[i] = r.Job
+	}
+	return rows, nil
 }
 
 // Get returns the job with the id.

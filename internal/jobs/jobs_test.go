@@ -284,3 +284,73 @@ func TestStopLetsARunningJobFinish(t *testing.T) {
 		}
 	})
 }
+
+// TestInsertManyTxCommitsWithTheChangeAndHonoursUniqueness pins what the store relies
+// on when it queues a change's jobs in one batch: nothing of a rolled-back batch
+// remains, every job of a committed one does, and a unique job already queued is not
+// queued again from a batch.
+func TestInsertManyTxCommitsWithTheChangeAndHonoursUniqueness(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		q := newQueue(t, db, &pingWorker{ran: make(chan string, 1)})
+		unique := &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}
+		count := func() (all, once int) {
+			t.Helper()
+			err := db.Reader().QueryRowContext(ctx, `SELECT count(*), count(unique_key) FROM river_job WHERE kind = 'test_ping'`).Scan(&all, &once)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return all, once
+		}
+
+		_ = db.Tx(ctx, func(tx *sql.Tx) error {
+			if _, err := q.InsertManyTx(ctx, tx, []river.InsertManyParams{{Args: pingArgs{Note: "a"}}, {Args: pingArgs{Note: "b"}}}); err != nil {
+				t.Fatal(err)
+			}
+			return errors.New("the change failed")
+		})
+		if all, _ := count(); all != 0 {
+			t.Fatalf("%d jobs of a rolled-back batch remain", all)
+		}
+
+		var first *rivertype.JobRow
+		if err := db.Tx(ctx, func(tx *sql.Tx) error {
+			var err error
+			first, err = q.InsertTx(ctx, tx, pingArgs{Note: "once"}, unique)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var rows []*rivertype.JobRow
+		if err := db.Tx(ctx, func(tx *sql.Tx) error {
+			var err error
+			rows, err = q.InsertManyTx(ctx, tx, []river.InsertManyParams{
+				{Args: pingArgs{Note: "a"}},
+				{Args: pingArgs{Note: "once"}, InsertOpts: unique},
+				{Args: pingArgs{Note: "b"}, InsertOpts: &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour), MaxAttempts: 3}},
+			})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 3 {
+			t.Fatalf("%d rows for 3 jobs", len(rows))
+		}
+		if rows[1].ID != first.ID {
+			t.Errorf("the unique job was queued again (id %d, first %d)", rows[1].ID, first.ID)
+		}
+		if rows[2].State != rivertype.JobStateScheduled || rows[2].MaxAttempts != 3 {
+			t.Errorf("per-job options lost: state %s, max attempts %d", rows[2].State, rows[2].MaxAttempts)
+		}
+		if all, once := count(); all != 3 || once != 1 {
+			t.Fatalf("%d jobs (%d unique), want 3 (1 unique)", all, once)
+		}
+
+		if err := db.Tx(ctx, func(tx *sql.Tx) error {
+			_, err := q.InsertManyTx(ctx, tx, nil)
+			return err
+		}); err != nil {
+			t.Fatalf("empty batch: %v", err)
+		}
+	})
+}
