@@ -170,6 +170,9 @@ func (s *Service) prepare(ctx context.Context, actor policy.Actor, actorName str
 	if err := eligible(p, r.Motion); err != nil {
 		return Registration{}, Effects{}, Receipt{}, err
 	}
+	if err := s.withinLimits(ctx, set, p, batch); err != nil {
+		return Registration{}, Effects{}, Receipt{}, err
+	}
 	now := s.Now().UTC()
 	r.WorkspaceID, r.ID, r.Channel, r.Status = actor.WorkspaceID, tandem.NewID("reg", now), ch, Pending
 	r.CreatedAt, r.UpdatedAt, r.Version = now, now, 1
@@ -228,6 +231,44 @@ func (s *Service) prepare(ctx context.Context, actor policy.Actor, actorName str
 		fx.UseLinkID = actor.Link.LinkID
 	}
 	return r, fx, Receipt{Registration: r, Message: message, MayCollide: len(cands) > 0, Settings: set}, nil
+}
+
+// OpenCounter counts a partner's registrations that are waiting or protected.
+type OpenCounter interface {
+	CountOpenRegistrations(ctx context.Context, workspaceID, partnerID string) (int, error)
+}
+
+// withinLimits applies the workspace's eligibility rules: the partner's tier, and how
+// many registrations it may have open at once (those of the same upload included).
+func (s *Service) withinLimits(ctx context.Context, set Settings, p partner.Partner, batch map[string]Registration) error {
+	el := set.Eligibility
+	if el.MinTierRank > 0 && set.TierRank(p.Tier) < el.MinTierRank {
+		tier := p.Tier
+		if tier == "" {
+			tier = "no tier"
+		}
+		return tandem.Errorf(tandem.KindForbidden, "%s (%s) cannot register deals: registration is open from a higher program tier. Your partner manager can tell you how to get there.", p.Name, tier)
+	}
+	if el.MaxOpen <= 0 {
+		return nil
+	}
+	c, ok := s.Store.(OpenCounter)
+	if !ok {
+		return nil
+	}
+	n, err := c.CountOpenRegistrations(ctx, p.WorkspaceID, p.ID)
+	if err != nil {
+		return err
+	}
+	for _, b := range batch {
+		if b.PartnerID == p.ID {
+			n++
+		}
+	}
+	if n >= el.MaxOpen {
+		return tandem.Errorf(tandem.KindForbidden, "%s already has %d registrations waiting or protected, the most this program allows at once. Close or withdraw one, or ask your partner manager.", p.Name, n)
+	}
+	return nil
 }
 
 // eligible checks that the partner may register deals of the motion at all.

@@ -466,3 +466,40 @@ func TestCSVUploadChecksEveryRowFirstAndRegistersAllOrNothing(t *testing.T) {
 		}
 	})
 }
+
+func TestEligibilityByTierAndOpenRegistrations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		admin := policy.Actor{Kind: policy.ActorUser, WorkspaceID: "ws_demo", UserID: "usr_demo000000", Role: tandem.RoleAdmin}
+		set, err := f.svc.GetSettings(f.ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.Eligibility = registration.Eligibility{MaxOpen: 2}
+		if _, err := f.svc.UpdateSettings(f.ctx, admin, "Ada", set); err != nil {
+			t.Fatal(err)
+		}
+		f.submit(t, f.a, registration.Input{CustomerName: "Ardent Foods", CustomerDomain: "ardent.example"})
+		f.submit(t, f.a, registration.Input{CustomerName: "Bexley Optics", CustomerDomain: "bexley.example"})
+		_, err = f.svc.Submit(f.ctx, f.reviewer, "Paul", registration.ChannelAPI, registration.Input{PartnerID: f.a.ID,
+			CustomerName: "Corrib Energy", CustomerDomain: "corrib.example", Motion: string(f.motion)})
+		if tandem.KindOf(err) != tandem.KindForbidden || !strings.Contains(tandem.MessageOf(err), "2 registrations") {
+			t.Fatalf("third open registration with a limit of 2: %v", err)
+		}
+		// Another partner is not affected by the first one's count.
+		f.submit(t, f.b, registration.Input{CustomerName: "Corrib Energy", CustomerDomain: "corrib.example"})
+
+		set.Eligibility = registration.Eligibility{MinTierRank: 99}
+		if _, err := f.svc.UpdateSettings(f.ctx, admin, "Ada", set); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.Submit(f.ctx, f.reviewer, "Paul", registration.ChannelAPI, registration.Input{PartnerID: f.b.ID,
+			CustomerName: "Dunmore Textiles", CustomerDomain: "dunmore.example", Motion: string(f.motion)})
+		if tandem.KindOf(err) != tandem.KindForbidden || !strings.Contains(tandem.MessageOf(err), "higher program tier") {
+			t.Fatalf("below the minimum tier: %v", err)
+		}
+		if _, err := f.svc.UpdateSettings(f.ctx, f.reviewer, "Paul", set); tandem.KindOf(err) != tandem.KindForbidden {
+			t.Errorf("a partner manager changing the settings: %v, want forbidden", err)
+		}
+	})
+}

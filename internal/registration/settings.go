@@ -33,6 +33,16 @@ type Settings struct {
 	// RemindBeforeHours is how long before the review deadline the reviewers get a
 	// reminder (default 8 business hours; 0 turns it off).
 	RemindBeforeHours int `json:"remind_before_hours"`
+	// Eligibility limits who may register: partners whose tier ranks below
+	// MinTierRank may not (0: any tier), and a partner may have at most MaxOpen
+	// registrations waiting or protected at once (0: no limit).
+	Eligibility Eligibility `json:"eligibility"`
+}
+
+// Eligibility limits who may register deals.
+type Eligibility struct {
+	MinTierRank int `json:"min_tier_rank"`
+	MaxOpen     int `json:"max_open"`
 }
 
 // AutoApprove configures automatic approval.
@@ -101,6 +111,12 @@ func (s Settings) Validate() error {
 				p.Add("required."+string(m), "%q is not a field that can be required (choose from %s)", f, strings.Join(RequirableFields, ", "))
 			}
 		}
+	}
+	if s.Eligibility.MinTierRank < 0 {
+		p.Add("eligibility.min_tier_rank", "must be 0 (any tier) or more")
+	}
+	if s.Eligibility.MaxOpen < 0 || s.Eligibility.MaxOpen > 100000 {
+		p.Add("eligibility.max_open", "must be between 0 (no limit) and 100000")
 	}
 	if s.RemindBeforeHours < 0 || s.RemindBeforeHours > 1000 {
 		p.Add("remind_before_hours", "must be between 0 and 1000")

@@ -51,6 +51,8 @@ func numberFields(s *registration.Settings) []struct {
 		{"max_appeals", "Appeals per decision", &pc.MaxAppeals},
 		{"appeal_sla_business_hours", "Decide an appeal within (business hours)", &pc.AppealSLABusinessHours},
 		{"min_tier_rank", "Auto-approve from tier rank", &s.AutoApprove.MinTierRank},
+		{"eligible_tier_rank", "Registration open from tier rank (0: every tier)", &s.Eligibility.MinTierRank},
+		{"max_open", "Registrations a partner may have waiting or protected at once (0: no limit)", &s.Eligibility.MaxOpen},
 	}
 }
 
