@@ -50,11 +50,8 @@ type Decision struct {
 // creating one), a decline opens the appeal window, a request for information sends
 // it back to the partner. The partner is told by email and in the portal.
 func (s *Service) Decide(ctx context.Context, actor policy.Actor, actorName, id string, d Decision) (Registration, error) {
-	r, err := s.Get(ctx, actor, id)
+	r, err := s.load(ctx, actor, id, policy.Decide)
 	if err != nil {
-		return Registration{}, err
-	}
-	if err := policy.Authorize(actor, policy.Decide, resource(r)); err != nil {
 		return Registration{}, err
 	}
 	var p tandem.Problems
@@ -135,12 +132,30 @@ func (s *Service) Decide(ctx context.Context, actor policy.Actor, actorName, id 
 	if err := s.update(&fx, ws, p0, r, fmt.Sprintf(headline, r.CustomerName), line); err != nil {
 		return Registration{}, err
 	}
-	fx.WakeAt = s.nextWake(set, cal, r, now)
-	r.WakeAt = fx.WakeAt
-	if err := s.Store.UpdateRegistration(ctx, r, before.Version, fx); err != nil {
+	return s.save(ctx, r, before.Version, &fx, set, cal, now)
+}
+
+// load returns the registration the actor may do action on.
+func (s *Service) load(ctx context.Context, actor policy.Actor, id string, action policy.Action) (Registration, error) {
+	r, err := s.Get(ctx, actor, id)
+	if err != nil {
 		return Registration{}, err
 	}
-	r.Version++
+	if err := policy.Authorize(actor, action, resource(r)); err != nil {
+		return Registration{}, err
+	}
+	return r, nil
+}
+
+// save schedules r's next timer and stores r with its effects, over the version it
+// was read at; it returns r as stored.
+func (s *Service) save(ctx context.Context, r Registration, expected int, fx *Effects, set Settings, cal *calendar.Calendar, now time.Time) (Registration, error) {
+	fx.WakeAt = s.nextWake(set, cal, r, now)
+	r.WakeAt = fx.WakeAt
+	if err := s.Store.UpdateRegistration(ctx, r, expected, *fx); err != nil {
+		return Registration{}, err
+	}
+	r.Version = expected + 1
 	s.note(r)
 	return r, nil
 }
@@ -190,11 +205,8 @@ func (s *Service) approve(ctx context.Context, r *Registration, fx *Effects, set
 // Reply lets the partner answer a request for information; the registration goes
 // back to the reviewers with the same deadline clock restarted.
 func (s *Service) Reply(ctx context.Context, actor policy.Actor, actorName, id, text string) (Registration, error) {
-	r, err := s.Get(ctx, actor, id)
+	r, err := s.load(ctx, actor, id, policy.Update)
 	if err != nil {
-		return Registration{}, err
-	}
-	if err := policy.Authorize(actor, policy.Update, resource(r)); err != nil {
 		return Registration{}, err
 	}
 	text = strings.TrimSpace(text)
@@ -220,23 +232,14 @@ func (s *Service) Reply(ctx context.Context, actor policy.Actor, actorName, id, 
 	if err := s.tellReviewers(ctx, &fx, ws, r, p, "Partner replied: "+r.CustomerName, fmt.Sprintf("%s answered your question about %s.", p.Name, r.CustomerName)); err != nil {
 		return Registration{}, err
 	}
-	fx.WakeAt = s.nextWake(set, cal, r, now)
-	r.WakeAt = fx.WakeAt
-	if err := s.Store.UpdateRegistration(ctx, r, before.Version, fx); err != nil {
-		return Registration{}, err
-	}
-	r.Version++
-	return r, nil
+	return s.save(ctx, r, before.Version, &fx, set, cal, now)
 }
 
 // Appeal reopens a declined registration for a second decision, with the partner's
 // evidence, within the appeal window and the number of appeals allowed.
 func (s *Service) Appeal(ctx context.Context, actor policy.Actor, actorName, id, evidence string) (Registration, error) {
-	r, err := s.Get(ctx, actor, id)
+	r, err := s.load(ctx, actor, id, policy.Update)
 	if err != nil {
-		return Registration{}, err
-	}
-	if err := policy.Authorize(actor, policy.Update, resource(r)); err != nil {
 		return Registration{}, err
 	}
 	evidence = strings.TrimSpace(evidence)
@@ -265,24 +268,14 @@ func (s *Service) Appeal(ctx context.Context, actor policy.Actor, actorName, id,
 	if err := s.tellReviewers(ctx, &fx, ws, r, p, "Appeal: "+r.CustomerName, fmt.Sprintf("%s appealed the decline of %s.", p.Name, r.CustomerName)); err != nil {
 		return Registration{}, err
 	}
-	fx.WakeAt = s.nextWake(set, cal, r, now)
-	r.WakeAt = fx.WakeAt
-	if err := s.Store.UpdateRegistration(ctx, r, before.Version, fx); err != nil {
-		return Registration{}, err
-	}
-	r.Version++
-	s.note(r)
-	return r, nil
+	return s.save(ctx, r, before.Version, &fx, set, cal, now)
 }
 
 // Extend lengthens an approved registration's protection within the workspace's
 // limits; a reviewer grants it (partners ask through their manager).
 func (s *Service) Extend(ctx context.Context, actor policy.Actor, actorName, id string, days int, reason string) (Registration, error) {
-	r, err := s.Get(ctx, actor, id)
+	r, err := s.load(ctx, actor, id, policy.Decide)
 	if err != nil {
-		return Registration{}, err
-	}
-	if err := policy.Authorize(actor, policy.Decide, resource(r)); err != nil {
 		return Registration{}, err
 	}
 	if strings.TrimSpace(reason) == "" {
@@ -311,13 +304,7 @@ func (s *Service) Extend(ctx context.Context, actor policy.Actor, actorName, id 
 		fmt.Sprintf("Protected until %s.", r.ProtectionExpiresAt(set.Protection).In(cal.Location()).Format("2 January 2006"))); err != nil {
 		return Registration{}, err
 	}
-	fx.WakeAt = s.nextWake(set, cal, r, now)
-	r.WakeAt = fx.WakeAt
-	if err := s.Store.UpdateRegistration(ctx, r, before.Version, fx); err != nil {
-		return Registration{}, err
-	}
-	r.Version++
-	return r, nil
+	return s.save(ctx, r, before.Version, &fx, set, cal, now)
 }
 
 // context loads what a change to r needs: workspace, settings, calendar, partner.
