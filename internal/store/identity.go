@@ -53,14 +53,18 @@ func (db *DB) AppendAudit(ctx context.Context, tx *sql.Tx, e audit.Entry) error 
 	return insertAudit(ctx, tx, e)
 }
 
-// queueMessage stores m in the outbox and schedules its delivery, in tx.
+// queueMessage stores m in the outbox and schedules its delivery, in tx. A change that
+// queues several messages, or other jobs too, uses storeMessages and enqueues all its
+// jobs at once instead.
 func (db *DB) queueMessage(ctx context.Context, tx *sql.Tx, m outbox.Message) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (workspace_id, id, to_address, to_name, subject, text_body, html_body, status, created_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, m.WorkspaceID, m.ID, m.To, m.ToName, m.Subject, m.Text, m.HTML, string(outbox.Queued), ms(m.CreatedAt))
+	jobs, err := db.storeMessages(ctx, tx, []outbox.Message{m})
 	if err != nil {
+		return err
+	}
+	if err := db.enqueueMany(ctx, tx, jobs); err != nil {
 		return fmt.Errorf("queue message: %w", err)
 	}
-	return db.enqueue(ctx, tx, outbox.SendArgs{WorkspaceID: m.WorkspaceID, MessageID: m.ID}, nil)
+	return nil
 }
 
 // WorkspaceByID implements identity.Store.

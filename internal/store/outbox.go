@@ -4,10 +4,39 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/tandemprm/tandem/internal/outbox"
 )
+
+// storeMessages stores msgs in the outbox, queued, with one statement, and returns the
+// jobs that deliver them, one per message in order. The caller must enqueue those jobs
+// in the same tx (with any other jobs of the change, in one DB.enqueueMany): a stored
+// message whose job is not enqueued is never sent.
+func (db *DB) storeMessages(ctx context.Context, tx *sql.Tx, msgs []outbox.Message) ([]river.InsertManyParams, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	const cols = 9
+	rows := make([]string, len(msgs))
+	args := make([]any, 0, cols*len(msgs))
+	jobs := make([]river.InsertManyParams, len(msgs))
+	for i, m := range msgs {
+		n := len(args)
+		rows[i] = fmt.Sprintf("($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
+		args = append(args, m.WorkspaceID, m.ID, m.To, m.ToName, m.Subject, m.Text, m.HTML, string(outbox.Queued), ms(m.CreatedAt))
+		jobs[i] = river.InsertManyParams{Args: outbox.SendArgs{WorkspaceID: m.WorkspaceID, MessageID: m.ID}}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (workspace_id, id, to_address, to_name, subject, text_body, html_body, status, created_at)
+		VALUES `+strings.Join(rows, ","), args...)
+	if err != nil {
+		return nil, fmt.Errorf("queue message: %w", err)
+	}
+	return jobs, nil
+}
 
 // OutboxMessage returns one stored message.
 func (db *DB) OutboxMessage(ctx context.Context, workspaceID, id string) (outbox.Message, error) {

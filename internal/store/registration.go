@@ -399,24 +399,24 @@ func (s Registrations) applyAfter(ctx context.Context, tx *sql.Tx, r registratio
 			return err
 		}
 	}
-	for _, m := range fx.Messages {
-		if err := s.DB.queueMessage(ctx, tx, m); err != nil {
-			return err
-		}
+	// Every job the change schedules goes in with one insert: the email sends, the
+	// timer and the conflict sweep. River honours the sweep's UniqueOpts in a batch
+	// as in InsertTx (which is a batch of one); a batch holds at most one sweep.
+	jobs, err := s.DB.storeMessages(ctx, tx, fx.Messages)
+	if err != nil {
+		return err
 	}
 	if r.ConflictType != "" && r.ConflictType != conflict.TypeNone {
 		// Look for conflict cases soon; one sweep a minute per workspace at most.
-		err := s.DB.enqueue(ctx, tx, conflictcase.SweepArgs{WorkspaceID: r.WorkspaceID},
-			&river.InsertOpts{ScheduledAt: r.UpdatedAt.Add(5 * time.Second), UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}})
-		if err != nil {
-			return fmt.Errorf("schedule a conflict sweep: %w", err)
-		}
+		jobs = append(jobs, river.InsertManyParams{Args: conflictcase.SweepArgs{WorkspaceID: r.WorkspaceID},
+			InsertOpts: &river.InsertOpts{ScheduledAt: r.UpdatedAt.Add(5 * time.Second), UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}})
 	}
 	if !fx.WakeAt.IsZero() {
 		args := registration.TimerArgs{WorkspaceID: r.WorkspaceID, RegistrationID: r.ID, WakeMS: fx.WakeAt.UnixMilli()}
-		if err := s.DB.enqueue(ctx, tx, args, &river.InsertOpts{ScheduledAt: fx.WakeAt, MaxAttempts: 10}); err != nil {
-			return fmt.Errorf("schedule registration timer: %w", err)
-		}
+		jobs = append(jobs, river.InsertManyParams{Args: args, InsertOpts: &river.InsertOpts{ScheduledAt: fx.WakeAt, MaxAttempts: 10}})
+	}
+	if err := s.DB.enqueueMany(ctx, tx, jobs); err != nil {
+		return fmt.Errorf("schedule the registration's emails and timers: %w", err)
 	}
 	return nil
 }
