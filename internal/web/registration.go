@@ -150,17 +150,23 @@ func (ui *UI) portalRegistrations(w http.ResponseWriter, r *http.Request, v View
 	ui.render(w, r, http.StatusOK, "portal_registrations", p)
 }
 
+// registrationOf reads the registration named in the path, with the workspace's
+// registration settings and time zone.
+func (ui *UI) registrationOf(r *http.Request, v Viewer) (registration.Registration, registration.Settings, *time.Location, error) {
+	x, err := ui.o.Registrations.Get(r.Context(), v.Actor, r.PathValue("id"))
+	if err != nil {
+		return x, registration.Settings{}, nil, err
+	}
+	set, loc, err := ui.o.Registrations.Settings(r.Context(), v.WorkspaceID)
+	return x, set, loc, err
+}
+
 func (ui *UI) portalRegistration(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
 	ui.renderPortalRegistration(w, r, v, p, http.StatusOK, "")
 }
 
 func (ui *UI) renderPortalRegistration(w http.ResponseWriter, r *http.Request, v Viewer, p Page, status int, problem string) {
-	x, err := ui.o.Registrations.Get(r.Context(), v.Actor, r.PathValue("id"))
-	if err != nil {
-		ui.Error(w, r, err)
-		return
-	}
-	set, loc, err := ui.o.Registrations.Settings(r.Context(), v.WorkspaceID)
+	x, set, loc, err := ui.registrationOf(r, v)
 	if err != nil {
 		ui.Error(w, r, err)
 		return
@@ -377,12 +383,7 @@ func (ui *UI) registrationDetail(w http.ResponseWriter, r *http.Request, v Viewe
 }
 
 func (ui *UI) renderRegistration(w http.ResponseWriter, r *http.Request, v Viewer, p Page, status int, problem string, form map[string]string) {
-	x, err := ui.o.Registrations.Get(r.Context(), v.Actor, r.PathValue("id"))
-	if err != nil {
-		ui.Error(w, r, err)
-		return
-	}
-	set, loc, err := ui.o.Registrations.Settings(r.Context(), v.WorkspaceID)
+	x, set, loc, err := ui.registrationOf(r, v)
 	if err != nil {
 		ui.Error(w, r, err)
 		return
