@@ -32,6 +32,7 @@ type registrationJSON struct {
 	DecisionRationale   string                   `json:"decision_rationale,omitempty"`
 	ReviewSLAMet        *bool                    `json:"review_sla_met"`
 	AccountID           string                   `json:"account_id,omitempty"`
+	FirstApprovalBy     string                   `json:"first_approval_by,omitempty"`
 	Appeals             int                      `json:"appeals"`
 	AppealDueAt         *time.Time               `json:"appeal_due_at"`
 	Version             int                      `json:"version"`
@@ -63,7 +64,7 @@ func registrationOut(p Principal, r registration.Registration, set registration.
 		OpportunityName: r.OpportunityName, Products: products, Proof: r.Proof, RecommendedRuling: string(r.Ruling),
 		ConflictType: string(r.ConflictType), ConflictRule: string(r.ConflictRule), InternalExplanation: r.InternalExplanation,
 		Candidates: cands, ReviewDueAt: timePtr(r.ReviewDueAt), DecidedBy: r.DecidedBy, DecisionRationale: r.DecisionRationale,
-		ReviewSLAMet: r.ReviewSLAMet, AccountID: r.AccountID, Appeals: r.Appeals, AppealDueAt: timePtr(r.AppealDueAt), Version: r.Version}
+		ReviewSLAMet: r.ReviewSLAMet, AccountID: r.AccountID, FirstApprovalBy: r.FirstApprovalName, Appeals: r.Appeals, AppealDueAt: timePtr(r.AppealDueAt), Version: r.Version}
 }
 
 // registrationInput is the body of POST /api/v1/registrations.

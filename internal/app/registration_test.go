@@ -252,7 +252,7 @@ func TestRegistrationSettingsPageAndAPI(t *testing.T) {
 		v.Set("review_sla_business_hours", "24")
 		for f, n := range map[string]string{"remind_before_hours": "4", "window_days": "60", "reminder_days": "7", "max_extensions": "2",
 			"max_extension_days": "30", "auto_extend_activity_days": "14", "auto_extend_days": "30", "no_touch_days": "30", "conversion_sla_hours": "24",
-			"appeal_days": "14", "max_appeals": "1", "appeal_sla_business_hours": "24", "min_tier_rank": "2", "eligible_tier_rank": "0", "max_open": "0"} {
+			"appeal_days": "14", "max_appeals": "1", "appeal_sla_business_hours": "24", "min_tier_rank": "2", "eligible_tier_rank": "0", "max_open": "0", "two_step_from": "0"} {
 			v.Set(f, n)
 		}
 		for i, rs := range set.Policy.Rules {

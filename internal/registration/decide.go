@@ -87,6 +87,18 @@ func (s *Service) Decide(ctx context.Context, actor policy.Actor, actorName, id 
 	before := r
 	var fx Effects
 	appeal := r.Status == Appealed
+	if d.Action == Approve && set.needsTwo(r) {
+		switch {
+		case r.FirstApprovalBy == "":
+			return s.firstApproval(ctx, actor, actorName, r, d, ws, p0, set, cal, now)
+		case r.FirstApprovalBy == actor.UserID || actor.UserID == "":
+			return Registration{}, tandem.Errorf(tandem.KindConflict,
+				"Deals of this size need two different reviewers, and %s gave the first approval. Another reviewer must approve it.", r.FirstApprovalName)
+		}
+	}
+	if d.Action != Approve {
+		r.FirstApprovalBy, r.FirstApprovalName, r.FirstApprovalAt = "", "", time.Time{}
+	}
 	switch d.Action {
 	case Approve:
 		if err := s.approve(ctx, &r, &fx, set, now, actorName, d.Rationale, d.PartnerMessage); err != nil {
@@ -158,6 +170,35 @@ func (s *Service) save(ctx context.Context, r Registration, expected int, fx *Ef
 	r.Version = expected + 1
 	s.note(r)
 	return r, nil
+}
+
+// firstApproval records the first of two approvals and asks the other reviewers for
+// the second; the registration keeps waiting and the partner hears nothing yet.
+func (s *Service) firstApproval(ctx context.Context, actor policy.Actor, actorName string, r Registration, d Decision,
+	ws workspace.Workspace, p partner.Partner, set Settings, cal *calendar.Calendar, now time.Time) (Registration, error) {
+	if actor.UserID == "" {
+		return Registration{}, tandem.Errorf(tandem.KindForbidden, "Deals of this size need two named reviewers' approval.")
+	}
+	before := r
+	r.FirstApprovalBy, r.FirstApprovalName, r.FirstApprovalAt, r.UpdatedAt = actor.UserID, actorName, now, now
+	var fx Effects
+	fx.Audit = append(fx.Audit, audit.New(ctx, actor, actorName, now, "registration.first_approval", "registration", r.ID,
+		map[string]any{"first_approval_by": ""}, map[string]any{"first_approval_by": actorName}, d.Rationale))
+	people, err := s.Store.Reviewers(ctx, r.WorkspaceID)
+	if err != nil {
+		return Registration{}, err
+	}
+	var others []Person
+	for _, who := range people {
+		if who.UserID != actor.UserID {
+			others = append(others, who)
+		}
+	}
+	if err := s.tell(&fx, ws, others, r, "Second approval needed: "+r.CustomerName,
+		fmt.Sprintf("%s approved %s's registration of %s (%s); deals of this size need a second reviewer.", actorName, p.Name, r.CustomerName, r.Amount())); err != nil {
+		return Registration{}, err
+	}
+	return s.save(ctx, r, before.Version, &fx, set, cal, now)
 }
 
 // approve starts protection and converts r into an opportunity, linking the account

@@ -133,6 +133,10 @@ type Registration struct {
 	DecisionRationale string // internal
 	// ReviewSLAMet is set at the decision: whether it came before ReviewDueAt.
 	ReviewSLAMet *bool
+	// The first of two approvals, for deals that need two reviewers (Settings.TwoStepFrom).
+	FirstApprovalBy   string // user id
+	FirstApprovalName string
+	FirstApprovalAt   time.Time
 
 	// Protection (see package protection).
 	ApprovedAt          time.Time

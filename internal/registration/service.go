@@ -199,7 +199,7 @@ func (s *Service) prepare(ctx context.Context, actor policy.Actor, actorName str
 	var fx Effects
 	fx.Audit = append(fx.Audit, audit.New(ctx, actor, actorName, now, "registration.submit", "registration", r.ID, nil, auditView(r), ""))
 	auto := set.AutoApprove.Enabled && res.Ruling == conflict.Approve && res.Reason == conflict.ReasonNoCollision &&
-		set.TierRank(p.Tier) >= set.AutoApprove.MinTierRank
+		set.TierRank(p.Tier) >= set.AutoApprove.MinTierRank && !set.needsTwo(r)
 	message := "Received. " + set.describeSLA()
 	if len(cands) > 0 {
 		message = "Received. This company may already be in progress with us; a reviewer will decide. " + set.describeSLA()

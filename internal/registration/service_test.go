@@ -503,3 +503,35 @@ func TestEligibilityByTierAndOpenRegistrations(t *testing.T) {
 		}
 	})
 }
+
+func TestLargeDealsNeedTwoDifferentReviewers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		admin := policy.Actor{Kind: policy.ActorUser, WorkspaceID: "ws_demo", UserID: "usr_demo000000", Role: tandem.RoleAdmin}
+		set, _ := f.svc.GetSettings(f.ctx, admin)
+		set.TwoStepFrom = 100000
+		set.AutoApprove = registration.AutoApprove{Enabled: true}
+		if _, err := f.svc.UpdateSettings(f.ctx, admin, "Ada", set); err != nil {
+			t.Fatal(err)
+		}
+		small := f.submit(t, f.a, registration.Input{CustomerName: "Elmstead Bakery", CustomerDomain: "elmstead.example", Amount: "5000"}).Registration
+		if small.Status != registration.Approved {
+			t.Fatalf("a small clean deal with auto-approval on: %s, want approved", small.Status)
+		}
+		big := f.submit(t, f.a, registration.Input{CustomerName: "Fenwick Shipping", CustomerDomain: "fenwick.example", Amount: "250000"}).Registration
+		if big.Status != registration.Pending {
+			t.Fatalf("a large deal was approved automatically: %s", big.Status)
+		}
+		r, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", big.ID, registration.Decision{Action: registration.Approve, Rationale: "looks right"})
+		if err != nil || r.Status != registration.Pending || r.FirstApprovalName != "Paul" {
+			t.Fatalf("first approval: %v %s %q", err, r.Status, r.FirstApprovalName)
+		}
+		if _, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", big.ID, registration.Decision{Action: registration.Approve, Rationale: "again"}); tandem.KindOf(err) != tandem.KindConflict {
+			t.Fatalf("the same reviewer approving twice: %v, want conflict", err)
+		}
+		r, err = f.svc.Decide(f.ctx, admin, "Ada", big.ID, registration.Decision{Action: registration.Approve, Rationale: "agreed"})
+		if err != nil || r.Status != registration.Approved || r.OpportunityID == "" {
+			t.Fatalf("second approval: %v %s", err, r.Status)
+		}
+	})
+}

@@ -37,6 +37,10 @@ type Settings struct {
 	// MinTierRank may not (0: any tier), and a partner may have at most MaxOpen
 	// registrations waiting or protected at once (0: no limit).
 	Eligibility Eligibility `json:"eligibility"`
+	// TwoStepFrom is the deal size (whole units of the registration's currency) from
+	// which two different reviewers must approve; 0 means one approval always suffices.
+	// Such deals are never approved automatically.
+	TwoStepFrom int64 `json:"two_step_from"`
 }
 
 // Eligibility limits who may register deals.
@@ -118,10 +122,18 @@ func (s Settings) Validate() error {
 	if s.Eligibility.MaxOpen < 0 || s.Eligibility.MaxOpen > 100000 {
 		p.Add("eligibility.max_open", "must be between 0 (no limit) and 100000")
 	}
+	if s.TwoStepFrom < 0 || s.TwoStepFrom > 1e13 {
+		p.Add("two_step_from", "must be 0 (never) or a deal size")
+	}
 	if s.RemindBeforeHours < 0 || s.RemindBeforeHours > 1000 {
 		p.Add("remind_before_hours", "must be between 0 and 1000")
 	}
 	return p.Err("The registration settings are not valid.")
+}
+
+// needsTwo reports whether r needs two reviewers' approval.
+func (s Settings) needsTwo(r Registration) bool {
+	return s.TwoStepFrom > 0 && r.AmountMinor >= s.TwoStepFrom*100
 }
 
 // TierRank returns the rank of a tier name (0 for tiers not ranked).

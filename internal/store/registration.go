@@ -33,7 +33,7 @@ const registrationColumns = `id, partner_id, status, channel, submitted_by, subm
 	review_due_at, review_reminded_at, review_escalated_at, decided_at, decided_by, decision_rationale, review_sla_met,
 	approved_at, window_days, extensions, last_activity_at, converted_at, ended_at, reminded_for,
 	no_touch_flagged_at, conversion_flagged_at, account_id, opportunity_id, appeals, appeal_text, appeal_due_at,
-	wake_at, created_at, updated_at, version`
+	wake_at, created_at, updated_at, version, first_approval_by, first_approval_name, first_approval_at`
 
 // registrationValues returns r's column values in registrationColumns order, after
 // workspace_id.
@@ -64,7 +64,7 @@ func registrationValues(r registration.Registration) ([]any, error) {
 		nullMS(r.ReviewDueAt), nullMS(r.ReviewRemindedAt), nullMS(r.ReviewEscalatedAt), nullMS(r.DecidedAt), r.DecidedBy, r.DecisionRationale, met,
 		nullMS(r.ApprovedAt), r.WindowDays, string(exts), nullMS(r.LastActivityAt), nullMS(r.ConvertedAt), nullMS(r.EndedAt), nullMS(r.RemindedFor),
 		nullMS(r.NoTouchFlaggedAt), nullMS(r.ConversionFlaggedAt), r.AccountID, r.OpportunityID, r.Appeals, r.AppealText, nullMS(r.AppealDueAt),
-		nullMS(r.WakeAt), ms(r.CreatedAt), ms(r.UpdatedAt), r.Version}, nil
+		nullMS(r.WakeAt), ms(r.CreatedAt), ms(r.UpdatedAt), r.Version, r.FirstApprovalBy, r.FirstApprovalName, nullMS(r.FirstApprovalAt)}, nil
 }
 
 func nonNil[T any](s []T) []T {
@@ -78,7 +78,7 @@ func scanRegistration(row interface{ Scan(...any) error }, workspaceID string) (
 	r := registration.Registration{WorkspaceID: workspaceID}
 	var status, channel, motion, products, ruling, ctype, crule, cands, exts string
 	var due, reminded, escalated, decided, approved, activity, converted, ended, remindedFor, noTouch, convFlag, appealDue, wake sql.NullInt64
-	var met sql.NullInt64
+	var met, firstAt sql.NullInt64
 	var created, updated int64
 	err := row.Scan(&r.ID, &r.PartnerID, &status, &channel, &r.SubmittedBy, &r.SubmitterName, &r.SubmitterEmail,
 		&r.CustomerName, &r.CustomerDomain, &r.CustomerCountry, &r.ContactName, &r.ContactEmail, &r.OpportunityName,
@@ -87,7 +87,7 @@ func scanRegistration(row interface{ Scan(...any) error }, workspaceID string) (
 		&due, &reminded, &escalated, &decided, &r.DecidedBy, &r.DecisionRationale, &met,
 		&approved, &r.WindowDays, &exts, &activity, &converted, &ended, &remindedFor,
 		&noTouch, &convFlag, &r.AccountID, &r.OpportunityID, &r.Appeals, &r.AppealText, &appealDue,
-		&wake, &created, &updated, &r.Version)
+		&wake, &created, &updated, &r.Version, &r.FirstApprovalBy, &r.FirstApprovalName, &firstAt)
 	if err != nil {
 		return r, err
 	}
@@ -113,7 +113,7 @@ func scanRegistration(row interface{ Scan(...any) error }, workspaceID string) (
 	r.ReviewDueAt, r.ReviewRemindedAt, r.ReviewEscalatedAt, r.DecidedAt = fromNullMS(due), fromNullMS(reminded), fromNullMS(escalated), fromNullMS(decided)
 	r.ApprovedAt, r.LastActivityAt, r.ConvertedAt, r.EndedAt = fromNullMS(approved), fromNullMS(activity), fromNullMS(converted), fromNullMS(ended)
 	r.RemindedFor, r.NoTouchFlaggedAt, r.ConversionFlaggedAt, r.AppealDueAt = fromNullMS(remindedFor), fromNullMS(noTouch), fromNullMS(convFlag), fromNullMS(appealDue)
-	r.WakeAt, r.CreatedAt, r.UpdatedAt = fromNullMS(wake), fromMS(created), fromMS(updated)
+	r.WakeAt, r.CreatedAt, r.UpdatedAt, r.FirstApprovalAt = fromNullMS(wake), fromMS(created), fromMS(updated), fromNullMS(firstAt)
 	return r, nil
 }
 

@@ -73,6 +73,11 @@ func (ui *UI) saveRegistrationSettings(w http.ResponseWriter, r *http.Request, v
 		}
 		*f.v = n
 	}
+	if n, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("two_step_from")), 10, 64); err != nil {
+		probs.Add("two_step_from", "must be a whole number (0: one approval always suffices)")
+	} else {
+		set.TwoStepFrom = n
+	}
 	set.Protection.AutoExtend = r.PostFormValue("auto_extend") == "on"
 	set.AutoApprove.Enabled = r.PostFormValue("auto_approve") == "on"
 	set.Protection.MotionWindowDays = map[tandem.Motion]int{}
