@@ -639,3 +639,49 @@ func (s *Service) message(ws workspace.Workspace, to, toName, template string, d
 	return outbox.Message{WorkspaceID: ws.ID, ID: tandem.NewID("msg", now), To: to, ToName: toName,
 		Subject: subject, Text: text, HTML: html, Status: outbox.Queued, CreatedAt: now}, nil
 }
+
+// Withdraw ends a registration: the partner withdraws its own (waiting or protected),
+// or a reviewer releases one — for instance a protected registration flagged for
+// going untouched — so that the customer is open to others again. The reason is
+// required and kept in the audit log; the partner is told.
+func (s *Service) Withdraw(ctx context.Context, actor policy.Actor, actorName, id, reason string) (Registration, error) {
+	action := policy.Update
+	if !actor.IsPartner() {
+		action = policy.Decide
+	}
+	r, err := s.load(ctx, actor, id, action)
+	if err != nil {
+		return Registration{}, err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > maxText {
+		return Registration{}, tandem.Invalid("The reason is missing.", tandem.FieldError{Path: "reason", Detail: fmt.Sprintf("is required and at most %d characters", maxText)})
+	}
+	if !r.competes() {
+		return Registration{}, tandem.Errorf(tandem.KindConflict, "This registration is %s already.", strings.ToLower(r.Status.Label()))
+	}
+	ws, set, cal, p, err := s.context(ctx, r)
+	if err != nil {
+		return Registration{}, err
+	}
+	now := s.Now().UTC()
+	before := r
+	r.Status, r.UpdatedAt = Withdrawn, now
+	if !r.ApprovedAt.IsZero() && r.EndedAt.IsZero() {
+		r.EndedAt = now
+	}
+	var fx Effects
+	fx.Audit = append(fx.Audit, audit.New(ctx, actor, actorName, now, "registration.withdraw", "registration", r.ID, statusView(before), statusView(r), reason))
+	if actor.IsPartner() {
+		r.PartnerMessage = "You withdrew this registration: " + reason
+		if err := s.tellReviewers(ctx, &fx, ws, r, p, "Withdrawn: "+r.CustomerName, fmt.Sprintf("%s withdrew its registration of %s: %s", p.Name, r.CustomerName, reason)); err != nil {
+			return Registration{}, err
+		}
+	} else {
+		r.PartnerMessage = "Released by " + ws.Name + ": " + reason
+		if err := s.update(&fx, ws, p, r, "Your registration for "+r.CustomerName+" was released", reason); err != nil {
+			return Registration{}, err
+		}
+	}
+	return s.save(ctx, r, before.Version, &fx, set, cal, now)
+}

@@ -535,3 +535,37 @@ func TestLargeDealsNeedTwoDifferentReviewers(t *testing.T) {
 		}
 	})
 }
+
+func TestWithdrawAndReleaseFreeTheCustomer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		sam := policy.Actor{Kind: policy.ActorPartnerUser, WorkspaceID: "ws_demo", UserID: "usr_demo000003", PartnerID: "prt_demo000000", Role: tandem.RolePartnerAdmin}
+		own, err := f.svc.Submit(f.ctx, sam, "Sam", registration.ChannelPortal, registration.Input{CustomerName: "Glenrock Pharma", CustomerDomain: "glenrock.example", Motion: "referral"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Withdraw(f.ctx, sam, "Sam", own.Registration.ID, ""); len(tandem.FieldsOf(err)) != 1 {
+			t.Fatalf("withdrawing without a reason: %v", err)
+		}
+		w, err := f.svc.Withdraw(f.ctx, sam, "Sam", own.Registration.ID, "the customer chose another vendor")
+		if err != nil || w.Status != registration.Withdrawn {
+			t.Fatalf("withdraw: %v %s", err, w.Status)
+		}
+		// An approved registration, released by a reviewer, no longer stands in the way.
+		r := f.submit(t, f.a, registration.Input{CustomerName: "Hartwell Instruments", CustomerDomain: "hartwell.example"}).Registration
+		if _, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", r.ID, registration.Decision{Action: registration.Approve, Rationale: "ok"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Withdraw(f.ctx, partnerActor(f.b), "Other", r.ID, "mine now"); tandem.KindOf(err) != tandem.KindNotFound {
+			t.Fatalf("another partner withdrawing it: %v, want not found", err)
+		}
+		rel, err := f.svc.Withdraw(f.ctx, f.reviewer, "Paul", r.ID, "no activity for 30 days")
+		if err != nil || rel.EndedAt.IsZero() {
+			t.Fatalf("release: %v %+v", err, rel)
+		}
+		next := f.submit(t, f.b, registration.Input{CustomerName: "Hartwell Instruments", CustomerDomain: "hartwell.example"}).Registration
+		if next.Ruling == conflict.Decline {
+			t.Errorf("after the release the customer is still protected: %s", next.InternalExplanation)
+		}
+	})
+}
