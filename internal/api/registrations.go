@@ -264,6 +264,15 @@ func RegisterRegistrations(rt *Router, svc *registration.Service) {
 		}
 		return svc.Appeal(r.Context(), p.Actor, p.Name, r.PathValue("id"), in.Evidence)
 	})
+	action("withdraw", func(r *http.Request, p Principal) (registration.Registration, error) {
+		var in struct {
+			Reason string `json:"reason"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return registration.Registration{}, err
+		}
+		return svc.Withdraw(r.Context(), p.Actor, p.Name, r.PathValue("id"), in.Reason)
+	})
 	action("extension", func(r *http.Request, p Principal) (registration.Registration, error) {
 		var in struct {
 			Days   int    `json:"days"`

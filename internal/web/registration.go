@@ -30,6 +30,7 @@ func (ui *UI) registerRegistrations(mux *http.ServeMux) {
 	ui.handle(mux, "GET /w/{slug}/registrations/{id}", ui.console(ui.registrationDetail))
 	ui.handle(mux, "POST /w/{slug}/registrations/{id}/decision", ui.console(ui.registrationDecision))
 	ui.handle(mux, "POST /w/{slug}/registrations/{id}/extension", ui.console(ui.registrationExtension))
+	ui.handle(mux, "POST /w/{slug}/registrations/{id}/withdraw", ui.console(ui.registrationRelease))
 	ui.handle(mux, "POST /w/{slug}/partners/{id}/registration-link", ui.console(ui.registrationLink))
 	ui.handle(mux, "POST /w/{slug}/registrations/import", ui.console(ui.importRegistrations))
 	ui.handle(mux, "POST /w/{slug}/portal/registrations/import", ui.portal(ui.importRegistrations))
@@ -40,6 +41,7 @@ func (ui *UI) registerRegistrations(mux *http.ServeMux) {
 	ui.handle(mux, "GET /w/{slug}/portal/registrations/{id}", ui.portal(ui.portalRegistration))
 	ui.handle(mux, "POST /w/{slug}/portal/registrations/{id}/reply", ui.portal(ui.portalReply))
 	ui.handle(mux, "POST /w/{slug}/portal/registrations/{id}/appeal", ui.portal(ui.portalAppeal))
+	ui.handle(mux, "POST /w/{slug}/portal/registrations/{id}/withdraw", ui.portal(ui.portalWithdraw))
 	// Partners holding a signed link, not signed in.
 	ui.handle(mux, "GET /w/{slug}/register", ui.publicRegistration)
 	ui.handle(mux, "POST /w/{slug}/register", ui.publicRegistration)
@@ -175,7 +177,8 @@ func (ui *UI) renderPortalRegistration(w http.ResponseWriter, r *http.Request, v
 	canAppeal := x.Status == registration.Declined && !x.AppealDueAt.IsZero() && time.Now().Before(x.AppealDueAt)
 	p.Title = x.CustomerName
 	p.Data = map[string]any{"R": view, "StatusLabel": x.Status.Label(), "Loc": loc, "Problem": problem,
-		"CanReply": x.Status == registration.InfoRequested, "CanAppeal": canAppeal, "AppealDueAt": x.AppealDueAt}
+		"CanReply": x.Status == registration.InfoRequested, "CanAppeal": canAppeal, "AppealDueAt": x.AppealDueAt,
+		"CanWithdraw": x.Status.Open() || (x.Status == registration.Approved && x.EndedAt.IsZero())}
 	ui.render(w, r, status, "portal_registration", p)
 }
 
@@ -187,6 +190,25 @@ func (ui *UI) portalReply(w http.ResponseWriter, r *http.Request, v Viewer, p Pa
 func (ui *UI) portalAppeal(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
 	_, err := ui.o.Registrations.Appeal(r.Context(), v.Actor, v.Name, r.PathValue("id"), r.PostFormValue("evidence"))
 	ui.afterPortalAction(w, r, v, p, err, "Your appeal was sent to the reviewers.")
+}
+
+func (ui *UI) portalWithdraw(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	_, err := ui.o.Registrations.Withdraw(r.Context(), v.Actor, v.Name, r.PathValue("id"), r.PostFormValue("reason"))
+	ui.afterPortalAction(w, r, v, p, err, "The registration is withdrawn.")
+}
+
+// registrationRelease ends a registration on the reviewer's side.
+func (ui *UI) registrationRelease(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	x, err := ui.o.Registrations.Withdraw(r.Context(), v.Actor, v.Name, r.PathValue("id"), r.PostFormValue("reason"))
+	switch tandem.KindOf(err) {
+	case "":
+		SetFlash(w, Flash{Kind: "success", Text: "Released: the customer is open to other registrations. The partner has been told."})
+		http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/registrations/"+x.ID, http.StatusSeeOther)
+	case tandem.KindInvalid, tandem.KindConflict:
+		ui.renderRegistration(w, r, v, p, http.StatusUnprocessableEntity, problemText(err), nil)
+	default:
+		ui.Error(w, r, err)
+	}
 }
 
 func (ui *UI) afterPortalAction(w http.ResponseWriter, r *http.Request, v Viewer, p Page, err error, done string) {
@@ -410,6 +432,7 @@ func (ui *UI) renderRegistration(w http.ResponseWriter, r *http.Request, v Viewe
 	p.Title = x.CustomerName
 	p.Data = map[string]any{"R": x, "Partner": pn, "Expires": x.ProtectionExpiresAt(set.Protection), "Loc": loc, "History": history,
 		"Problem": problem, "Form": form, "CanDecide": canDecide && x.Status.Open(), "CanExtend": canDecide && x.Status == registration.Approved,
+		"CanRelease":     canDecide && (x.Status.Open() || (x.Status == registration.Approved && x.EndedAt.IsZero())),
 		"ExtensionsLeft": extensionsLeft(set, x), "Left": untilText(time.Now(), x.ReviewDueAt)}
 	ui.render(w, r, status, "registration", p)
 }
