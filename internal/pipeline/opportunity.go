@@ -5,9 +5,13 @@
 package pipeline
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/tandemprm/tandem/internal/attribution"
 	"github.com/tandemprm/tandem/internal/stage"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
@@ -42,6 +46,87 @@ type Opportunity struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Version        int
+	// Details holds the further fields exit criteria ask for (champion, use_case,
+	// discount…; see DetailFields), by key; only non-empty values are kept.
+	Details map[string]string
+
+	// Filled when read from the store, never saved from here.
+	AccountName string
+	OwnerName   string
+	// Attribution is the partners credited on the opportunity: the recorded entries,
+	// or, while none are recorded, the sourcing PartnerID at 100%.
+	Attribution []attribution.Entry
+}
+
+// Partners returns every partner attributed on the opportunity (its sourcing partner
+// included), which are the partners that may see it.
+func (o Opportunity) Partners() []string {
+	var out []string
+	if o.PartnerID != "" {
+		out = append(out, o.PartnerID)
+	}
+	for _, e := range o.Attribution {
+		if !slices.Contains(out, e.PartnerID) {
+			out = append(out, e.PartnerID)
+		}
+	}
+	return out
+}
+
+// coreFields are the exit-criteria fields that are columns of the opportunity itself;
+// every other built-in field lives in Details.
+var coreFields = []string{"amount", "currency", "close_date", "next_step", "owner"}
+
+// DetailFields returns the keys Details may hold, in display order: every built-in
+// opportunity field of package stage that is not a column of Opportunity.
+func DetailFields() []string {
+	var out []string
+	for _, f := range stage.BuiltinFields() {
+		if !slices.Contains(coreFields, f.Key) {
+			out = append(out, f.Key)
+		}
+	}
+	return out
+}
+
+// Facts returns what is true of o for its stage model's exit criteria: which fields
+// have a value, whether a sourcing or influencing partner is recorded, and whether its
+// registration was approved. Mutual-action-plan milestones and attachments are not
+// recorded yet, so criteria on them are never met.
+func Facts(o Opportunity, registrationApproved bool) stage.Facts {
+	f := stage.Facts{Fields: map[string]bool{}, Milestones: map[string]bool{}, Attachments: map[string]bool{},
+		RegistrationApproved: registrationApproved}
+	f.Fields["amount"] = o.AmountMinor > 0
+	f.Fields["currency"] = o.Currency != ""
+	f.Fields["close_date"] = o.CloseOn != ""
+	f.Fields["next_step"] = strings.TrimSpace(o.NextStep) != ""
+	f.Fields["owner"] = o.OwnerUserID != ""
+	for k, v := range o.Details {
+		if strings.TrimSpace(v) != "" {
+			f.Fields[k] = true
+		}
+	}
+	for _, e := range o.Attribution {
+		switch e.Kind {
+		case attribution.Sourced:
+			f.Sourced = true
+		case attribution.Influenced:
+			f.Influenced = true
+		}
+	}
+	return f
+}
+
+// StatusAt returns the status an opportunity of model m has in stage key: lost in the
+// closed-lost state, won from the model's won stage on, open otherwise.
+func StatusAt(m stage.Model, key string) Status {
+	switch {
+	case key == stage.Lost:
+		return Lost
+	case m.Won(key):
+		return Won
+	}
+	return Open
 }
 
 // FirstStage returns the first stage key of the motion's default model, or "" when
@@ -68,5 +153,37 @@ func (o Opportunity) Validate() error {
 	if o.AmountMinor < 0 {
 		p.Add("amount", "must not be negative")
 	}
+	if utf8.RuneCountInString(o.Name) > 300 {
+		p.Add("name", "must be at most 300 characters")
+	}
+	if o.Currency != "" && !currencyPattern.MatchString(o.Currency) {
+		p.Add("currency", "must be a three-letter ISO 4217 code such as EUR or USD")
+	}
+	if o.CloseOn != "" {
+		if _, err := time.Parse(time.DateOnly, o.CloseOn); err != nil {
+			p.Add("close_on", "must be a date written YYYY-MM-DD")
+		}
+	}
+	if utf8.RuneCountInString(o.NextStep) > 1000 {
+		p.Add("next_step", "must be at most 1000 characters")
+	}
+	allowed := DetailFields()
+	keys := make([]string, 0, len(o.Details))
+	for k := range o.Details {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		switch {
+		case !slices.Contains(allowed, k):
+			p.Add("fields."+k, "is not an opportunity field; use one of %s", strings.Join(allowed, ", "))
+		case utf8.RuneCountInString(o.Details[k]) > maxDetailLen:
+			p.Add("fields."+k, "must be at most %d characters", maxDetailLen)
+		}
+	}
 	return p.Err("The opportunity is not valid.")
 }
+
+var currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+
+const maxDetailLen = 2000

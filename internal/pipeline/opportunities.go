@@ -1,0 +1,469 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/tandemprm/tandem/internal/attribution"
+	"github.com/tandemprm/tandem/internal/audit"
+	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/stage"
+	"github.com/tandemprm/tandem/internal/tandem"
+)
+
+// OpportunityInput describes an opportunity to create, or with pointers the fields to
+// change. Fields merges into Details: a key with an empty value removes it.
+type OpportunityInput struct {
+	AccountID   *string
+	Name        *string
+	AmountMinor *int64
+	Currency    *string
+	CloseOn     *string
+	OwnerUserID *string
+	NextStep    *string
+	Fields      map[string]string
+	// Only on creation: the motion (required), the stage to start in (default: the
+	// model's first; a later one must meet every exit criterion before it) and the
+	// sourcing partner, credited at 100% until attribution is recorded.
+	Motion    tandem.Motion
+	Stage     string
+	PartnerID string
+}
+
+// auditView is what the audit log records of an opportunity: its saved fields.
+func auditView(o Opportunity) map[string]any {
+	return map[string]any{"account_id": o.AccountID, "name": o.Name, "amount_minor": o.AmountMinor, "currency": o.Currency,
+		"close_on": o.CloseOn, "motion": o.Motion, "stage": o.Stage, "status": o.Status, "owner_user_id": o.OwnerUserID,
+		"next_step": o.NextStep, "partner_id": o.PartnerID, "registration_id": o.RegistrationID, "fields": o.Details}
+}
+
+// model returns the stage model an opportunity of motion m follows. Workspaces use the
+// default models until editing them is offered.
+func (s *Service) model(m tandem.Motion) (stage.Model, error) {
+	md, ok := stage.Default(m)
+	if !ok {
+		return stage.Model{}, tandem.Invalid("The opportunity is not valid.", tandem.FieldError{Path: "motion",
+			Detail: fmt.Sprintf("unknown motion %q: use one of referral, resale, marketplace, services, tech", m)})
+	}
+	return md, nil
+}
+
+// ListOpportunities returns one page of opportunities matching f. A partner actor
+// sees only the opportunities its organisation is attributed on.
+func (s *Service) ListOpportunities(ctx context.Context, actor policy.Actor, f Filter, after string, limit int) ([]Opportunity, bool, error) {
+	var named []string
+	if f.PartnerID != "" {
+		named = []string{f.PartnerID}
+	}
+	if err := policy.Authorize(actor, policy.List, resource(policy.Opportunities, actor, "", named...)); err != nil {
+		return nil, false, err
+	}
+	if p, ok := actor.PartnerOnly(); ok {
+		f.PartnerID = p
+	}
+	var probs tandem.Problems
+	if f.Motion != "" {
+		if _, err := tandem.ParseMotion(string(f.Motion)); err != nil {
+			probs.Add("motion", "%s", tandem.MessageOf(err))
+		}
+	}
+	switch f.Status {
+	case "", Open, Won, Lost:
+	default:
+		probs.Add("status", "must be open, won or lost")
+	}
+	if err := probs.Err("The filter is not valid."); err != nil {
+		return nil, false, err
+	}
+	f.Query = strings.TrimSpace(f.Query)
+	return s.Store.ListOpportunities(ctx, actor.WorkspaceID, f, after, limit)
+}
+
+// load reads an opportunity and checks that actor may do action to it; partners who
+// are not attributed on it learn only that it is not found.
+func (s *Service) load(ctx context.Context, actor policy.Actor, action policy.Action, kind policy.Kind, id string) (Opportunity, error) {
+	// Refuse what the role may never do before reading anything.
+	if err := policy.Authorize(actor, action, resource(kind, actor, id, actor.PartnerID)); err != nil {
+		return Opportunity{}, err
+	}
+	o, err := s.Store.OpportunityByID(ctx, actor.WorkspaceID, id)
+	if err != nil {
+		return Opportunity{}, err
+	}
+	if err := policy.Authorize(actor, action, resource(kind, actor, id, o.Partners()...)); err != nil {
+		return Opportunity{}, err
+	}
+	return o, nil
+}
+
+// Opportunity returns one opportunity the actor may see.
+func (s *Service) Opportunity(ctx context.Context, actor policy.Actor, id string) (Opportunity, error) {
+	return s.load(ctx, actor, policy.Read, policy.Opportunities, id)
+}
+
+// StageHistory returns the opportunity's stage changes, oldest first.
+func (s *Service) StageHistory(ctx context.Context, actor policy.Actor, id string) ([]StageChange, error) {
+	if _, err := s.load(ctx, actor, policy.Read, policy.Opportunities, id); err != nil {
+		return nil, err
+	}
+	return s.Store.StageHistory(ctx, actor.WorkspaceID, id)
+}
+
+func applyOpportunity(o *Opportunity, in OpportunityInput) {
+	str := func(dst *string, v *string) {
+		if v != nil {
+			*dst = strings.TrimSpace(*v)
+		}
+	}
+	str(&o.AccountID, in.AccountID)
+	str(&o.Name, in.Name)
+	str(&o.CloseOn, in.CloseOn)
+	str(&o.OwnerUserID, in.OwnerUserID)
+	str(&o.NextStep, in.NextStep)
+	if in.Currency != nil {
+		o.Currency = strings.ToUpper(strings.TrimSpace(*in.Currency))
+	}
+	if in.AmountMinor != nil {
+		o.AmountMinor = *in.AmountMinor
+	}
+	if len(in.Fields) > 0 {
+		d := maps.Clone(o.Details)
+		if d == nil {
+			d = map[string]string{}
+		}
+		for k, v := range in.Fields {
+			if v = strings.TrimSpace(v); v == "" {
+				delete(d, k)
+			} else {
+				d[k] = v
+			}
+		}
+		o.Details = d
+	}
+}
+
+// checkRefs adds a field error for an account, owner or partner the opportunity names
+// that the workspace does not have.
+func (s *Service) checkRefs(ctx context.Context, before, after Opportunity, p *tandem.Problems) error {
+	if after.AccountID != "" && after.AccountID != before.AccountID {
+		_, err := s.Store.AccountByID(ctx, after.WorkspaceID, after.AccountID)
+		switch {
+		case tandem.KindOf(err) == tandem.KindNotFound:
+			p.Add("account_id", "is not an account of this workspace")
+		case err != nil:
+			return err
+		}
+	}
+	if after.OwnerUserID != before.OwnerUserID {
+		if err := s.checkOwner(ctx, after.WorkspaceID, after.OwnerUserID, "owner_user_id", p); err != nil {
+			return err
+		}
+	}
+	if after.PartnerID != "" && after.PartnerID != before.PartnerID {
+		known, err := s.Store.KnownPartners(ctx, after.WorkspaceID, []string{after.PartnerID})
+		if err != nil {
+			return err
+		}
+		if !known[after.PartnerID] {
+			p.Add("partner_id", "is not a partner of this workspace")
+		}
+	}
+	return nil
+}
+
+func validate(o Opportunity, p tandem.Problems) error {
+	p = append(p, tandem.FieldsOf(o.Validate())...)
+	return p.Err("The opportunity is not valid.")
+}
+
+// facts gathers what the stage model's exit criteria ask about o.
+func (s *Service) facts(ctx context.Context, o Opportunity) (stage.Facts, error) {
+	approved := false
+	if o.RegistrationID != "" {
+		var err error
+		if approved, err = s.Store.RegistrationApproved(ctx, o.WorkspaceID, o.RegistrationID); err != nil {
+			return stage.Facts{}, err
+		}
+	}
+	return Facts(o, approved), nil
+}
+
+// CreateOpportunity validates in and saves it as a new opportunity with its first
+// stage-history entry, audited. Starting past the model's first stage is refused,
+// like a stage change, with every exit criterion it misses.
+func (s *Service) CreateOpportunity(ctx context.Context, actor policy.Actor, actorName string, in OpportunityInput) (Opportunity, error) {
+	if err := policy.Authorize(actor, policy.Create, resource(policy.Opportunities, actor, "", nonEmpty(in.PartnerID)...)); err != nil {
+		return Opportunity{}, err
+	}
+	now := s.Now().UTC()
+	o := Opportunity{WorkspaceID: actor.WorkspaceID, ID: tandem.NewID("opp", now), Motion: in.Motion, Status: Open,
+		PartnerID: strings.TrimSpace(in.PartnerID), LastActivityAt: now, CreatedAt: now, UpdatedAt: now, Version: 1}
+	applyOpportunity(&o, in)
+	var p tandem.Problems
+	if err := s.checkRefs(ctx, Opportunity{}, o, &p); err != nil {
+		return Opportunity{}, err
+	}
+	if err := validate(o, p); err != nil {
+		return Opportunity{}, err
+	}
+	m, err := s.model(o.Motion)
+	if err != nil {
+		return Opportunity{}, err
+	}
+	o.Stage = strings.TrimSpace(in.Stage)
+	if o.Stage == "" {
+		o.Stage = m.Stages[0].Key
+	}
+	if o.PartnerID != "" {
+		o.Attribution = []attribution.Entry{{PartnerID: o.PartnerID, Kind: attribution.Sourced, Percent: attribution.Hundred}}
+	}
+	facts, err := s.facts(ctx, o)
+	if err != nil {
+		return Opportunity{}, err
+	}
+	if err := stage.CheckMove(m, "", o.Stage, facts); err != nil {
+		return Opportunity{}, err
+	}
+	o.Status = StatusAt(m, o.Stage)
+	w := Write{Opportunity: o,
+		Stage: &StageChange{WorkspaceID: o.WorkspaceID, ID: tandem.NewID("stg", now), OpportunityID: o.ID, To: o.Stage, At: now,
+			ActorID: audit.ActorID(actor), ActorName: actorName},
+		Audit: []audit.Entry{audit.New(ctx, actor, actorName, now, "opportunity.create", "opportunity", o.ID, nil, auditView(o), "")}}
+	if err := s.Store.SaveOpportunity(ctx, w); err != nil {
+		return Opportunity{}, err
+	}
+	return s.Store.OpportunityByID(ctx, actor.WorkspaceID, o.ID)
+}
+
+func nonEmpty(s string) []string {
+	if s = strings.TrimSpace(s); s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+// UpdateOpportunity applies the non-nil fields of in to the opportunity at version,
+// which must be the version the caller read; a newer stored version is a conflict
+// whose error carries the current opportunity (CurrentOf). The motion, stage and
+// partners change only through MoveStage and SetAttribution.
+func (s *Service) UpdateOpportunity(ctx context.Context, actor policy.Actor, actorName, id string, version int, in OpportunityInput) (Opportunity, error) {
+	if err := needVersion(version); err != nil {
+		return Opportunity{}, err
+	}
+	before, err := s.load(ctx, actor, policy.Update, policy.Opportunities, id)
+	if err != nil {
+		return Opportunity{}, err
+	}
+	if before.Version != version {
+		return Opportunity{}, stale("opportunity", before, before.Version)
+	}
+	after := before
+	applyOpportunity(&after, in)
+	var p tandem.Problems
+	if err := s.checkRefs(ctx, before, after, &p); err != nil {
+		return Opportunity{}, err
+	}
+	if err := validate(after, p); err != nil {
+		return Opportunity{}, err
+	}
+	if audit.Diff(auditView(before), auditView(after)) == "" {
+		return before, nil
+	}
+	now := s.Now().UTC()
+	after.UpdatedAt, after.LastActivityAt, after.Version = now, now, version+1
+	w := Write{Opportunity: after, Expected: version,
+		Audit: []audit.Entry{audit.New(ctx, actor, actorName, now, "opportunity.update", "opportunity", id, auditView(before), auditView(after), "")}}
+	return s.save(ctx, actor, w)
+}
+
+// save writes w and returns the opportunity as stored, or on a lost race the
+// conflict error carrying the current opportunity.
+func (s *Service) save(ctx context.Context, actor policy.Actor, w Write) (Opportunity, error) {
+	if err := s.Store.SaveOpportunity(ctx, w); err != nil {
+		if tandem.KindOf(err) == tandem.KindConflict {
+			if cur, rerr := s.Store.OpportunityByID(ctx, actor.WorkspaceID, w.Opportunity.ID); rerr == nil {
+				return Opportunity{}, stale("opportunity", cur, cur.Version)
+			}
+		}
+		return Opportunity{}, err
+	}
+	return s.Store.OpportunityByID(ctx, actor.WorkspaceID, w.Opportunity.ID)
+}
+
+// StageMove asks for an opportunity to move to another stage of its model (or to
+// stage.Lost). Version is the version the caller read; Note, if any, is recorded in
+// the audit log as the reason.
+type StageMove struct {
+	To      string
+	Version int
+	Note    string
+}
+
+// MoveStage moves the opportunity to m.To when its stage model allows it: forward
+// moves need every exit criterion of the stages left behind. A refusal is a
+// KindInvalid error with one field error per missing criterion, each naming the
+// field, attribution, milestone, attachment or registration it needs, so every
+// transport can say exactly what is missing. An allowed move updates the status
+// (won from the model's won stage on, lost in stage.Lost), records the stage history
+// and the audit entry in one transaction.
+func (s *Service) MoveStage(ctx context.Context, actor policy.Actor, actorName, id string, m StageMove) (Opportunity, error) {
+	if err := needVersion(m.Version); err != nil {
+		return Opportunity{}, err
+	}
+	before, err := s.load(ctx, actor, policy.Update, policy.Opportunities, id)
+	if err != nil {
+		return Opportunity{}, err
+	}
+	if before.Version != m.Version {
+		return Opportunity{}, stale("opportunity", before, before.Version)
+	}
+	to := strings.TrimSpace(m.To)
+	if to == before.Stage {
+		return before, nil
+	}
+	md, err := s.model(before.Motion)
+	if err != nil {
+		return Opportunity{}, err
+	}
+	facts, err := s.facts(ctx, before)
+	if err != nil {
+		return Opportunity{}, err
+	}
+	from := before.Stage
+	if from != stage.Lost && md.Index(from) < 0 {
+		from = "" // a stage the model no longer has: judge the move as from the start
+	}
+	if err := stage.CheckMove(md, from, to, facts); err != nil {
+		return Opportunity{}, err
+	}
+	now := s.Now().UTC()
+	after := before
+	after.Stage, after.Status = to, StatusAt(md, to)
+	after.UpdatedAt, after.LastActivityAt, after.Version = now, now, m.Version+1
+	w := Write{Opportunity: after, Expected: m.Version,
+		Stage: &StageChange{WorkspaceID: after.WorkspaceID, ID: tandem.NewID("stg", now), OpportunityID: id, From: before.Stage, To: to, At: now,
+			ActorID: audit.ActorID(actor), ActorName: actorName},
+		Audit: []audit.Entry{audit.New(ctx, actor, actorName, now, "opportunity.stage", "opportunity", id,
+			map[string]any{"stage": before.Stage, "status": before.Status}, map[string]any{"stage": after.Stage, "status": after.Status},
+			strings.TrimSpace(m.Note))}}
+	return s.save(ctx, actor, w)
+}
+
+// ---- Attribution ----
+
+// AttributionConfig returns the workspace's attribution rules.
+func (s *Service) AttributionConfig(ctx context.Context, workspaceID string) (attribution.Config, error) {
+	raw, err := s.Store.AttributionSettings(ctx, workspaceID)
+	if err != nil {
+		return attribution.Config{}, err
+	}
+	if len(raw) == 0 {
+		return attribution.DefaultConfig(), nil
+	}
+	cfg, err := attribution.ParseConfig(raw)
+	if err != nil {
+		return attribution.Config{}, fmt.Errorf("attribution settings of workspace %s: %w", workspaceID, err)
+	}
+	return cfg, nil
+}
+
+// Attribution returns the opportunity and the partners credited on it. A partner
+// actor gets only its own organisation's entry: partners on the same opportunity never
+// see each other's shares.
+func (s *Service) Attribution(ctx context.Context, actor policy.Actor, id string) (Opportunity, []attribution.Entry, error) {
+	o, err := s.load(ctx, actor, policy.Read, policy.Attribution, id)
+	if err != nil {
+		return Opportunity{}, nil, err
+	}
+	entries := slices.Clone(o.Attribution)
+	if p, ok := actor.PartnerOnly(); ok {
+		entries = slices.DeleteFunc(entries, func(e attribution.Entry) bool { return e.PartnerID != p })
+	}
+	return o, entries, nil
+}
+
+// AttributionChange replaces the partners credited on an opportunity. Reason says
+// why and is required; Version is the opportunity version the caller read.
+type AttributionChange struct {
+	Entries []attribution.Entry
+	Reason  string
+	Version int
+}
+
+// SetAttribution validates the entries against the workspace's rules (attribution.
+// Validate: one sourcing partner unless split sourcing is allowed, percentages from 0
+// to 100, the total rule) and that every partner exists, reporting every problem with
+// its field path ("attribution[1].percent"); then it saves them with the who and why
+// in the audit log. The opportunity's sourcing partner becomes the first sourced
+// entry, or none.
+func (s *Service) SetAttribution(ctx context.Context, actor policy.Actor, actorName, id string, ch AttributionChange) (Opportunity, error) {
+	if err := needVersion(ch.Version); err != nil {
+		return Opportunity{}, err
+	}
+	before, err := s.load(ctx, actor, policy.Update, policy.Attribution, id)
+	if err != nil {
+		return Opportunity{}, err
+	}
+	cfg, err := s.AttributionConfig(ctx, actor.WorkspaceID)
+	if err != nil {
+		return Opportunity{}, err
+	}
+	var probs tandem.Problems
+	if verr := attribution.Validate(ch.Entries, cfg); verr != nil {
+		if tandem.KindOf(verr) != tandem.KindInvalid {
+			return Opportunity{}, verr
+		}
+		probs = append(probs, tandem.FieldsOf(verr)...)
+	}
+	ids := make([]string, 0, len(ch.Entries))
+	for _, e := range ch.Entries {
+		if e.PartnerID != "" {
+			ids = append(ids, e.PartnerID)
+		}
+	}
+	known, err := s.Store.KnownPartners(ctx, actor.WorkspaceID, ids)
+	if err != nil {
+		return Opportunity{}, err
+	}
+	for i, e := range ch.Entries {
+		if e.PartnerID != "" && !known[e.PartnerID] {
+			probs.Add(fmt.Sprintf("%s[%d].partner_id", attribution.Path, i), "%q is not a partner of this workspace", e.PartnerID)
+		}
+	}
+	reason := strings.TrimSpace(ch.Reason)
+	if reason == "" {
+		probs.Add("reason", "is required: say why the credit changes")
+	}
+	if err := probs.Err("The attribution is not valid."); err != nil {
+		return Opportunity{}, err
+	}
+	if before.Version != ch.Version {
+		return Opportunity{}, stale("opportunity", before, before.Version)
+	}
+	change := attribution.Diff(before.Attribution, ch.Entries)
+	if change.Empty() {
+		return before, nil
+	}
+	now := s.Now().UTC()
+	after := before
+	after.PartnerID = ""
+	for _, e := range ch.Entries {
+		if e.Kind == attribution.Sourced {
+			after.PartnerID = e.PartnerID
+			break
+		}
+	}
+	entries := slices.Clone(ch.Entries)
+	if entries == nil {
+		entries = []attribution.Entry{}
+	}
+	after.Attribution = entries
+	after.UpdatedAt, after.Version = now, ch.Version+1
+	e := audit.New(ctx, actor, actorName, now, "opportunity.attribution", "opportunity", id,
+		map[string]any{"attribution": before.Attribution, "partner_id": before.PartnerID},
+		map[string]any{"attribution": entries, "partner_id": after.PartnerID}, reason+" ("+change.String()+")")
+	return s.save(ctx, actor, Write{Opportunity: after, Expected: ch.Version, Attribution: &entries, Audit: []audit.Entry{e}})
+}
