@@ -24,6 +24,7 @@ import (
 	"github.com/tandemprm/tandem/internal/match"
 	"github.com/tandemprm/tandem/internal/notify"
 	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/platform/config"
 	"github.com/tandemprm/tandem/internal/platform/signedlink"
 	"github.com/tandemprm/tandem/internal/registration"
@@ -138,6 +139,7 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterRegistrations(a.API, a.Registrations)
 	api.RegisterConflicts(a.API, a.Conflicts)
 	api.RegisterRegistrationSettings(a.API, a.Registrations)
+	api.RegisterPipeline(a.API, &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: now})
 	cookieKey, err := a.DB.DeploymentKey(ctx, "browser-state", 32, rand.Read, now())
 	if err != nil {
 		return err

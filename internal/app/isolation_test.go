@@ -14,6 +14,7 @@ import (
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/registration"
 	"github.com/tandemprm/tandem/internal/store"
@@ -122,6 +123,22 @@ var isolationCases = map[string]map[string]string{
 	"POST /api/v1/conflicts/{id}/steps":                 {"id": "victim-conflict"},
 	"GET /r/{token}":                                    {"token": "victim-link"},
 	"POST /r/{token}":                                   {"token": "victim-link"},
+	// Pipeline API
+	"GET /api/v1/accounts":                       nil,
+	"POST /api/v1/accounts":                      nil,
+	"GET /api/v1/accounts/{id}":                  {"id": "victim-account"},
+	"PATCH /api/v1/accounts/{id}":                {"id": "victim-account"},
+	"GET /api/v1/contacts":                       nil,
+	"POST /api/v1/contacts":                      nil,
+	"GET /api/v1/contacts/{id}":                  {"id": "victim-contact"},
+	"PATCH /api/v1/contacts/{id}":                {"id": "victim-contact"},
+	"GET /api/v1/opportunities":                  nil,
+	"POST /api/v1/opportunities":                 nil,
+	"GET /api/v1/opportunities/{id}":             {"id": "victim-opportunity"},
+	"PATCH /api/v1/opportunities/{id}":           {"id": "victim-opportunity"},
+	"POST /api/v1/opportunities/{id}/stage":      {"id": "victim-opportunity"},
+	"GET /api/v1/opportunities/{id}/attribution": {"id": "victim-opportunity"},
+	"PUT /api/v1/opportunities/{id}/attribution": {"id": "victim-opportunity"},
 }
 
 // victim holds the identifiers that must never reach an attacker.
@@ -222,9 +239,25 @@ func TestIsolation(t *testing.T) {
 		t.Fatalf("victim conflict case: %d (%v)", len(victimCases), err)
 	}
 	victimCase := victimCases[0].ID
+	// Partner prt_demo000000's opportunity, on an account with a contact.
+	pipe := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: ids.Now}
+	accName, conName, oppName := "Zebulon Victim Account", "Zebulon Victim Contact", "Zebulon Victim Deal"
+	victimAcc, err := pipe.CreateAccount(ctx, policy.System(wsA.ID), "setup", pipeline.AccountInput{Name: &accName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	victimContact, err := pipe.CreateContact(ctx, policy.System(wsA.ID), "setup", pipeline.ContactInput{AccountID: &victimAcc.ID, Name: &conName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	victimOpp, err := pipe.CreateOpportunity(ctx, policy.System(wsA.ID), "setup", pipeline.OpportunityInput{AccountID: &victimAcc.ID, Name: &oppName,
+		Motion: tandem.MotionReferral, PartnerID: "prt_demo000000"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	v := victim{slug: demo.Slug, userID: samA[0].ID, tokenID: victimTokenID, link: "ws_demo.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		secrets: []string{demo.PartnerEmail, "Sam Partner", "lee@northwind-advisory.example", victimTokenID, samA[0].ID, victimCase,
-			victimReg.Registration.ID, "Zebulon", "777,777"}}
+			victimReg.Registration.ID, "Zebulon", "777,777", victimAcc.ID, victimContact.ID, victimOpp.ID}}
 	fromB := append([]string{wsA.ID, "prt_demo0000", "usr_demo0000", demo.AdminEmail, "Northwind"}, v.secrets...)
 
 	routes := map[string]bool{}
@@ -258,6 +291,12 @@ func TestIsolation(t *testing.T) {
 				return victimReg.Registration.ID
 			case "victim-conflict":
 				return victimCase
+			case "victim-account":
+				return victimAcc.ID
+			case "victim-contact":
+				return victimContact.ID
+			case "victim-opportunity":
+				return victimOpp.ID
 			}
 			t.Fatalf("route %s: no value for %s", route, m)
 			return ""

@@ -1,0 +1,417 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/tandemprm/tandem/internal/attribution"
+	"github.com/tandemprm/tandem/internal/pipeline"
+	"github.com/tandemprm/tandem/internal/platform/reqid"
+	"github.com/tandemprm/tandem/internal/registration"
+	"github.com/tandemprm/tandem/internal/tandem"
+)
+
+// accountJSON is an account as the API shows it (internal callers only: partners
+// never see accounts).
+type accountJSON struct {
+	ID                 string    `json:"id"`
+	Name               string    `json:"name"`
+	Domain             string    `json:"domain"`
+	Country            string    `json:"country"`
+	Industry           string    `json:"industry"`
+	OwnerUserID        string    `json:"owner_user_id"`
+	IncumbentPartnerID string    `json:"incumbent_partner_id"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+	Version            int       `json:"version"`
+}
+
+func toAccountJSON(a pipeline.Account) accountJSON {
+	return accountJSON{ID: a.ID, Name: a.Name, Domain: a.Domain, Country: a.Country, Industry: a.Industry, OwnerUserID: a.OwnerUserID,
+		IncumbentPartnerID: a.IncumbentPartnerID, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version}
+}
+
+// contactJSON is a contact at an account (internal callers only).
+type contactJSON struct {
+	ID        string    `json:"id"`
+	AccountID string    `json:"account_id"`
+	Name      string    `json:"name"`
+	Email     string    `json:"email"`
+	Title     string    `json:"title"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Version   int       `json:"version"`
+}
+
+func toContactJSON(c pipeline.Contact) contactJSON {
+	return contactJSON{ID: c.ID, AccountID: c.AccountID, Name: c.Name, Email: c.Email, Title: c.Title, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Version: c.Version}
+}
+
+// opportunityJSON is an opportunity as internal callers see it: the partner view and
+// everything else.
+type opportunityJSON struct {
+	pipeline.PartnerView
+	AccountID      string              `json:"account_id"`
+	Amount         string              `json:"amount"`
+	Currency       string              `json:"currency"`
+	CloseOn        string              `json:"close_on"`
+	Status         string              `json:"status"`
+	OwnerUserID    string              `json:"owner_user_id"`
+	PartnerID      string              `json:"partner_id"`
+	Fields         map[string]string   `json:"fields"`
+	Attribution    []attribution.Entry `json:"attribution"`
+	LastActivityAt *time.Time          `json:"last_activity_at"`
+	CreatedAt      time.Time           `json:"created_at"`
+	Version        int                 `json:"version"`
+}
+
+// formatMinor writes hundredths as a plain decimal ("12500.50").
+func formatMinor(v int64) string { return fmt.Sprintf("%d.%02d", v/100, v%100) }
+
+// opportunityOut picks the view the principal may see: partners get PartnerView only.
+func opportunityOut(p Principal, o pipeline.Opportunity) any {
+	v := pipeline.ToPartnerView(o)
+	if p.Actor.IsPartner() {
+		return v
+	}
+	fields := o.Details
+	if fields == nil {
+		fields = map[string]string{}
+	}
+	attr := o.Attribution
+	if attr == nil {
+		attr = []attribution.Entry{}
+	}
+	return opportunityJSON{PartnerView: v, AccountID: o.AccountID, Amount: formatMinor(o.AmountMinor), Currency: o.Currency, CloseOn: o.CloseOn,
+		Status: string(o.Status), OwnerUserID: o.OwnerUserID, PartnerID: o.PartnerID, Fields: fields, Attribution: attr,
+		LastActivityAt: timePtr(o.LastActivityAt), CreatedAt: o.CreatedAt, Version: o.Version}
+}
+
+// staleOr writes a version conflict from the pipeline as 409 problem+json carrying the
+// record's current state (in the view the caller may see) under "current", and
+// returns nil; any other error is returned to be written as usual.
+func staleOr(w http.ResponseWriter, r *http.Request, p Principal, err error) error {
+	cur, ok := pipeline.CurrentOf(err)
+	if !ok {
+		return err
+	}
+	var view any
+	switch c := cur.(type) {
+	case pipeline.Account:
+		view = toAccountJSON(c)
+	case pipeline.Contact:
+		view = toContactJSON(c)
+	case pipeline.Opportunity:
+		view = opportunityOut(p, c)
+	default:
+		return err
+	}
+	WriteJSONType(w, http.StatusConflict, "application/problem+json", struct {
+		Problem
+		Current any `json:"current"`
+	}{Problem{Type: "urn:tandem:problem:conflict", Title: http.StatusText(http.StatusConflict), Status: http.StatusConflict,
+		Detail: tandem.MessageOf(err), Instance: r.URL.Path, RequestID: reqid.From(r.Context())}, view})
+	return nil
+}
+
+// amountMinor parses an optional amount written as a JSON number or numeric string.
+func amountMinor(n *Number) (*int64, error) {
+	if n == nil {
+		return nil, nil
+	}
+	v, err := registration.ParseAmount(string(*n))
+	if err != nil {
+		return nil, tandem.Invalid("The opportunity is not valid.", tandem.FieldError{Path: "amount", Detail: err.Error()})
+	}
+	return &v, nil
+}
+
+// attributionOut is an opportunity's attribution as the principal may see it: a
+// partner gets its own credit only.
+func attributionOut(p Principal, o pipeline.Opportunity, entries []attribution.Entry) any {
+	if p.Actor.IsPartner() {
+		return map[string]any{"data": pipeline.ToPartnerCredits(o, entries)}
+	}
+	if entries == nil {
+		entries = []attribution.Entry{}
+	}
+	s, i := attribution.Totals(entries)
+	return map[string]any{"opportunity_id": o.ID, "version": o.Version, "data": entries,
+		"sourced_percent": s, "influenced_percent": i, "updated_at": o.UpdatedAt}
+}
+
+// RegisterPipeline adds the accounts, contacts and opportunities API.
+func RegisterPipeline(rt *Router, svc *pipeline.Service) {
+	// ---- Accounts ----
+	rt.Handle("GET", "/api/v1/accounts", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		pg, err := PageParams(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		f := pipeline.AccountFilter{Query: q.Get("q"), OwnerUserID: q.Get("owner_user_id"), Country: q.Get("country"), Industry: q.Get("industry")}
+		as, more, err := svc.ListAccounts(r.Context(), p.Actor, f, pg.After, pg.Limit)
+		if err != nil {
+			return err
+		}
+		out := make([]accountJSON, len(as))
+		for i, a := range as {
+			out[i] = toAccountJSON(a)
+		}
+		WriteJSON(w, http.StatusOK, NewList(out, more, func(a accountJSON) string { return a.ID }))
+		return nil
+	})
+	type accountBody struct {
+		Name        *string `json:"name"`
+		Domain      *string `json:"domain"`
+		Country     *string `json:"country"`
+		Industry    *string `json:"industry"`
+		OwnerUserID *string `json:"owner_user_id"`
+		Version     int     `json:"version"`
+	}
+	accountInput := func(b accountBody) pipeline.AccountInput {
+		return pipeline.AccountInput{Name: b.Name, Domain: b.Domain, Country: b.Country, Industry: b.Industry, OwnerUserID: b.OwnerUserID}
+	}
+	rt.Handle("POST", "/api/v1/accounts", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in accountBody
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		a, err := svc.CreateAccount(r.Context(), p.Actor, p.Name, accountInput(in))
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", "/api/v1/accounts/"+a.ID)
+		WriteJSON(w, http.StatusCreated, toAccountJSON(a))
+		return nil
+	})
+	rt.Handle("GET", "/api/v1/accounts/{id}", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		a, err := svc.Account(r.Context(), p.Actor, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, toAccountJSON(a))
+		return nil
+	})
+	rt.Handle("PATCH", "/api/v1/accounts/{id}", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in accountBody
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		a, err := svc.UpdateAccount(r.Context(), p.Actor, p.Name, r.PathValue("id"), in.Version, accountInput(in))
+		if err != nil {
+			return staleOr(w, r, p, err)
+		}
+		WriteJSON(w, http.StatusOK, toAccountJSON(a))
+		return nil
+	})
+
+	// ---- Contacts ----
+	rt.Handle("GET", "/api/v1/contacts", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		pg, err := PageParams(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		cs, more, err := svc.ListContacts(r.Context(), p.Actor, pipeline.ContactFilter{AccountID: q.Get("account_id"), Query: q.Get("q")}, pg.After, pg.Limit)
+		if err != nil {
+			return err
+		}
+		out := make([]contactJSON, len(cs))
+		for i, c := range cs {
+			out[i] = toContactJSON(c)
+		}
+		WriteJSON(w, http.StatusOK, NewList(out, more, func(c contactJSON) string { return c.ID }))
+		return nil
+	})
+	type contactBody struct {
+		AccountID *string `json:"account_id"`
+		Name      *string `json:"name"`
+		Email     *string `json:"email"`
+		Title     *string `json:"title"`
+		Version   int     `json:"version"`
+	}
+	contactInput := func(b contactBody) pipeline.ContactInput {
+		return pipeline.ContactInput{AccountID: b.AccountID, Name: b.Name, Email: b.Email, Title: b.Title}
+	}
+	rt.Handle("POST", "/api/v1/contacts", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in contactBody
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		c, err := svc.CreateContact(r.Context(), p.Actor, p.Name, contactInput(in))
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", "/api/v1/contacts/"+c.ID)
+		WriteJSON(w, http.StatusCreated, toContactJSON(c))
+		return nil
+	})
+	rt.Handle("GET", "/api/v1/contacts/{id}", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		c, err := svc.Contact(r.Context(), p.Actor, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, toContactJSON(c))
+		return nil
+	})
+	rt.Handle("PATCH", "/api/v1/contacts/{id}", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in contactBody
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		c, err := svc.UpdateContact(r.Context(), p.Actor, p.Name, r.PathValue("id"), in.Version, contactInput(in))
+		if err != nil {
+			return staleOr(w, r, p, err)
+		}
+		WriteJSON(w, http.StatusOK, toContactJSON(c))
+		return nil
+	})
+
+	// ---- Opportunities ----
+	rt.Handle("GET", "/api/v1/opportunities", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		pg, err := PageParams(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		f := pipeline.Filter{Motion: tandem.Motion(q.Get("motion")), Stage: q.Get("stage"), Status: pipeline.Status(q.Get("status")),
+			PartnerID: q.Get("partner_id"), OwnerUserID: q.Get("owner_user_id"), AccountID: q.Get("account_id"), Query: q.Get("q")}
+		opps, more, err := svc.ListOpportunities(r.Context(), p.Actor, f, pg.After, pg.Limit)
+		if err != nil {
+			return err
+		}
+		out := make([]any, len(opps))
+		for i, o := range opps {
+			out[i] = opportunityOut(p, o)
+		}
+		WriteJSON(w, http.StatusOK, NewList(out, more, func(any) string { return opps[len(opps)-1].ID }))
+		return nil
+	})
+	type opportunityBody struct {
+		AccountID   *string           `json:"account_id"`
+		Name        *string           `json:"name"`
+		Amount      *Number           `json:"amount"`
+		Currency    *string           `json:"currency"`
+		CloseOn     *string           `json:"close_on"`
+		OwnerUserID *string           `json:"owner_user_id"`
+		NextStep    *string           `json:"next_step"`
+		Fields      map[string]string `json:"fields"`
+	}
+	opportunityInput := func(b opportunityBody) (pipeline.OpportunityInput, error) {
+		amt, err := amountMinor(b.Amount)
+		return pipeline.OpportunityInput{AccountID: b.AccountID, Name: b.Name, AmountMinor: amt, Currency: b.Currency, CloseOn: b.CloseOn,
+			OwnerUserID: b.OwnerUserID, NextStep: b.NextStep, Fields: b.Fields}, err
+	}
+	rt.Handle("POST", "/api/v1/opportunities", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in struct {
+			opportunityBody
+			Motion    string `json:"motion"`
+			Stage     string `json:"stage"`
+			PartnerID string `json:"partner_id"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		oi, err := opportunityInput(in.opportunityBody)
+		if err != nil {
+			return err
+		}
+		oi.Motion, oi.Stage, oi.PartnerID = tandem.Motion(in.Motion), in.Stage, in.PartnerID
+		o, err := svc.CreateOpportunity(r.Context(), p.Actor, p.Name, oi)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", "/api/v1/opportunities/"+o.ID)
+		WriteJSON(w, http.StatusCreated, opportunityOut(p, o))
+		return nil
+	})
+	rt.Handle("GET", "/api/v1/opportunities/{id}", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		o, err := svc.Opportunity(r.Context(), p.Actor, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, opportunityOut(p, o))
+		return nil
+	})
+	rt.Handle("PATCH", "/api/v1/opportunities/{id}", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in struct {
+			opportunityBody
+			Version int `json:"version"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		oi, err := opportunityInput(in.opportunityBody)
+		if err != nil {
+			return err
+		}
+		o, err := svc.UpdateOpportunity(r.Context(), p.Actor, p.Name, r.PathValue("id"), in.Version, oi)
+		if err != nil {
+			return staleOr(w, r, p, err)
+		}
+		WriteJSON(w, http.StatusOK, opportunityOut(p, o))
+		return nil
+	})
+	rt.Handle("POST", "/api/v1/opportunities/{id}/stage", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in struct {
+			To      string `json:"to"`
+			Version int    `json:"version"`
+			Note    string `json:"note"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		o, err := svc.MoveStage(r.Context(), p.Actor, p.Name, r.PathValue("id"), pipeline.StageMove{To: in.To, Version: in.Version, Note: in.Note})
+		if err != nil {
+			return staleOr(w, r, p, err)
+		}
+		WriteJSON(w, http.StatusOK, opportunityOut(p, o))
+		return nil
+	})
+	rt.Handle("GET", "/api/v1/opportunities/{id}/attribution", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		o, entries, err := svc.Attribution(r.Context(), p.Actor, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, attributionOut(p, o, entries))
+		return nil
+	})
+	rt.Handle("PUT", "/api/v1/opportunities/{id}/attribution", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in struct {
+			Attribution []struct {
+				PartnerID string      `json:"partner_id"`
+				Kind      string      `json:"kind"`
+				Percent   json.Number `json:"percent"`
+			} `json:"attribution"`
+			Reason  string `json:"reason"`
+			Version int    `json:"version"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		var probs tandem.Problems
+		entries := make([]attribution.Entry, len(in.Attribution))
+		for i, e := range in.Attribution {
+			pct, err := attribution.ParsePercent(string(e.Percent))
+			if err != nil {
+				probs.Add(fmt.Sprintf("%s[%d].percent", attribution.Path, i), "%s", err.Error())
+			}
+			entries[i] = attribution.Entry{PartnerID: e.PartnerID, Kind: attribution.Kind(e.Kind), Percent: pct}
+		}
+		if err := probs.Err("The attribution is not valid."); err != nil {
+			return err
+		}
+		if _, err := svc.SetAttribution(r.Context(), p.Actor, p.Name, r.PathValue("id"), pipeline.AttributionChange{Entries: entries, Reason: in.Reason, Version: in.Version}); err != nil {
+			return staleOr(w, r, p, err)
+		}
+		o, entries, err := svc.Attribution(r.Context(), p.Actor, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, attributionOut(p, o, entries))
+		return nil
+	})
+}

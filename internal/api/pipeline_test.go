@@ -1,0 +1,23 @@
+package api
+
+import (
+	"testing"
+
+	"github.com/tandemprm/tandem/internal/pipeline"
+	"github.com/tandemprm/tandem/internal/policy"
+)
+
+// TestPipelinePartnerViewsShowOnlySafeFields pins what the pipeline API sends partner
+// callers to the policy's safe-field lists.
+func TestPipelinePartnerViewsShowOnlySafeFields(t *testing.T) {
+	if bad := policy.UnsafeFields(policy.Opportunities, pipeline.PartnerView{}); bad != nil {
+		t.Errorf("opportunities: partners would receive %v", bad)
+	}
+	if bad := policy.UnsafeFields(policy.Attribution, pipeline.PartnerCreditView{}); bad != nil {
+		t.Errorf("attribution: partners would receive %v", bad)
+	}
+	// The internal view carries what partners must never see.
+	if bad := policy.UnsafeFields(policy.Opportunities, opportunityJSON{}); len(bad) == 0 {
+		t.Error("the internal opportunity view passes as partner-safe; the test above would not catch a mix-up")
+	}
+}

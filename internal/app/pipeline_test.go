@@ -1,0 +1,142 @@
+package app_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tandemprm/tandem/internal/app/apptest"
+	"github.com/tandemprm/tandem/internal/demo"
+	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/store/storetest"
+)
+
+func problemPaths(t *testing.T, body string) []string {
+	t.Helper()
+	var p struct {
+		Errors []struct{ Path string } `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(body), &p); err != nil {
+		t.Fatalf("problem: %v: %s", err, body)
+	}
+	var out []string
+	for _, e := range p.Errors {
+		out = append(out, e.Path)
+	}
+	return out
+}
+
+func TestPipelineAPI(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(e.Name, func(t *testing.T) {
+			a, base := apptest.Start(t, e)
+			pm := signIn(t, a, base, demo.ManagerEmail)
+			sam := signIn(t, a, base, demo.PartnerEmail)
+			js := []string{"Content-Type", "application/json"}
+			send := func(c string, method, path, body string) (int, string, map[string]any) {
+				t.Helper()
+				client := pm
+				if c == "sam" {
+					client = sam
+				}
+				resp, text := call(t, client, method, base+path, strings.NewReader(body), js...)
+				var m map[string]any
+				_ = json.Unmarshal([]byte(text), &m)
+				return resp.StatusCode, text, m
+			}
+
+			// An account with a contact, then a referral opportunity on it.
+			st, body, acc := send("pm", "POST", "/api/v1/accounts", `{"name":"Koala Kitchens","country":"au","domain":"Koala.example"}`)
+			if st != 201 || acc["country"] != "AU" || acc["domain"] != "koala.example" {
+				t.Fatalf("create account: %d %s", st, body)
+			}
+			accID := acc["id"].(string)
+			if st, body, _ := send("pm", "POST", "/api/v1/contacts", `{"account_id":"`+accID+`","name":"Kim Koala","email":"kim@koala.example"}`); st != 201 {
+				t.Fatalf("create contact: %d %s", st, body)
+			}
+			if st, body, _ := send("pm", "GET", "/api/v1/contacts?account_id="+accID, ""); st != 200 || !strings.Contains(body, "Kim Koala") {
+				t.Fatalf("list contacts: %d %s", st, body)
+			}
+			st, body, opp := send("pm", "POST", "/api/v1/opportunities", `{"account_id":"`+accID+`","name":"Koala rollout","motion":"referral","amount":"120,000.50","currency":"EUR","fields":{"discount":"15%"}}`)
+			if st != 201 || opp["stage"] != "introduced" || opp["amount"] != "120000.50" || opp["version"] != 1.0 {
+				t.Fatalf("create opportunity: %d %s", st, body)
+			}
+			oppPath := "/api/v1/opportunities/" + opp["id"].(string)
+
+			// The stage change is refused with every missing criterion named.
+			st, body, _ = send("pm", "POST", oppPath+"/stage", `{"to":"qualified","version":1}`)
+			if st != 422 || !slices.Equal(problemPaths(t, body), []string{"attribution", "owner", "partner_contact"}) || !strings.Contains(body, "needed to leave Introduction logged") {
+				t.Fatalf("refused move: %d %s", st, body)
+			}
+			// Bad attribution is refused naming the field.
+			st, body, _ = send("pm", "PUT", oppPath+"/attribution", `{"attribution":[{"partner_id":"prt_demo000000","kind":"sourced","percent":150},{"partner_id":"prt_demo000001","kind":"sourced","percent":1.234}],"reason":"x","version":1}`)
+			if st != 422 || !slices.Equal(problemPaths(t, body), []string{"attribution[1].percent"}) {
+				t.Fatalf("malformed percent: %d %s", st, body)
+			}
+			st, body, _ = send("pm", "PUT", oppPath+"/attribution", `{"attribution":[{"partner_id":"prt_demo000000","kind":"sourced","percent":150},{"partner_id":"prt_nobody","kind":"sourced","percent":10}],"reason":"","version":1}`)
+			if want := []string{"attribution[0].percent", "attribution[1].kind", "attribution[1].partner_id", "reason"}; st != 422 || !slices.Equal(problemPaths(t, body), want) {
+				t.Fatalf("bad attribution: %d %v, want %v", st, problemPaths(t, body), want)
+			}
+			// Fill it all in.
+			st, body, _ = send("pm", "PUT", oppPath+"/attribution", `{"attribution":[{"partner_id":"prt_demo000000","kind":"sourced","percent":80},{"partner_id":"prt_demo000001","kind":"influenced","percent":20}],"reason":"Northwind introduced Koala","version":1}`)
+			if st != 200 || !strings.Contains(body, `"sourced_percent":80`) || !strings.Contains(body, `"version":2`) {
+				t.Fatalf("attribution: %d %s", st, body)
+			}
+			st, body, _ = send("pm", "PATCH", oppPath, `{"owner_user_id":"usr_demo000002","fields":{"partner_contact":"Lee Seller"},"version":2}`)
+			if st != 200 || !strings.Contains(body, `"owner_name":"Sofia Sales"`) {
+				t.Fatalf("update: %d %s", st, body)
+			}
+			// A change made to an old version is refused with the current state.
+			st, body, cur := send("pm", "PATCH", oppPath, `{"next_step":"call","version":2}`)
+			if c, _ := cur["current"].(map[string]any); st != 409 || c == nil || c["version"] != 3.0 || c["owner_user_id"] != "usr_demo000002" {
+				t.Fatalf("stale update: %d %s", st, body)
+			}
+			st, body, moved := send("pm", "POST", oppPath+"/stage", `{"to":"qualified","version":3,"note":"intro call held"}`)
+			if st != 200 || moved["stage"] != "qualified" || moved["version"] != 4.0 {
+				t.Fatalf("move: %d %s", st, body)
+			}
+
+			// Sam (Northwind) sees the opportunity with safe fields only, and his own credit only.
+			st, body, list := send("sam", "GET", "/api/v1/opportunities", "")
+			data, _ := list["data"].([]any)
+			if st != 200 || len(data) != 1 {
+				t.Fatalf("Sam's pipeline: %d %s", st, body)
+			}
+			safe := policy.SafeFields(policy.Opportunities)
+			for k := range data[0].(map[string]any) {
+				if !slices.Contains(safe, k) {
+					t.Errorf("Sam's pipeline carries %q", k)
+				}
+			}
+			if strings.Contains(body, "120000") || strings.Contains(body, "15%") || strings.Contains(body, "EUR") || !strings.Contains(body, `"stage":"qualified"`) {
+				t.Errorf("Sam's pipeline: %s", body)
+			}
+			st, body, _ = send("sam", "GET", oppPath+"/attribution", "")
+			if st != 200 || !strings.Contains(body, `"share_percent":80`) || strings.Contains(body, "prt_demo000001") || strings.Contains(body, `"version"`) {
+				t.Fatalf("Sam's credit: %d %s", st, body)
+			}
+			for _, tc := range []struct{ method, path, body string }{
+				{"PATCH", oppPath, `{"next_step":"x","version":4}`},
+				{"POST", oppPath + "/stage", `{"to":"introduced","version":4}`},
+				{"PUT", oppPath + "/attribution", `{"attribution":[],"reason":"x","version":4}`},
+				{"GET", "/api/v1/accounts", ""},
+			} {
+				if st, body, _ := send("sam", tc.method, tc.path, tc.body); st != 403 {
+					t.Errorf("Sam %s %s: %d %s", tc.method, tc.path, st, body)
+				}
+			}
+			if st, _, _ := send("sam", "GET", fmt.Sprintf("/api/v1/accounts/%s", accID), ""); st != 404 {
+				t.Errorf("Sam reading an account: %d", st)
+			}
+			// Filters.
+			if st, body, l := send("pm", "GET", "/api/v1/opportunities?partner_id=prt_demo000001&stage=qualified&motion=referral&status=open&q=koala", ""); st != 200 || len(l["data"].([]any)) != 1 {
+				t.Fatalf("filtered list: %d %s", st, body)
+			}
+			if st, body, _ := send("pm", "GET", "/api/v1/opportunities?status=maybe", ""); st != 422 || !slices.Equal(problemPaths(t, body), []string{"status"}) {
+				t.Fatalf("bad filter: %d %s", st, body)
+			}
+		})
+	}
+}
