@@ -513,7 +513,7 @@ func (db *DB) SetAccountOwner(ctx context.Context, q Querier, workspaceID, accou
 	if q == nil {
 		q = db.write
 	}
-	_, err := q.ExecContext(ctx, `UPDATE accounts SET owner_user_id = $3, incumbent_partner_id = $4, updated_at = $5 WHERE workspace_id = $1 AND id = $2`,
+	_, err := q.ExecContext(ctx, `UPDATE accounts SET owner_user_id = $3, incumbent_partner_id = $4, updated_at = $5, version = version + 1 WHERE workspace_id = $1 AND id = $2`,
 		workspaceID, accountID, ownerUserID, incumbentPartnerID, ms(now))
 	return err
 }
