@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,8 +36,10 @@ func setup(t *testing.T, db *store.DB) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { now = now.Add(time.Second); return now }
+	// A clock that ticks a second per reading; safe for the concurrent-update test.
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	var ticks atomic.Int64
+	clock := func() time.Time { return start.Add(time.Duration(ticks.Add(1)) * time.Second) }
 	user := func(id string, r tandem.Role) policy.Actor {
 		return policy.Actor{Kind: policy.ActorUser, WorkspaceID: ws.ID, UserID: id, Role: r}
 	}
