@@ -170,11 +170,33 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	if err := a.Jobs.Start(ctx); err != nil {
 		return err
 	}
+	go a.warmIndexes(ctx)
 	serveErr := a.Server.Run(ctx, ln, a.Config.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
 	defer cancel()
 	jobErr := a.Jobs.Stop(sctx)
 	return errors.Join(serveErr, jobErr)
+}
+
+// warmIndexes builds every workspace's company index in the background, so that the
+// first registration after a start does not wait for it (about 20 s at a million
+// accounts). A failure is logged; the index is then built at first use.
+func (a *App) warmIndexes(ctx context.Context) {
+	ids, err := a.DB.WorkspaceIDs(ctx)
+	if err != nil {
+		a.Logger.WarnContext(ctx, "company index not warmed", "error", err.Error())
+		return
+	}
+	for _, id := range ids {
+		start := time.Now()
+		if err := a.Registrations.Finder.Warm(ctx, id); err != nil {
+			if ctx.Err() == nil {
+				a.Logger.WarnContext(ctx, "company index not warmed", "workspace", id, "error", err.Error())
+			}
+			return
+		}
+		a.Logger.InfoContext(ctx, "company index ready", "workspace", id, "records", a.Registrations.Finder.Len(id), "took", time.Since(start).Round(time.Millisecond).String())
+	}
 }
 
 // Close releases the database.
