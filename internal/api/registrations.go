@@ -48,7 +48,7 @@ func timePtr(t time.Time) *time.Time {
 // registrationOut picks the view the principal may see: partners get PartnerView
 // only.
 func registrationOut(p Principal, r registration.Registration, set registration.Settings) any {
-	v := registration.ToPartnerView(r, set.Protection)
+	v := registration.ToPartnerView(r, set)
 	if p.Actor.IsPartner() {
 		return v
 	}
@@ -85,6 +85,8 @@ type registrationInput struct {
 	Proof           string   `json:"proof"`
 	SubmitterName   string   `json:"submitter_name"`
 	SubmitterEmail  string   `json:"submitter_email"`
+	// Custom answers the workspace's own fields (see the registration settings).
+	Custom map[string]string `json:"custom"`
 }
 
 func nonNilStrings(s []string) []string {
@@ -152,7 +154,7 @@ func RegisterRegistrations(rt *Router, svc *registration.Service) {
 		ri := registration.Input{PartnerID: in.PartnerID, CustomerName: in.CustomerName, CustomerDomain: in.CustomerDomain,
 			CustomerCountry: in.CustomerCountry, ContactName: in.ContactName, ContactEmail: in.ContactEmail, OpportunityName: in.OpportunityName,
 			Currency: in.Currency, ExpectedCloseOn: in.ExpectedCloseOn, Motion: in.Motion, Products: in.Products,
-			Description: in.Description, Proof: in.Proof, SubmitterName: in.SubmitterName, SubmitterEmail: in.SubmitterEmail}
+			Description: in.Description, Proof: in.Proof, SubmitterName: in.SubmitterName, SubmitterEmail: in.SubmitterEmail, Custom: in.Custom}
 		if in.DealSize != nil {
 			ri.Amount = string(*in.DealSize)
 		}

@@ -262,6 +262,7 @@ func TestRegistrationSettingsPageAndAPI(t *testing.T) {
 			}
 		}
 		v["required_referral"] = []string{"customer_domain", "deal_size"}
+		v.Set("custom_fields", "po_number | Customer PO number | required | referral\nbudget_owner | Who owns the budget")
 		return v
 	}
 	bad := formOf()
@@ -277,8 +278,19 @@ func TestRegistrationSettingsPageAndAPI(t *testing.T) {
 	// The new rule applies to the next submission.
 	_, err = a.Registrations.Submit(context.Background(), policy.System("ws_demo"), "t", registration.ChannelAPI, registration.Input{
 		PartnerID: "prt_demo000000", CustomerName: "Ferncliff Labs", CustomerDomain: "ferncliff.example", Motion: "referral"})
-	if fe := tandem.FieldsOf(err); len(fe) != 1 || fe[0].Path != "deal_size" {
-		t.Fatalf("a referral registration without a deal size after requiring it: %v", err)
+	if fe := tandem.FieldsOf(err); len(fe) != 2 || fe[0].Path != "deal_size" || fe[1].Path != "custom.po_number" {
+		t.Fatalf("a referral registration without a deal size and PO number after requiring them: %v", fe)
+	}
+	// The portal form asks the workspace's own questions.
+	sam := signIn(t, a, base, demo.PartnerEmail)
+	if resp, body := call(t, sam, "GET", base+"/w/demo/portal/registrations/new", nil); resp.StatusCode != 200 ||
+		!strings.Contains(body, "Customer PO number (required for Referral)") || !strings.Contains(body, `name="custom_budget_owner"`) {
+		t.Fatalf("the registration form does not ask the workspace's fields: %d", resp.StatusCode)
+	}
+	resp, body = form(t, sam, base+"/w/demo/portal/registrations", url.Values{"customer_name": {"Jarrow Mills"}, "customer_domain": {"jarrow.example"},
+		"motion": {"referral"}, "deal_size": {"1000"}, "custom_budget_owner": {"the CFO"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "is required: Customer PO number") {
+		t.Fatalf("portal registration without the required PO number: %d", resp.StatusCode)
 	}
 	// The API changes only what it is sent.
 	resp, body = call(t, admin, "PUT", base+"/api/v1/registration-settings", strings.NewReader(`{"remind_before_hours": 4}`), "Content-Type", "application/json")

@@ -51,6 +51,8 @@ var safeFields = map[Kind]fieldSet{
 		"submitted_by_name": nil, "submitted_at": nil, "decided_at": nil,
 		"partner_message": nil, "protection_expires_at": nil, "opportunity_id": nil,
 		"updated_at": nil, "partner_notes": noteFields,
+		// The partner's own answers to the workspace's registration questions.
+		"custom_fields": {"key": nil, "label": nil, "value": nil},
 	},
 	Opportunities: {
 		"id": nil, "name": nil, "account_name": nil, "motion": nil, "stage": nil,

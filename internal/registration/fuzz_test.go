@@ -42,7 +42,7 @@ func FuzzNormalize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, domain, country, contact, amount, currency, closeOn, motion, submitter, submitterEmail string) {
 		in := Input{PartnerID: "prt_1", CustomerName: name, CustomerDomain: domain, CustomerCountry: country, ContactEmail: contact,
 			Amount: amount, Currency: currency, ExpectedCloseOn: closeOn, Motion: motion, SubmitterName: submitter, SubmitterEmail: submitterEmail}
-		r, err := normalize(in, ChannelLink, DefaultSettings().Required, "EUR")
+		r, err := normalize(in, ChannelLink, DefaultSettings(), "EUR")
 		if err != nil {
 			if tandem.KindOf(err) != tandem.KindInvalid || len(tandem.FieldsOf(err)) == 0 {
 				t.Fatalf("refusal without field errors: %v", err)

@@ -105,7 +105,7 @@ func (s *Service) Import(ctx context.Context, actor policy.Actor, actorName stri
 			in.PartnerID = actor.PartnerID
 		}
 		var probs tandem.Problems
-		reg, err := normalize(in, ChannelCSV, set.Required, ws.Currency)
+		reg, err := normalize(in, ChannelCSV, set, ws.Currency)
 		probs = append(probs, tandem.FieldsOf(err)...)
 		if in.PartnerID == "" {
 			return probs

@@ -115,6 +115,8 @@ type Registration struct {
 	Products        []string
 	Description     string
 	Proof           string // proof of work: meetings held, pain found, next step agreed
+	// Custom holds the answers to the workspace's own fields, by key.
+	Custom map[string]string
 
 	// What the uniqueness test and the conflict policy said at submission.
 	Ruling              conflict.Ruling
@@ -239,6 +241,8 @@ type Input struct {
 	Products        []string
 	Description     string
 	Proof           string
+	// Custom answers the workspace's own fields, by key.
+	Custom map[string]string
 	// Submitter, for links and the public form where nobody is signed in.
 	SubmitterName  string
 	SubmitterEmail string
@@ -254,7 +258,8 @@ const (
 // normalize validates in and returns the registration fields it describes, or a
 // KindInvalid error naming every bad field (API field names). Required-by-motion
 // fields are checked against required.
-func normalize(in Input, ch Channel, required map[tandem.Motion][]string, defaultCurrency string) (Registration, error) {
+func normalize(in Input, ch Channel, set Settings, defaultCurrency string) (Registration, error) {
+	required := set.Required
 	var p tandem.Problems
 	r := Registration{
 		PartnerID:       strings.TrimSpace(in.PartnerID),
@@ -363,6 +368,27 @@ func normalize(in Input, ch Channel, required map[tandem.Motion][]string, defaul
 			if fieldEmpty(r, f) {
 				p.Add(f, "is required for %s registrations", m.Label())
 			}
+		}
+	}
+	known := map[string]bool{}
+	for _, c := range set.CustomFields {
+		known[c.Key] = true
+		v := oneLine(in.Custom[c.Key])
+		switch {
+		case utf8.RuneCountInString(v) > 1000:
+			p.Add("custom."+c.Key, "must be at most 1000 characters")
+		case v == "" && c.Required && err == nil && c.appliesTo(m):
+			p.Add("custom."+c.Key, "is required: %s", c.Label)
+		case v != "":
+			if r.Custom == nil {
+				r.Custom = map[string]string{}
+			}
+			r.Custom[c.Key] = v
+		}
+	}
+	for k := range in.Custom {
+		if !known[k] && strings.TrimSpace(in.Custom[k]) != "" {
+			p.Add("custom."+k, "is not a field of this workspace's registrations")
 		}
 	}
 	return r, p.Err("The registration is not complete.")

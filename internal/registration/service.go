@@ -156,7 +156,7 @@ func (s *Service) prepare(ctx context.Context, actor policy.Actor, actorName str
 	if err != nil {
 		return Registration{}, Effects{}, Receipt{}, fmt.Errorf("registration settings of workspace %s: %w", ws.Slug, err)
 	}
-	r, err := normalize(in, ch, set.Required, ws.Currency)
+	r, err := normalize(in, ch, set, ws.Currency)
 	if err != nil {
 		return Registration{}, Effects{}, Receipt{}, err
 	}

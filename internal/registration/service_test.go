@@ -569,3 +569,42 @@ func TestWithdrawAndReleaseFreeTheCustomer(t *testing.T) {
 		}
 	})
 }
+
+func TestWorkspaceFieldsAreAskedCheckedAndShownToTheirPartner(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		admin := policy.Actor{Kind: policy.ActorUser, WorkspaceID: "ws_demo", UserID: "usr_demo000000", Role: tandem.RoleAdmin}
+		set, _ := f.svc.GetSettings(f.ctx, admin)
+		bad := set
+		bad.CustomFields = []registration.CustomField{{Key: "Bad Key", Label: ""}, {Key: "x", Label: "X", Motions: []tandem.Motion{"barter"}}}
+		if _, err := f.svc.UpdateSettings(f.ctx, admin, "Ada", bad); len(tandem.FieldsOf(err)) != 3 {
+			t.Fatalf("invalid fields: %v", tandem.FieldsOf(err))
+		}
+		set.CustomFields = []registration.CustomField{
+			{Key: "partner_deal_id", Label: "Your deal ID", Required: true, Motions: []tandem.Motion{f.motion}},
+			{Key: "budget_owner", Label: "Who owns the budget"},
+		}
+		if _, err := f.svc.UpdateSettings(f.ctx, admin, "Ada", set); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.svc.Submit(f.ctx, f.reviewer, "Paul", registration.ChannelAPI, registration.Input{PartnerID: f.a.ID, CustomerName: "Ivel Foods",
+			CustomerDomain: "ivel.example", Motion: string(f.motion), Custom: map[string]string{"colour": "blue"}})
+		got := map[string]bool{}
+		for _, fe := range tandem.FieldsOf(err) {
+			got[fe.Path] = true
+		}
+		if !got["custom.partner_deal_id"] || !got["custom.colour"] || len(got) != 2 {
+			t.Fatalf("missing required field and unknown field: %v", tandem.FieldsOf(err))
+		}
+		r := f.submit(t, f.a, registration.Input{CustomerName: "Ivel Foods", CustomerDomain: "ivel.example",
+			Custom: map[string]string{"partner_deal_id": " D-1042 ", "budget_owner": ""}}).Registration
+		stored, _ := f.svc.Get(f.ctx, f.reviewer, r.ID)
+		if len(stored.Custom) != 1 || stored.Custom["partner_deal_id"] != "D-1042" {
+			t.Fatalf("stored answers %v", stored.Custom)
+		}
+		v := registration.ToPartnerView(stored, set)
+		if len(v.CustomFields) != 1 || v.CustomFields[0].Label != "Your deal ID" || v.CustomFields[0].Value != "D-1042" {
+			t.Fatalf("partner view answers %+v", v.CustomFields)
+		}
+	})
+}

@@ -37,11 +37,30 @@ type Settings struct {
 	// MinTierRank may not (0: any tier), and a partner may have at most MaxOpen
 	// registrations waiting or protected at once (0: no limit).
 	Eligibility Eligibility `json:"eligibility"`
+	// CustomFields are the workspace's own questions on the registration form, beyond
+	// the standard fields (at most 30).
+	CustomFields []CustomField `json:"custom_fields"`
 	// TwoStepFrom is the deal size (whole units of the registration's currency) from
 	// which two different reviewers must approve; 0 means one approval always suffices.
 	// Such deals are never approved automatically.
 	TwoStepFrom int64 `json:"two_step_from"`
 }
+
+// CustomField is one of the workspace's own registration fields: a line of text.
+type CustomField struct {
+	Key      string          `json:"key"`   // a-z, 0-9 and _, starting with a letter; at most 40
+	Label    string          `json:"label"` // what the form asks
+	Required bool            `json:"required"`
+	Motions  []tandem.Motion `json:"motions,omitempty"` // where it applies; empty: every motion
+}
+
+// appliesTo reports whether the field is asked for registrations of motion m.
+func (c CustomField) appliesTo(m tandem.Motion) bool {
+	return len(c.Motions) == 0 || slices.Contains(c.Motions, m)
+}
+
+// maxCustomFields bounds the workspace's own fields.
+const maxCustomFields = 30
 
 // Eligibility limits who may register deals.
 type Eligibility struct {
@@ -122,6 +141,27 @@ func (s Settings) Validate() error {
 	if s.Eligibility.MaxOpen < 0 || s.Eligibility.MaxOpen > 100000 {
 		p.Add("eligibility.max_open", "must be between 0 (no limit) and 100000")
 	}
+	if len(s.CustomFields) > maxCustomFields {
+		p.Add("custom_fields", "may hold at most %d fields", maxCustomFields)
+	}
+	seen := map[string]bool{}
+	for i, c := range s.CustomFields {
+		path := fmt.Sprintf("custom_fields[%d]", i)
+		if !validKey(c.Key) {
+			p.Add(path+".key", "must be 1 to 40 of a-z, 0-9 and _, starting with a letter (e.g. partner_deal_id)")
+		} else if seen[c.Key] {
+			p.Add(path+".key", "%q is used twice", c.Key)
+		}
+		seen[c.Key] = true
+		if strings.TrimSpace(c.Label) == "" || len(c.Label) > 200 {
+			p.Add(path+".label", "is required (at most 200 characters)")
+		}
+		for _, m := range c.Motions {
+			if _, err := tandem.ParseMotion(string(m)); err != nil {
+				p.Add(path+".motions", "%s", tandem.MessageOf(err))
+			}
+		}
+	}
 	if s.TwoStepFrom < 0 || s.TwoStepFrom > 1e13 {
 		p.Add("two_step_from", "must be 0 (never) or a deal size")
 	}
@@ -129,6 +169,18 @@ func (s Settings) Validate() error {
 		p.Add("remind_before_hours", "must be between 0 and 1000")
 	}
 	return p.Err("The registration settings are not valid.")
+}
+
+func validKey(k string) bool {
+	if k == "" || len(k) > 40 || k[0] < 'a' || k[0] > 'z' {
+		return false
+	}
+	for _, c := range k {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // needsTwo reports whether r needs two reviewers' approval.

@@ -1,9 +1,8 @@
 package registration
 
 import (
+	"slices"
 	"time"
-
-	"github.com/tandemprm/tandem/internal/protection"
 )
 
 // PartnerView is a registration as its own partner may see it, in the portal and
@@ -31,17 +30,52 @@ type PartnerView struct {
 	ProtectionExpiresAt *time.Time `json:"protection_expires_at"`
 	OpportunityID       string     `json:"opportunity_id"`
 	UpdatedAt           time.Time  `json:"updated_at"`
+	// CustomFields are the partner's answers to the workspace's own questions.
+	CustomFields []CustomAnswer `json:"custom_fields"`
+}
+
+// CustomAnswer is one answer to a workspace's own registration field.
+type CustomAnswer struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// Answers lists r's answers to the workspace's fields in the order they are defined;
+// answers to fields since removed are listed last under their key.
+func Answers(r Registration, fields []CustomField) []CustomAnswer {
+	out := []CustomAnswer{}
+	seen := map[string]bool{}
+	for _, f := range fields {
+		if v, ok := r.Custom[f.Key]; ok {
+			out = append(out, CustomAnswer{Key: f.Key, Label: f.Label, Value: v})
+			seen[f.Key] = true
+		}
+	}
+	var rest []string
+	for k := range r.Custom {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	for _, k := range rest {
+		out = append(out, CustomAnswer{Key: k, Label: k, Value: r.Custom[k]})
+	}
+	return out
 }
 
 // ToPartnerView returns what the submitting partner may see of r, with the
-// protection expiry computed under c.
-func ToPartnerView(r Registration, c protection.Config) PartnerView {
+// protection expiry and the field labels taken from the workspace's settings.
+func ToPartnerView(r Registration, set Settings) PartnerView {
+	c := set.Protection
 	v := PartnerView{
 		ID: r.ID, Reference: r.Reference(), Status: string(r.Status), Motion: string(r.Motion),
 		CustomerName: r.CustomerName, CustomerDomain: r.CustomerDomain, CustomerCountry: r.CustomerCountry,
 		ContactName: r.ContactName, ContactEmail: r.ContactEmail, Currency: r.Currency, ExpectedCloseOn: r.ExpectedCloseOn,
 		Description: r.Description, SubmittedByName: r.SubmitterName, SubmittedAt: r.CreatedAt,
 		PartnerMessage: r.PartnerMessage, OpportunityID: r.OpportunityID, UpdatedAt: r.UpdatedAt,
+		CustomFields: Answers(r, set.CustomFields),
 	}
 	if r.AmountMinor != 0 {
 		v.DealSize = FormatAmount(r.AmountMinor)

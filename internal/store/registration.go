@@ -33,7 +33,7 @@ const registrationColumns = `id, partner_id, status, channel, submitted_by, subm
 	review_due_at, review_reminded_at, review_escalated_at, decided_at, decided_by, decision_rationale, review_sla_met,
 	approved_at, window_days, extensions, last_activity_at, converted_at, ended_at, reminded_for,
 	no_touch_flagged_at, conversion_flagged_at, account_id, opportunity_id, appeals, appeal_text, appeal_due_at,
-	wake_at, created_at, updated_at, version, first_approval_by, first_approval_name, first_approval_at`
+	wake_at, created_at, updated_at, version, first_approval_by, first_approval_name, first_approval_at, custom`
 
 // registrationValues returns r's column values in registrationColumns order, after
 // workspace_id.
@@ -50,6 +50,12 @@ func registrationValues(r registration.Registration) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	custom := []byte("{}")
+	if len(r.Custom) > 0 {
+		if custom, err = json.Marshal(r.Custom); err != nil {
+			return nil, err
+		}
+	}
 	var met any
 	if r.ReviewSLAMet != nil {
 		met = 0
@@ -64,7 +70,7 @@ func registrationValues(r registration.Registration) ([]any, error) {
 		nullMS(r.ReviewDueAt), nullMS(r.ReviewRemindedAt), nullMS(r.ReviewEscalatedAt), nullMS(r.DecidedAt), r.DecidedBy, r.DecisionRationale, met,
 		nullMS(r.ApprovedAt), r.WindowDays, string(exts), nullMS(r.LastActivityAt), nullMS(r.ConvertedAt), nullMS(r.EndedAt), nullMS(r.RemindedFor),
 		nullMS(r.NoTouchFlaggedAt), nullMS(r.ConversionFlaggedAt), r.AccountID, r.OpportunityID, r.Appeals, r.AppealText, nullMS(r.AppealDueAt),
-		nullMS(r.WakeAt), ms(r.CreatedAt), ms(r.UpdatedAt), r.Version, r.FirstApprovalBy, r.FirstApprovalName, nullMS(r.FirstApprovalAt)}, nil
+		nullMS(r.WakeAt), ms(r.CreatedAt), ms(r.UpdatedAt), r.Version, r.FirstApprovalBy, r.FirstApprovalName, nullMS(r.FirstApprovalAt), string(custom)}, nil
 }
 
 func nonNil[T any](s []T) []T {
@@ -76,7 +82,7 @@ func nonNil[T any](s []T) []T {
 
 func scanRegistration(row interface{ Scan(...any) error }, workspaceID string) (registration.Registration, error) {
 	r := registration.Registration{WorkspaceID: workspaceID}
-	var status, channel, motion, products, ruling, ctype, crule, cands, exts string
+	var status, channel, motion, products, ruling, ctype, crule, cands, exts, custom string
 	var due, reminded, escalated, decided, approved, activity, converted, ended, remindedFor, noTouch, convFlag, appealDue, wake sql.NullInt64
 	var met, firstAt sql.NullInt64
 	var created, updated int64
@@ -87,7 +93,7 @@ func scanRegistration(row interface{ Scan(...any) error }, workspaceID string) (
 		&due, &reminded, &escalated, &decided, &r.DecidedBy, &r.DecisionRationale, &met,
 		&approved, &r.WindowDays, &exts, &activity, &converted, &ended, &remindedFor,
 		&noTouch, &convFlag, &r.AccountID, &r.OpportunityID, &r.Appeals, &r.AppealText, &appealDue,
-		&wake, &created, &updated, &r.Version, &r.FirstApprovalBy, &r.FirstApprovalName, &firstAt)
+		&wake, &created, &updated, &r.Version, &r.FirstApprovalBy, &r.FirstApprovalName, &firstAt, &custom)
 	if err != nil {
 		return r, err
 	}
@@ -98,6 +104,11 @@ func scanRegistration(row interface{ Scan(...any) error }, workspaceID string) (
 	}
 	if err := json.Unmarshal([]byte(cands), &r.Candidates); err != nil {
 		return r, fmt.Errorf("registration %s candidates: %w", r.ID, err)
+	}
+	if custom != "" && custom != "{}" {
+		if err := json.Unmarshal([]byte(custom), &r.Custom); err != nil {
+			return r, fmt.Errorf("registration %s custom fields: %w", r.ID, err)
+		}
 	}
 	var ex []protection.Extension
 	if err := json.Unmarshal([]byte(exts), &ex); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/csvimport"
+	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/platform/signedlink"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/registration"
@@ -63,7 +64,13 @@ func formInput(r *http.Request) (registration.Input, map[string]string) {
 			products = append(products, p)
 		}
 	}
-	return registration.Input{CustomerName: f["customer_name"], CustomerDomain: f["customer_domain"], CustomerCountry: f["customer_country"],
+	custom := map[string]string{}
+	for k, vs := range r.PostForm {
+		if key, ok := strings.CutPrefix(k, "custom_"); ok && len(vs) > 0 {
+			custom[key], f[k] = vs[0], vs[0]
+		}
+	}
+	return registration.Input{Custom: custom, CustomerName: f["customer_name"], CustomerDomain: f["customer_domain"], CustomerCountry: f["customer_country"],
 		ContactName: f["contact_name"], ContactEmail: f["contact_email"], OpportunityName: f["opportunity_name"], Amount: f["deal_size"],
 		Currency: f["currency"], ExpectedCloseOn: f["expected_close_on"], Motion: f["motion"], Products: products,
 		Description: f["description"], Proof: f["proof"], SubmitterName: f["submitter_name"], SubmitterEmail: f["submitter_email"]}, f
@@ -72,7 +79,7 @@ func formInput(r *http.Request) (registration.Input, map[string]string) {
 func fieldErrors(err error) map[string]string {
 	errs := map[string]string{}
 	for _, fe := range tandem.FieldsOf(err) {
-		errs[fe.Path] = fe.Detail
+		errs[strings.Replace(fe.Path, "custom.", "custom_", 1)] = fe.Detail
 	}
 	return errs
 }
@@ -85,6 +92,13 @@ func (ui *UI) registrationForm(w http.ResponseWriter, r *http.Request, p Page, s
 	}
 	if data["Errors"] == nil {
 		data["Errors"] = map[string]string{}
+	}
+	if data["Custom"] == nil {
+		if pt, ok := data["Partner"].(partner.Partner); ok {
+			if set, _, err := ui.o.Registrations.Settings(r.Context(), pt.WorkspaceID); err == nil {
+				data["Custom"] = set.CustomFields
+			}
+		}
 	}
 	p.Title, p.Data = "Register a deal", data
 	ui.render(w, r, status, "registration_form", p)
@@ -142,7 +156,7 @@ func (ui *UI) portalRegistrations(w http.ResponseWriter, r *http.Request, v View
 	}
 	views := make([]registration.PartnerView, len(rs))
 	for i, x := range rs {
-		views[i] = registration.ToPartnerView(x, set.Protection)
+		views[i] = registration.ToPartnerView(x, set)
 	}
 	next := ""
 	if more && len(rs) > 0 {
@@ -173,7 +187,7 @@ func (ui *UI) renderPortalRegistration(w http.ResponseWriter, r *http.Request, v
 		ui.Error(w, r, err)
 		return
 	}
-	view := registration.ToPartnerView(x, set.Protection)
+	view := registration.ToPartnerView(x, set)
 	canAppeal := x.Status == registration.Declined && !x.AppealDueAt.IsZero() && time.Now().Before(x.AppealDueAt)
 	p.Title = x.CustomerName
 	p.Data = map[string]any{"R": view, "StatusLabel": x.Status.Label(), "Loc": loc, "Problem": problem,
@@ -433,7 +447,7 @@ func (ui *UI) renderRegistration(w http.ResponseWriter, r *http.Request, v Viewe
 	p.Data = map[string]any{"R": x, "Partner": pn, "Expires": x.ProtectionExpiresAt(set.Protection), "Loc": loc, "History": history,
 		"Problem": problem, "Form": form, "CanDecide": canDecide && x.Status.Open(), "CanExtend": canDecide && x.Status == registration.Approved,
 		"CanRelease":     canDecide && (x.Status.Open() || (x.Status == registration.Approved && x.EndedAt.IsZero())),
-		"ExtensionsLeft": extensionsLeft(set, x), "Left": untilText(time.Now(), x.ReviewDueAt)}
+		"ExtensionsLeft": extensionsLeft(set, x), "Answers": registration.Answers(x, set.CustomFields), "Left": untilText(time.Now(), x.ReviewDueAt)}
 	ui.render(w, r, status, "registration", p)
 }
 

@@ -130,6 +130,29 @@ func (ui *UI) saveRegistrationSettings(w http.ResponseWriter, r *http.Request, v
 		}
 		set.TierRanks[strings.ToLower(strings.TrimSpace(name))] = n
 	}
+	set.CustomFields = nil
+	for i, line := range strings.Split(r.PostFormValue("custom_fields"), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		parts := strings.Split(line, "|")
+		if len(parts) < 2 {
+			probs.Add("custom_fields", "line %d must read key | Label [| required] [| motions]", i+1)
+			continue
+		}
+		c := registration.CustomField{Key: strings.TrimSpace(parts[0]), Label: strings.TrimSpace(parts[1])}
+		for _, extra := range parts[2:] {
+			extra = strings.TrimSpace(extra)
+			if extra == "required" {
+				c.Required = true
+				continue
+			}
+			for _, m := range strings.FieldsFunc(extra, func(r rune) bool { return r == ',' || r == ' ' }) {
+				c.Motions = append(c.Motions, tandem.Motion(m))
+			}
+		}
+		set.CustomFields = append(set.CustomFields, c)
+	}
 	if err := probs.Err("The settings are not valid."); err != nil {
 		ui.renderRegistrationSettings(w, r, p, http.StatusUnprocessableEntity, set, err)
 		return
@@ -163,7 +186,10 @@ func (ui *UI) renderRegistrationSettings(w http.ResponseWriter, r *http.Request,
 	for _, fe := range tandem.FieldsOf(err) {
 		key := fe.Path
 		// Nested paths from validation ("protection.window_days") land on the form field.
-		if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		if strings.HasPrefix(key, "custom_fields") {
+			errs["custom_fields"] = strings.TrimPrefix(key, "custom_fields") + " " + fe.Detail
+			continue
+		} else if i := strings.LastIndexByte(key, '.'); i >= 0 {
 			key = key[i+1:]
 		}
 		errs[key] = fe.Detail
@@ -198,8 +224,23 @@ func (ui *UI) renderRegistrationSettings(w http.ResponseWriter, r *http.Request,
 		tiers = append(tiers, fmt.Sprintf("%s = %d", name, rank))
 	}
 	slices.Sort(tiers)
+	var custom []string
+	for _, c := range set.CustomFields {
+		line := c.Key + " | " + c.Label
+		if c.Required {
+			line += " | required"
+		}
+		if len(c.Motions) > 0 {
+			ms := make([]string, len(c.Motions))
+			for i, m := range c.Motions {
+				ms[i] = string(m)
+			}
+			line += " | " + strings.Join(ms, ", ")
+		}
+		custom = append(custom, line)
+	}
 	p.Title = "Registration settings"
 	p.Data = map[string]any{"S": set, "Numbers": nums, "Rules": rules, "Motions": motions, "Fields": registration.RequirableFields,
-		"Tiers": strings.Join(tiers, "\n"), "Errors": errs}
+		"Tiers": strings.Join(tiers, "\n"), "Custom": strings.Join(custom, "\n"), "Errors": errs}
 	ui.render(w, r, status, "registration_settings", p)
 }

@@ -336,7 +336,7 @@ func (ui *UI) portalHome(w http.ResponseWriter, r *http.Request, v Viewer, p Pag
 		}
 		views := make([]registration.PartnerView, len(rs))
 		for i, x := range rs {
-			views[i] = registration.ToPartnerView(x, set.Protection)
+			views[i] = registration.ToPartnerView(x, set)
 		}
 		data["Registrations"], data["Loc"] = views, loc
 	}
