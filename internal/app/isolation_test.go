@@ -139,6 +139,15 @@ var isolationCases = map[string]map[string]string{
 	"POST /api/v1/opportunities/{id}/stage":      {"id": "victim-opportunity"},
 	"GET /api/v1/opportunities/{id}/attribution": {"id": "victim-opportunity"},
 	"PUT /api/v1/opportunities/{id}/attribution": {"id": "victim-opportunity"},
+	// Pipeline pages
+	"GET /w/{slug}/pipeline":                   {"slug": "victim-slug"},
+	"GET /w/{slug}/pipeline.csv":               {"slug": "victim-slug"},
+	"GET /w/{slug}/pipeline/{id}":              {"slug": "victim-slug", "id": "victim-opportunity"},
+	"POST /w/{slug}/pipeline/{id}/stage":       {"slug": "victim-slug", "id": "victim-opportunity"},
+	"POST /w/{slug}/pipeline/{id}/edit":        {"slug": "victim-slug", "id": "victim-opportunity"},
+	"POST /w/{slug}/pipeline/{id}/attribution": {"slug": "victim-slug", "id": "victim-opportunity"},
+	"GET /w/{slug}/portal/pipeline":            {"slug": "victim-slug"},
+	"GET /w/{slug}/portal/pipeline/{id}":       {"slug": "victim-slug", "id": "victim-opportunity"},
 }
 
 // victim holds the identifiers that must never reach an attacker.

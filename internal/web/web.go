@@ -170,6 +170,7 @@ func (ui *UI) Register(mux *http.ServeMux) {
 	ui.registerRegistrations(mux)
 	ui.registerConflicts(mux)
 	ui.registerRegistrationSettings(mux)
+	ui.registerPipeline(mux)
 	ui.handle(mux, "GET /w/{slug}/notifications", ui.anyone(ui.notifications))
 	ui.handle(mux, "POST /w/{slug}/notifications/read", ui.anyone(ui.readNotifications))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { ui.NotFound(w, r) })
@@ -270,7 +271,7 @@ func (ui *UI) console(h viewHandler) http.HandlerFunc {
 		base := "/w/" + v.WorkspaceSlug
 		p := Page{Layout: "console", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
 		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"},
-			{Label: "Registrations", Href: base + "/registrations"}, {Label: "Conflicts", Href: base + "/conflicts"}, {Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
+			{Label: "Registrations", Href: base + "/registrations"}, {Label: "Pipeline", Href: base + "/pipeline"}, {Label: "Conflicts", Href: base + "/conflicts"}, {Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
 			{Label: "Single sign-on", Href: base + "/settings/sso"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug), {Label: "API tokens", Href: base + "/settings/tokens"},
 			{Label: "Audit log", Href: base + "/audit"}, {Label: "Outbox", Href: base + "/outbox"}} {
 			n.Current = n.Href == r.URL.Path
@@ -296,6 +297,9 @@ func (ui *UI) portal(h viewHandler) http.HandlerFunc {
 		p := Page{Layout: "portal", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
 		items := []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Registrations", Href: base + "/registrations"},
 			{Label: "Register a deal", Href: base + "/registrations/new"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug)}
+		if policy.RoleAllows(v.Actor.Role, policy.Opportunities, policy.List) {
+			items = append(items, NavItem{Label: "Pipeline", Href: base + "/pipeline"})
+		}
 		if policy.RoleAllows(v.Actor.Role, policy.PartnerUsers, policy.List) {
 			items = append(items, NavItem{Label: "People", Href: "/w/" + v.WorkspaceSlug + "/settings/users"})
 		}

@@ -1,0 +1,840 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemprm/tandem/internal/attribution"
+	"github.com/tandemprm/tandem/internal/audit"
+	"github.com/tandemprm/tandem/internal/csvimport"
+	"github.com/tandemprm/tandem/internal/identity"
+	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/pipeline"
+	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/registration"
+	"github.com/tandemprm/tandem/internal/stage"
+	"github.com/tandemprm/tandem/internal/store"
+	"github.com/tandemprm/tandem/internal/tandem"
+)
+
+// pipelinePage is how many opportunities the list shows at once, and boardColumn how
+// many cards one stage column of the board shows.
+const (
+	pipelinePage = 50
+	boardColumn  = 50
+)
+
+func (ui *UI) registerPipeline(mux *http.ServeMux) {
+	ui.handle(mux, "GET /w/{slug}/pipeline", ui.console(ui.pipelineList))
+	ui.handle(mux, "GET /w/{slug}/pipeline.csv", ui.console(ui.exportPipeline))
+	ui.handle(mux, "GET /w/{slug}/pipeline/{id}", ui.console(ui.opportunityDetail))
+	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/stage", ui.console(ui.opportunityMove))
+	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/edit", ui.console(ui.opportunityEdit))
+	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/attribution", ui.console(ui.opportunityAttribution))
+	ui.handle(mux, "GET /w/{slug}/portal/pipeline", ui.portal(ui.portalPipeline))
+	ui.handle(mux, "GET /w/{slug}/portal/pipeline/{id}", ui.portal(ui.portalOpportunity))
+}
+
+// pipe is the pipeline service over the UI's database.
+func (ui *UI) pipe() *pipeline.Service {
+	return &pipeline.Service{Store: store.Pipeline{DB: ui.o.DB}, Now: time.Now}
+}
+
+// formatAmount writes hundredths as a number with two decimals and thousands
+// separators ("120,000.50").
+func formatAmount(minor int64) string {
+	whole := strconv.FormatInt(minor/100, 10)
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return fmt.Sprintf("%s.%02d", b.String(), minor%100)
+}
+
+// plainAmount writes hundredths as a plain decimal for forms and CSV ("120000.50"),
+// or "" for nothing.
+func plainAmount(minor int64) string {
+	if minor == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d.%02d", minor/100, minor%100)
+}
+
+func stageLabel(m tandem.Motion, key string) string {
+	if md, ok := stage.Default(m); ok {
+		return md.Label(key)
+	}
+	return key
+}
+
+// partnerNames looks partner names up once per page.
+type partnerNames struct {
+	ui    *UI
+	ctx   context.Context
+	actor policy.Actor
+	names map[string]string
+}
+
+func (ui *UI) pipelinePartnerNames(ctx context.Context, actor policy.Actor) *partnerNames {
+	return &partnerNames{ui: ui, ctx: ctx, actor: actor, names: map[string]string{}}
+}
+
+func (n *partnerNames) of(id string) string {
+	if id == "" {
+		return ""
+	}
+	if s, ok := n.names[id]; ok {
+		return s
+	}
+	s := id
+	if p, err := n.ui.o.Partners.Get(n.ctx, n.actor, id); err == nil {
+		s = p.Name
+	}
+	n.names[id] = s
+	return s
+}
+
+// credit is one attribution entry as the console shows it.
+type credit struct {
+	PartnerID, Partner, Kind, Percent string
+}
+
+func (n *partnerNames) credits(entries []attribution.Entry) []credit {
+	out := make([]credit, len(entries))
+	for i, e := range entries {
+		out[i] = credit{PartnerID: e.PartnerID, Partner: n.of(e.PartnerID), Kind: string(e.Kind), Percent: e.Percent.String()}
+	}
+	return out
+}
+
+// oppRow is an opportunity as the console list and board show it.
+type oppRow struct {
+	O          pipeline.Opportunity
+	StageLabel string
+	Amount     string
+	Partners   []credit
+	Next       string // key of the next stage, if any
+	NextLabel  string
+}
+
+func (ui *UI) oppRow(n *partnerNames, o pipeline.Opportunity) oppRow {
+	row := oppRow{O: o, StageLabel: stageLabel(o.Motion, o.Stage), Partners: n.credits(o.Attribution)}
+	if o.AmountMinor > 0 {
+		row.Amount = formatAmount(o.AmountMinor) + " " + o.Currency
+	}
+	if md, ok := stage.Default(o.Motion); ok {
+		if i := md.Index(o.Stage); i >= 0 && i+1 < len(md.Stages) {
+			row.Next, row.NextLabel = md.Stages[i+1].Key, md.Stages[i+1].Label
+		}
+	}
+	return row
+}
+
+// pipelineFilter reads the list filters from the query.
+func pipelineFilter(q url.Values) pipeline.Filter {
+	return pipeline.Filter{Motion: tandem.Motion(strings.TrimSpace(q.Get("motion"))), Stage: strings.TrimSpace(q.Get("stage")),
+		Status: pipeline.Status(strings.TrimSpace(q.Get("status"))), PartnerID: strings.TrimSpace(q.Get("partner")),
+		OwnerUserID: strings.TrimSpace(q.Get("owner")), Query: strings.TrimSpace(q.Get("q"))}
+}
+
+// filterQuery writes f back as query parameters, with extra pairs appended.
+func filterQuery(f pipeline.Filter, extra ...string) string {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("motion", string(f.Motion))
+	set("stage", f.Stage)
+	set("status", string(f.Status))
+	set("partner", f.PartnerID)
+	set("owner", f.OwnerUserID)
+	set("q", f.Query)
+	for i := 0; i+1 < len(extra); i += 2 {
+		set(extra[i], extra[i+1])
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
+
+type option struct{ Value, Label string }
+
+// internalUsers lists the workspace's active internal people, who may own
+// opportunities.
+func (ui *UI) internalUsers(ctx context.Context, actor policy.Actor) []option {
+	us, err := ui.o.Identity.ListUsers(ctx, actor)
+	if err != nil {
+		return nil
+	}
+	var out []option
+	for _, u := range us {
+		if u.PartnerID == "" && u.Status != identity.Deactivated {
+			out = append(out, option{u.ID, u.DisplayName()})
+		}
+	}
+	return out
+}
+
+// partnerOptions lists the workspace's partners for the filter and attribution forms.
+func (ui *UI) partnerOptions(ctx context.Context, actor policy.Actor) []option {
+	ps, _, err := ui.o.Partners.List(ctx, actor, partner.Filter{}, "", 500)
+	if err != nil {
+		return nil
+	}
+	out := make([]option, len(ps))
+	for i, p := range ps {
+		out[i] = option{p.ID, p.Name}
+	}
+	return out
+}
+
+func motionOptions() []option {
+	out := make([]option, len(tandem.Motions))
+	for i, m := range tandem.Motions {
+		out[i] = option{string(m), m.Label()}
+	}
+	return out
+}
+
+// stageOptions lists the stages of one motion's model, or of every model (labelled
+// with the motion) when m is empty.
+func stageOptions(m tandem.Motion) []option {
+	var out []option
+	seen := map[string]bool{}
+	for _, mo := range tandem.Motions {
+		if m != "" && mo != m {
+			continue
+		}
+		md, _ := stage.Default(mo)
+		for _, s := range md.Stages {
+			if seen[s.Key] {
+				continue
+			}
+			seen[s.Key] = true
+			label := s.Label
+			if m == "" {
+				label = mo.Label() + ": " + s.Label
+			}
+			out = append(out, option{s.Key, label})
+		}
+	}
+	return append(out, option{stage.Lost, "Closed – lost"})
+}
+
+// column is one stage of the board.
+type column struct {
+	Key, Label string
+	Rows       []oppRow
+	More       bool
+	ListURL    string
+}
+
+func (ui *UI) pipelineList(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	q := r.URL.Query()
+	f := pipelineFilter(q)
+	svc := ui.pipe()
+	names := ui.pipelinePartnerNames(r.Context(), v.Actor)
+	base := "/w/" + v.WorkspaceSlug + "/pipeline"
+	board := q.Get("view") == "board"
+	data := map[string]any{"F": f, "Board": board, "Base": base, "Motions": motionOptions(), "Stages": stageOptions(f.Motion),
+		"Owners": ui.internalUsers(r.Context(), v.Actor), "Partners": ui.partnerOptions(r.Context(), v.Actor),
+		"Statuses": []option{{"open", "Open"}, {"won", "Won"}, {"lost", "Lost"}},
+		"CanMove":  policy.RoleAllows(v.Actor.Role, policy.Opportunities, policy.Update),
+		"CSV":      base + ".csv" + filterQuery(f), "ListURL": base + filterQuery(f), "BoardURL": base + filterQuery(f, "view", "board")}
+	if board {
+		if f.Motion == "" {
+			f.Motion = tandem.MotionReferral
+		}
+		md, ok := stage.Default(f.Motion)
+		if !ok {
+			ui.Error(w, r, tandem.Invalid("The filter is not valid.", tandem.FieldError{Path: "motion", Detail: "is not a motion"}))
+			return
+		}
+		back := base + filterQuery(f, "view", "board")
+		var cols []column
+		for _, s := range md.Stages {
+			cf := f
+			cf.Stage = s.Key
+			os, more, err := svc.ListOpportunities(r.Context(), v.Actor, cf, "", boardColumn)
+			if err != nil {
+				ui.Error(w, r, err)
+				return
+			}
+			c := column{Key: s.Key, Label: s.Label, More: more, ListURL: base + filterQuery(cf)}
+			for _, o := range os {
+				c.Rows = append(c.Rows, ui.oppRow(names, o))
+			}
+			cols = append(cols, c)
+		}
+		data["Columns"], data["Back"], data["BoardMotion"] = cols, back, f.Motion
+		data["Stages"] = stageOptions(f.Motion)
+		p.Title = "Pipeline board: " + f.Motion.Label()
+	} else {
+		os, more, err := svc.ListOpportunities(r.Context(), v.Actor, f, q.Get("after"), pipelinePage)
+		if err != nil {
+			ui.Error(w, r, err)
+			return
+		}
+		rows := make([]oppRow, len(os))
+		for i, o := range os {
+			rows[i] = ui.oppRow(names, o)
+		}
+		if more && len(os) > 0 {
+			data["Next"] = base + filterQuery(f, "after", os[len(os)-1].ID)
+		}
+		data["Rows"] = rows
+		p.Title = "Pipeline"
+	}
+	p.Data = data
+	ui.render(w, r, http.StatusOK, "pipeline", p)
+}
+
+// pipelineCSVHeader names the columns of a pipeline export.
+var pipelineCSVHeader = []string{"id", "name", "account", "motion", "stage", "status", "amount", "currency", "close_on", "owner",
+	"next_step", "partners", "last_activity_at"}
+
+// exportPipeline downloads the filtered list as CSV, every cell formula-safe.
+func (ui *UI) exportPipeline(w http.ResponseWriter, r *http.Request, v Viewer, _ Page) {
+	if err := policy.Authorize(v.Actor, policy.Export, policy.Resource{Kind: policy.Opportunities, WorkspaceID: v.WorkspaceID}); err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	svc, f := ui.pipe(), pipelineFilter(r.URL.Query())
+	// Check the filter before the download starts, so that a bad one is a page.
+	first, more, err := svc.ListOpportunities(r.Context(), v.Actor, f, "", 500)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	names := ui.pipelinePartnerNames(r.Context(), v.Actor)
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="pipeline.csv"`)
+	cw, err := csvimport.NewWriter(w, pipelineCSVHeader, csvimport.WriterOptions{})
+	if err != nil {
+		return
+	}
+	os := first
+	for {
+		for _, o := range os {
+			var ps []string
+			for _, c := range names.credits(o.Attribution) {
+				ps = append(ps, fmt.Sprintf("%s (%s %s%%)", c.Partner, c.Kind, c.Percent))
+			}
+			if err := cw.Write([]string{o.ID, o.Name, o.AccountName, string(o.Motion), o.Stage, string(o.Status), plainAmount(o.AmountMinor),
+				o.Currency, o.CloseOn, o.OwnerName, o.NextStep, strings.Join(ps, "; "), o.LastActivityAt.UTC().Format(time.RFC3339)}); err != nil {
+				return
+			}
+		}
+		if !more || len(os) == 0 {
+			break
+		}
+		if os, more, err = svc.ListOpportunities(r.Context(), v.Actor, f, os[len(os)-1].ID, 500); err != nil {
+			ui.o.Logger.ErrorContext(r.Context(), "pipeline export failed", "error", err.Error())
+			return
+		}
+	}
+	if err := cw.Flush(); err != nil {
+		ui.o.Logger.ErrorContext(r.Context(), "pipeline export failed", "error", err.Error())
+	}
+}
+
+// missingItem is one refused exit criterion with how to fill it in, if it can be.
+type missingItem struct {
+	Path, Detail string
+	// Input says which control fills it: amount, currency, date, owner, text,
+	// textarea, attribution (the attribution form below) or "" (not recordable yet).
+	Input, Name, Label string
+}
+
+// fieldLabel is the built-in label of an opportunity field.
+func fieldLabel(key string) string {
+	for _, f := range stage.BuiltinFields() {
+		if f.Key == key {
+			return f.Label
+		}
+	}
+	return key
+}
+
+func missingItems(fes []tandem.FieldError) []missingItem {
+	out := make([]missingItem, 0, len(fes))
+	for _, fe := range fes {
+		it := missingItem{Path: fe.Path, Detail: fe.Detail, Label: fieldLabel(fe.Path)}
+		switch fe.Path {
+		case "amount":
+			it.Input, it.Name = "amount", "amount"
+		case "currency":
+			it.Input, it.Name = "currency", "currency"
+		case "close_date":
+			it.Input, it.Name = "date", "close_on"
+		case "owner":
+			it.Input, it.Name = "owner", "owner_user_id"
+		case "next_step":
+			it.Input, it.Name = "textarea", "next_step"
+		case "attribution":
+			it.Input = "attribution"
+		default:
+			for _, k := range pipeline.DetailFields() {
+				if k == fe.Path {
+					it.Input, it.Name = "text", "f_"+k
+					if k == "use_case" || k == "success_criteria" || k == "loss_reason" {
+						it.Input = "textarea"
+					}
+				}
+			}
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// detailState is what a re-rendered detail page carries from the request that failed.
+type detailState struct {
+	status  int
+	problem string
+	// A refused move: where to, the note typed and what is missing.
+	moveTo, note string
+	missing      []missingItem
+	// Edits that were refused, with their field errors.
+	form   map[string]string
+	errors map[string]string
+	// An attribution change that was refused.
+	attrRows   []credit
+	attrReason string
+	attrErrors []tandem.FieldError
+}
+
+func (ui *UI) opportunityDetail(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	ui.renderOpportunity(w, r, v, p, detailState{status: http.StatusOK})
+}
+
+// stageStep is one stage of the model as the detail page draws it.
+type stageStep struct {
+	Key, Label      string
+	Current, Passed bool
+	Exit            []string
+}
+
+// historyRow is one stage change with how long the opportunity had stayed before.
+type historyRow struct {
+	C             pipeline.StageChange
+	FromLabel, To string
+	Stayed        string
+}
+
+func durationText(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + " min"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d.Hours())) + " h"
+	}
+	return strconv.Itoa(int(d.Hours()/24)) + " d"
+}
+
+func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer, p Page, st detailState) {
+	ctx := r.Context()
+	svc := ui.pipe()
+	o, err := svc.Opportunity(ctx, v.Actor, r.PathValue("id"))
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	hist, err := svc.StageHistory(ctx, v.Actor, o.ID)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	names := ui.pipelinePartnerNames(ctx, v.Actor)
+	md, _ := stage.Default(o.Motion)
+	cur := md.Index(o.Stage)
+	var steps []stageStep
+	for i, s := range md.Stages {
+		step := stageStep{Key: s.Key, Label: s.Label, Current: s.Key == o.Stage, Passed: cur >= 0 && i < cur}
+		for _, c := range s.Exit {
+			step.Exit = append(step.Exit, c.Text())
+		}
+		steps = append(steps, step)
+	}
+	var lostNeeds []string
+	for _, c := range md.LostCriteria {
+		lostNeeds = append(lostNeeds, c.Text())
+	}
+	rows := make([]historyRow, len(hist))
+	for i, h := range hist {
+		rows[i] = historyRow{C: h, FromLabel: stageLabel(o.Motion, h.From), To: stageLabel(o.Motion, h.To)}
+		if i > 0 {
+			rows[i].Stayed = durationText(h.At.Sub(hist[i-1].At))
+		}
+	}
+	// The activity (with the notes written beside stage changes and the reasons for
+	// credit changes) comes from the audit log, for those who may read it.
+	var activity []audit.Entry
+	if policy.RoleAllows(v.Actor.Role, policy.AuditLog, policy.List) {
+		activity, _, err = ui.o.DB.ListAudit(ctx, v.WorkspaceID, audit.Filter{SubjectType: "opportunity", SubjectID: o.ID}, store.Page{Limit: 100})
+		if err != nil {
+			ui.Error(w, r, err)
+			return
+		}
+	}
+	form := st.form
+	if form == nil {
+		form = map[string]string{"name": o.Name, "amount": plainAmount(o.AmountMinor), "currency": o.Currency, "close_on": o.CloseOn,
+			"owner_user_id": o.OwnerUserID, "next_step": o.NextStep}
+		for k, val := range o.Details {
+			form["f_"+k] = val
+		}
+	}
+	var details []option
+	for _, k := range pipeline.DetailFields() {
+		details = append(details, option{k, fieldLabel(k)})
+	}
+	attrRows := st.attrRows
+	if attrRows == nil {
+		attrRows = names.credits(o.Attribution)
+	}
+	attrRows = append(attrRows, credit{Kind: string(attribution.Influenced)}) // one empty row to add a partner
+	row := ui.oppRow(names, o)
+	canEdit := policy.Authorize(v.Actor, policy.Update, policy.Resource{Kind: policy.Opportunities, WorkspaceID: v.WorkspaceID, ID: o.ID, Partners: o.Partners()}) == nil
+	canCredit := policy.Authorize(v.Actor, policy.Update, policy.Resource{Kind: policy.Attribution, WorkspaceID: v.WorkspaceID, ID: o.ID, Partners: o.Partners()}) == nil
+	var moveTo []option
+	for _, s := range md.Stages {
+		if s.Key != o.Stage {
+			moveTo = append(moveTo, option{s.Key, s.Label})
+		}
+	}
+	if o.Stage != stage.Lost && !md.Won(o.Stage) {
+		moveTo = append(moveTo, option{stage.Lost, "Closed – lost"})
+	}
+	selected := st.moveTo
+	if selected == "" {
+		selected = row.Next
+	}
+	ui.markNav(&p, "/w/"+v.WorkspaceSlug+"/pipeline")
+	p.Title = o.Name
+	p.Data = map[string]any{"O": o, "Row": row, "Steps": steps, "LostNeeds": lostNeeds, "History": rows, "Activity": activity,
+		"Base": "/w/" + v.WorkspaceSlug + "/pipeline", "Problem": st.problem, "MoveTo": moveTo, "Selected": selected, "Note": st.note,
+		"Missing": st.missing, "MissingTo": stageLabel(o.Motion, st.moveTo), "Form": form, "Errors": st.errors, "Details": details,
+		"Owners": ui.internalUsers(ctx, v.Actor), "Partners": ui.partnerOptions(ctx, v.Actor), "AttrRows": attrRows,
+		"AttrReason": st.attrReason, "AttrErrors": st.attrErrors, "CanEdit": canEdit, "CanCredit": canCredit,
+		"RegBase": "/w/" + v.WorkspaceSlug + "/registrations", "MotionLabel": o.Motion.Label(), "StageLabel": stageLabel(o.Motion, o.Stage)}
+	ui.render(w, r, st.status, "pipeline_opportunity", p)
+}
+
+// safeBack returns the page to go back to after a move from the list or board, or
+// the opportunity's page.
+func safeBack(v Viewer, back, id string) string {
+	base := "/w/" + v.WorkspaceSlug + "/pipeline"
+	if (back == base || strings.HasPrefix(back, base+"?")) && !strings.ContainsAny(back, "\\\r\n") {
+		return back
+	}
+	return base + "/" + id
+}
+
+func (ui *UI) opportunityMove(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	to, note := r.PostFormValue("to"), r.PostFormValue("note")
+	o, err := ui.pipe().MoveStage(r.Context(), v.Actor, v.Name, r.PathValue("id"), pipeline.StageMove{To: to, Version: version, Note: note})
+	ui.afterMove(w, r, v, p, o, err, to, note, r.PostFormValue("back"), "")
+}
+
+// afterMove redirects after a stage move, or shows the opportunity with what is
+// missing (or what changed meanwhile).
+func (ui *UI) afterMove(w http.ResponseWriter, r *http.Request, v Viewer, p Page, o pipeline.Opportunity, err error, to, note, back, saved string) {
+	switch tandem.KindOf(err) {
+	case "":
+		SetFlash(w, Flash{Kind: "success", Text: saved + o.Name + " moved to " + stageLabel(o.Motion, o.Stage) + "."})
+		http.Redirect(w, r, safeBack(v, back, o.ID), http.StatusSeeOther)
+	case tandem.KindInvalid:
+		st := detailState{status: http.StatusUnprocessableEntity, moveTo: to, note: note, problem: saved + tandem.MessageOf(err)}
+		for _, fe := range tandem.FieldsOf(err) {
+			if fe.Path == "to" || fe.Path == "from" || fe.Path == "version" {
+				st.problem += " " + fe.Detail + "."
+				continue
+			}
+			st.missing = append(st.missing, missingItems([]tandem.FieldError{fe})...)
+		}
+		ui.renderOpportunity(w, r, v, p, st)
+	case tandem.KindConflict:
+		ui.renderOpportunity(w, r, v, p, detailState{status: http.StatusConflict, moveTo: to, note: note,
+			problem: "Someone else changed this opportunity a moment ago; it is shown as it is now. Check it and move it again."})
+	default:
+		ui.Error(w, r, err)
+	}
+}
+
+// editInput reads the edit form: only the fields the form carries change.
+func editInput(r *http.Request) (pipeline.OpportunityInput, map[string]string, error) {
+	_ = r.ParseForm()
+	in := pipeline.OpportunityInput{Fields: map[string]string{}}
+	form := map[string]string{}
+	has := func(k string) (*string, bool) {
+		vals, ok := r.PostForm[k]
+		if !ok || len(vals) == 0 {
+			return nil, false
+		}
+		s := vals[0]
+		form[k] = s
+		return &s, true
+	}
+	in.Name, _ = has("name")
+	in.CloseOn, _ = has("close_on")
+	in.OwnerUserID, _ = has("owner_user_id")
+	in.NextStep, _ = has("next_step")
+	if c, ok := has("currency"); ok {
+		in.Currency = c
+	}
+	var amountErr error
+	if a, ok := has("amount"); ok {
+		var v int64
+		if strings.TrimSpace(*a) != "" {
+			var err error
+			if v, err = registration.ParseAmount(*a); err != nil {
+				amountErr = tandem.Invalid("The opportunity is not valid.", tandem.FieldError{Path: "amount", Detail: err.Error()})
+			}
+		}
+		in.AmountMinor = &v
+	}
+	for _, k := range pipeline.DetailFields() {
+		if s, ok := has("f_" + k); ok {
+			in.Fields[k] = *s
+		}
+	}
+	return in, form, amountErr
+}
+
+// editErrors maps the service's field paths to the edit form's names.
+func editErrors(err error) map[string]string {
+	out := map[string]string{}
+	for _, fe := range tandem.FieldsOf(err) {
+		k := fe.Path
+		switch {
+		case strings.HasPrefix(k, "fields."):
+			k = "f_" + strings.TrimPrefix(k, "fields.")
+		case k == "close_date":
+			k = "close_on"
+		case k == "owner":
+			k = "owner_user_id"
+		}
+		out[k] = fe.Detail
+	}
+	return out
+}
+
+// opportunityEdit saves the edit form, or the fill-in form of a refused move, and
+// then, when the form says where to, moves the opportunity again.
+func (ui *UI) opportunityEdit(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	in, form, err := editInput(r)
+	id := r.PathValue("id")
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	to, note := strings.TrimSpace(r.PostFormValue("move_to")), r.PostFormValue("note")
+	svc := ui.pipe()
+	var o pipeline.Opportunity
+	if err == nil {
+		o, err = svc.UpdateOpportunity(r.Context(), v.Actor, v.Name, id, version, in)
+	}
+	switch tandem.KindOf(err) {
+	case "":
+	case tandem.KindInvalid:
+		st := detailState{status: http.StatusUnprocessableEntity, form: form, errors: editErrors(err), moveTo: to, note: note,
+			problem: "Nothing was saved: " + tandem.MessageOf(err) + " Please correct the fields marked below."}
+		if to != "" {
+			// Keep the fill-in form: what was missing is still missing.
+			if cur, gerr := svc.Opportunity(r.Context(), v.Actor, id); gerr == nil {
+				st.missing = ui.stillMissing(r.Context(), v, cur, to)
+			}
+		}
+		ui.renderOpportunity(w, r, v, p, st)
+		return
+	case tandem.KindConflict:
+		ui.renderOpportunity(w, r, v, p, detailState{status: http.StatusConflict, moveTo: to, note: note,
+			problem: "Someone else changed this opportunity a moment ago; nothing was saved. It is shown as it is now: apply your change again."})
+		return
+	default:
+		ui.Error(w, r, err)
+		return
+	}
+	if to == "" {
+		SetFlash(w, Flash{Kind: "success", Text: "Saved."})
+		http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/pipeline/"+id, http.StatusSeeOther)
+		return
+	}
+	moved, err := svc.MoveStage(r.Context(), v.Actor, v.Name, id, pipeline.StageMove{To: to, Version: o.Version, Note: note})
+	ui.afterMove(w, r, v, p, moved, err, to, note, "", "Saved. ")
+}
+
+// stillMissing returns what a move of o to `to` still misses, by the same stage rule
+// the service applies (stage.Model.Missing over pipeline.Facts), so that a fill-in
+// form refused for a bad value keeps listing what the move needs.
+func (ui *UI) stillMissing(ctx context.Context, v Viewer, o pipeline.Opportunity, to string) []missingItem {
+	md, ok := stage.Default(o.Motion)
+	if !ok {
+		return nil
+	}
+	from := o.Stage
+	if from != stage.Lost && md.Index(from) < 0 {
+		from = ""
+	}
+	approved := false
+	if o.RegistrationID != "" {
+		approved, _ = store.Pipeline{DB: ui.o.DB}.RegistrationApproved(ctx, v.WorkspaceID, o.RegistrationID)
+	}
+	need, err := md.Missing(from, to, pipeline.Facts(o, approved))
+	if err != nil {
+		return nil
+	}
+	var fes []tandem.FieldError
+	for _, n := range need {
+		fes = append(fes, tandem.FieldError{Path: n.Path, Detail: n.Text + " (needed to leave " + md.Label(n.Stage) + ")"})
+	}
+	return missingItems(fes)
+}
+
+// opportunityAttribution replaces the partners credited on the opportunity; a reason
+// is required and audited.
+func (ui *UI) opportunityAttribution(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	_ = r.ParseForm()
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	ids, kinds, pcts := r.PostForm["partner_id"], r.PostForm["kind"], r.PostForm["percent"]
+	var entries []attribution.Entry
+	var rows []credit
+	var probs tandem.Problems
+	for i, id := range ids {
+		id = strings.TrimSpace(id)
+		kind, pct := "", ""
+		if i < len(kinds) {
+			kind = kinds[i]
+		}
+		if i < len(pcts) {
+			pct = strings.TrimSpace(pcts[i])
+		}
+		if id == "" {
+			continue // an empty row adds nobody
+		}
+		e := attribution.Entry{PartnerID: id, Kind: attribution.Kind(kind)}
+		if pc, err := attribution.ParsePercent(strings.TrimSuffix(pct, "%")); err != nil {
+			probs.Add(fmt.Sprintf("%s[%d].percent", attribution.Path, len(entries)), "%s", err.Error())
+		} else {
+			e.Percent = pc
+		}
+		entries = append(entries, e)
+		rows = append(rows, credit{PartnerID: id, Kind: kind, Percent: pct})
+	}
+	reason := r.PostFormValue("reason")
+	err := probs.Err("The attribution is not valid.")
+	if err == nil {
+		_, err = ui.pipe().SetAttribution(r.Context(), v.Actor, v.Name, r.PathValue("id"), pipeline.AttributionChange{Entries: entries, Reason: reason, Version: version})
+	}
+	switch tandem.KindOf(err) {
+	case "":
+		SetFlash(w, Flash{Kind: "success", Text: "Attribution saved."})
+		http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/pipeline/"+r.PathValue("id")+"#attribution", http.StatusSeeOther)
+	case tandem.KindInvalid:
+		ui.renderOpportunity(w, r, v, p, detailState{status: http.StatusUnprocessableEntity, problem: "The attribution was not saved: " + tandem.MessageOf(err),
+			attrRows: rows, attrReason: reason, attrErrors: attributionErrors(err, rows)})
+	case tandem.KindConflict:
+		ui.renderOpportunity(w, r, v, p, detailState{status: http.StatusConflict,
+			problem: "Someone else changed this opportunity a moment ago; the attribution was not saved. It is shown as it is now: apply your change again."})
+	default:
+		ui.Error(w, r, err)
+	}
+}
+
+// attributionErrors rewrites "attribution[1].percent" as "Row 2 (percent)" so that
+// people can find it in the form.
+func attributionErrors(err error, rows []credit) []tandem.FieldError {
+	var out []tandem.FieldError
+	for _, fe := range tandem.FieldsOf(err) {
+		path := fe.Path
+		if rest, ok := strings.CutPrefix(path, attribution.Path+"["); ok {
+			if i, tail, ok := strings.Cut(rest, "]"); ok {
+				if n, aerr := strconv.Atoi(i); aerr == nil {
+					path = "Row " + strconv.Itoa(n+1) + " " + strings.TrimPrefix(tail, ".")
+					if n < len(rows) {
+						path += " (" + rows[n].PartnerID + ")"
+					}
+				}
+			}
+		} else if path == attribution.Path {
+			path = "Total"
+		}
+		out = append(out, tandem.FieldError{Path: strings.ReplaceAll(path, "_", " "), Detail: fe.Detail})
+	}
+	return out
+}
+
+// ---- Partner portal ----
+
+// portalOpp is an opportunity as the partner sees it: the safe view, with the stage
+// named by its label.
+type portalOpp struct {
+	V          pipeline.PartnerView
+	StageLabel string
+	Motion     string
+}
+
+func toPortalOpp(o pipeline.Opportunity) portalOpp {
+	pv := pipeline.ToPartnerView(o)
+	return portalOpp{V: pv, StageLabel: stageLabel(tandem.Motion(pv.Motion), pv.Stage), Motion: tandem.Motion(pv.Motion).Label()}
+}
+
+func (ui *UI) portalPipeline(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	q := r.URL.Query()
+	f := pipeline.Filter{Query: strings.TrimSpace(q.Get("q"))}
+	os, more, err := ui.pipe().ListOpportunities(r.Context(), v.Actor, f, q.Get("after"), pipelinePage)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	views := make([]portalOpp, len(os))
+	for i, o := range os {
+		views[i] = toPortalOpp(o)
+	}
+	next := ""
+	if more && len(os) > 0 {
+		next = "?" + url.Values{"q": {f.Query}, "after": {os[len(os)-1].ID}}.Encode()
+	}
+	p.Title, p.Data = "Shared pipeline", map[string]any{"Opps": views, "Next": next, "Q": f.Query, "Base": "/w/" + v.WorkspaceSlug + "/portal/pipeline"}
+	ui.render(w, r, http.StatusOK, "portal_pipeline", p)
+}
+
+func (ui *UI) portalOpportunity(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	svc := ui.pipe()
+	o, err := svc.Opportunity(r.Context(), v.Actor, r.PathValue("id"))
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	view := toPortalOpp(o)
+	var credits []pipeline.PartnerCreditView
+	if policy.RoleAllows(v.Actor.Role, policy.Attribution, policy.Read) {
+		_, entries, err := svc.Attribution(r.Context(), v.Actor, o.ID)
+		if err != nil {
+			ui.Error(w, r, err)
+			return
+		}
+		credits = pipeline.ToPartnerCredits(o, entries)
+	}
+	// Only what the safe view holds leaves this function: the stage model is public
+	// to the partner (it is the motion's), the record is not.
+	md, _ := stage.Default(tandem.Motion(view.V.Motion))
+	cur := md.Index(view.V.Stage)
+	var steps []stageStep
+	for i, s := range md.Stages {
+		steps = append(steps, stageStep{Key: s.Key, Label: s.Label, Current: s.Key == view.V.Stage, Passed: cur >= 0 && i < cur})
+	}
+	ui.markNav(&p, "/w/"+v.WorkspaceSlug+"/portal/pipeline")
+	p.Title, p.Data = view.V.Name, map[string]any{"O": view, "Credits": credits, "Steps": steps, "Base": "/w/" + v.WorkspaceSlug + "/portal/pipeline"}
+	ui.render(w, r, http.StatusOK, "portal_pipeline_opportunity", p)
+}
