@@ -1,0 +1,176 @@
+package app_test
+
+import (
+	"context"
+	"encoding/csv"
+	"html"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemprm/tandem/internal/demo"
+	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/pipeline"
+	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/store"
+	"github.com/tandemprm/tandem/internal/store/storetest"
+	"github.com/tandemprm/tandem/internal/tandem"
+)
+
+// TestPipelinePages walks the pipeline pages through the real router: a refused move
+// lists every missing exit criterion with a form to fill them in, filling them in
+// moves the opportunity, the CSV export follows the filters and is formula-safe, and
+// the partner's portal shows its opportunity with safe fields only and not another
+// partner's.
+func TestPipelinePages(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(e.Name, func(t *testing.T) {
+			a, base := start(t, e)
+			ctx := context.Background()
+			ws, err := a.DB.WorkspaceBySlug(ctx, demo.Slug)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sys := policy.System(ws.ID)
+			pipe := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: time.Now}
+			accName := "Quokka Quarries"
+			acc, err := pipe.CreateAccount(ctx, sys, "setup", pipeline.AccountInput{Name: &accName})
+			if err != nil {
+				t.Fatal(err)
+			}
+			str := func(s string) *string { return &s }
+			amount := int64(9876543)
+			ours, err := pipe.CreateOpportunity(ctx, sys, "setup", pipeline.OpportunityInput{AccountID: &acc.ID, Name: str("Quokka expansion"),
+				AmountMinor: &amount, Currency: str("EUR"), NextStep: str("=HYPERLINK(\"http://evil.example\")"), Fields: map[string]string{"discount": "17% off list"},
+				Motion: tandem.MotionReferral, PartnerID: "prt_demo000000"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			theirs, err := pipe.CreateOpportunity(ctx, sys, "setup", pipeline.OpportunityInput{AccountID: &acc.ID, Name: str("Quokka side deal"),
+				Motion: tandem.MotionReferral, PartnerID: "prt_demo000001"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			other, err := (&partner.Service{Store: store.Partners{DB: a.DB}, Now: time.Now}).Get(ctx, sys, "prt_demo000001")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pm := signIn(t, a, base, demo.ManagerEmail)
+			page := base + "/w/demo/pipeline/" + ours.ID
+
+			// The list and the board show both opportunities.
+			for _, u := range []string{"/w/demo/pipeline", "/w/demo/pipeline?view=board&motion=referral"} {
+				resp, body := call(t, pm, "GET", base+u, nil)
+				if resp.StatusCode != 200 || !strings.Contains(body, "Quokka expansion") || !strings.Contains(body, "Quokka side deal") {
+					t.Fatalf("GET %s: %d", u, resp.StatusCode)
+				}
+				if strings.Contains(u, "board") && !strings.Contains(body, "Move to Qualified") {
+					t.Errorf("the board has no move button")
+				}
+			}
+
+			// A refused move names each missing criterion and offers a form for them.
+			note := "Internal: their budget is frozen until Q3"
+			resp, body := form(t, pm, page+"/stage", url.Values{"to": {"qualified"}, "version": {"1"}, "note": {note},
+				"back": {"/w/demo/pipeline?view=board&motion=referral"}})
+			body = html.UnescapeString(body)
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("refused move: %d", resp.StatusCode)
+			}
+			for _, want := range []string{"Opportunity owner is filled in (needed to leave Introduction logged)",
+				"Partner contact is filled in (needed to leave Introduction logged)", `name="owner_user_id"`, `name="f_partner_contact"`,
+				`name="move_to" value="qualified"`} {
+				if !strings.Contains(body, want) {
+					t.Errorf("the refusal lacks %q", want)
+				}
+			}
+			_, list, _ := strings.Cut(body, `id="missing-list"`)
+			list, _, _ = strings.Cut(list, "</ul>")
+			if strings.Count(list, "<li") != 2 || strings.Contains(list, "A sourcing partner is recorded") {
+				t.Errorf("the refusal should list exactly the owner and the partner contact: %s", list)
+			}
+			if o, _ := pipe.Opportunity(ctx, sys, ours.ID); o.Stage != "introduced" || o.Version != 1 {
+				t.Fatalf("after the refusal: %s v%d", o.Stage, o.Version)
+			}
+
+			// A bad value in the fill-in form saves nothing and keeps the list.
+			resp, body = form(t, pm, page+"/edit", url.Values{"version": {"1"}, "move_to": {"qualified"}, "owner_user_id": {"usr_nobody"},
+				"f_partner_contact": {"Lee Seller"}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "is not a user of this workspace") ||
+				!strings.Contains(html.UnescapeString(body), "Opportunity owner is filled in") {
+				t.Fatalf("bad fill-in: %d", resp.StatusCode)
+			}
+
+			// Filling them in moves it.
+			resp, _ = form(t, pm, page+"/edit", url.Values{"version": {"1"}, "move_to": {"qualified"}, "note": {note},
+				"owner_user_id": {"usr_demo000002"}, "f_partner_contact": {"Lee Seller"}})
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/w/demo/pipeline/"+ours.ID {
+				t.Fatalf("fill and move: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			o, err := pipe.Opportunity(ctx, sys, ours.ID)
+			if err != nil || o.Stage != "qualified" || o.OwnerUserID != "usr_demo000002" || o.Details["partner_contact"] != "Lee Seller" || o.Details["discount"] != "17% off list" {
+				t.Fatalf("after filling in: %+v %v", o, err)
+			}
+			resp, body = call(t, pm, "GET", page, nil)
+			if resp.StatusCode != 200 || !strings.Contains(body, "moved to Qualified") || !strings.Contains(body, note) {
+				t.Errorf("the page after the move: %d (flash and note)", resp.StatusCode)
+			}
+
+			// Attribution needs a reason; then another partner is credited as influencing.
+			credit := url.Values{"version": {"3"}, "partner_id": {"prt_demo000000", "prt_demo000001", ""}, "kind": {"sourced", "influenced", "influenced"},
+				"percent": {"80", "20", ""}}
+			resp, body = form(t, pm, page+"/attribution", credit)
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "reason") {
+				t.Fatalf("attribution without a reason: %d", resp.StatusCode)
+			}
+			credit.Set("reason", "Helped with the proof")
+			if resp, _ = form(t, pm, page+"/attribution", credit); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("attribution: %d", resp.StatusCode)
+			}
+
+			// CSV export of the filtered list, formula-safe.
+			resp, body = call(t, pm, "GET", base+"/w/demo/pipeline.csv?stage=qualified&partner=prt_demo000001&q=quokka", nil)
+			if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+				t.Fatalf("export: %d", resp.StatusCode)
+			}
+			rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+			if err != nil || len(rows) != 2 || rows[0][0] != "id" || rows[1][0] != ours.ID {
+				t.Fatalf("export rows: %v %v", rows, err)
+			}
+			if rows[1][6] != "98765.43" || !strings.HasPrefix(rows[1][10], "'=") || !strings.Contains(rows[1][11], other.Name+" (influenced 20%)") {
+				t.Errorf("export row: %q", rows[1])
+			}
+			if resp, body = call(t, pm, "GET", base+"/w/demo/pipeline.csv?status=maybe", nil); resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("export with a bad filter: %d %s", resp.StatusCode, body)
+			}
+
+			// Sam (Northwind) sees his opportunity's stage, never the amount, the
+			// discount, the internal note or the other partner's credit.
+			sam := signIn(t, a, base, demo.PartnerEmail)
+			leaks := []string{"98765", "98,765", "EUR", "17%", "frozen", "prt_demo000001", other.Name, "Quokka side deal", "Lee Seller"}
+			for _, u := range []string{"/w/demo/portal/pipeline", "/w/demo/portal/pipeline/" + ours.ID} {
+				resp, body := call(t, sam, "GET", base+u, nil)
+				if resp.StatusCode != 200 || !strings.Contains(body, "Quokka expansion") || !strings.Contains(body, "Qualified") {
+					t.Fatalf("Sam GET %s: %d", u, resp.StatusCode)
+				}
+				for _, s := range leaks {
+					if strings.Contains(body, s) {
+						t.Errorf("Sam's %s shows %q", u, s)
+					}
+				}
+			}
+			if resp, body := call(t, sam, "GET", base+"/w/demo/portal/pipeline/"+ours.ID, nil); !strings.Contains(body, "sourced, 80%") {
+				t.Errorf("Sam's credit is not shown: %d", resp.StatusCode)
+			}
+			if resp, body := call(t, sam, "GET", base+"/w/demo/portal/pipeline/"+theirs.ID, nil); resp.StatusCode != http.StatusNotFound || strings.Contains(body, "Quokka side deal") {
+				t.Errorf("Sam opening another partner's opportunity: %d", resp.StatusCode)
+			}
+			// The console pages send him to the portal.
+			if resp, _ := call(t, sam, "GET", page, nil); resp.StatusCode != http.StatusSeeOther {
+				t.Errorf("Sam opening the console page: %d", resp.StatusCode)
+			}
+		})
+	}
+}
