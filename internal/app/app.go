@@ -140,6 +140,7 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterConflicts(a.API, a.Conflicts)
 	api.RegisterRegistrationSettings(a.API, a.Registrations)
 	api.RegisterPipeline(a.API, &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: now})
+	api.RegisterAccountsIO(a.API, &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: now})
 	cookieKey, err := a.DB.DeploymentKey(ctx, "browser-state", 32, rand.Read, now())
 	if err != nil {
 		return err
