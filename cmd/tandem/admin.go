@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/tandemprm/tandem/internal/csvimport"
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/registration"
 	"github.com/tandemprm/tandem/internal/store"
@@ -145,7 +147,7 @@ func describe(err error) error {
 	return errors.New(tandem.MessageOf(err) + " " + strings.Join(parts, "; "))
 }
 
-const importUsage = `Usage: tandem import partners|registrations --workspace SLUG --file FILE.csv [--dry-run] [--valid-rows-only] [server flags]
+const importUsage = `Usage: tandem import partners|registrations|accounts|contacts --workspace SLUG --file FILE.csv [--dry-run] [--valid-rows-only] [server flags]
 
 partners: reads partners from CSV (columns name, domain, motions, tier, region,
 lifecycle; an export's id and created_at columns are ignored).
@@ -156,14 +158,20 @@ deal_size, currency, expected_close_on, motion, products, description, proof,
 submitter_name, submitter_email), each through the uniqueness test and the conflict
 policy; confirmations and reviewer notices are sent by the running server.
 
+accounts: reads accounts from CSV (name required; id, domain, country, industry,
+owner_user_id, incumbent_partner_id), as GET /api/v1/accounts/export writes them.
+
+contacts: reads contacts from CSV (name required; id, account_id or account_domain, or
+partner_id; email, title), as GET /api/v1/contacts/export writes them.
+
 Every row that would be rejected is listed with its line, column and reason. Without
 --valid-rows-only one rejected row means nothing is imported.
 `
 
 func importCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "partners" && args[0] != "registrations") {
+	if len(args) == 0 || !slices.Contains([]string{"partners", "registrations", "accounts", "contacts"}, args[0]) {
 		fmt.Fprint(stderr, importUsage)
-		return usageError{errors.New(`expected "import partners" or "import registrations"`)}
+		return usageError{errors.New(`expected "import partners", "import registrations", "import accounts" or "import contacts"`)}
 	}
 	what := args[0]
 	vals, rest, err := splitFlags(args[1:], "workspace", "file")
@@ -212,10 +220,25 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}}
 	var report csvimport.Report
 	var created int
-	if what == "partners" {
+	switch what {
+	case "partners":
 		svc := &partner.Service{Store: store.Partners{DB: a.DB}, Now: time.Now}
 		report, created, err = svc.Import(ctx, policy.System(ws.ID), "command line", f, mode, dryRun, opt)
-	} else {
+	case "accounts", "contacts":
+		svc := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: time.Now}
+		run := svc.ImportAccounts
+		if what == "contacts" {
+			run = svc.ImportContacts
+		}
+		first := true
+		report, created, err = run(ctx, policy.System(ws.ID), "command line", f, mode, dryRun, pipeline.ImportOptions{Options: opt, Saved: func(done, total int) {
+			if first {
+				fmt.Fprintln(stderr)
+				first = false
+			}
+			fmt.Fprintf(stderr, "\rsaved %d of %d %s", done, total, what)
+		}})
+	default:
 		var res registration.ImportResult
 		res, err = a.Registrations.Import(ctx, policy.System(ws.ID), "command line", f, mode, dryRun, opt)
 		report, created = res.Report, len(res.Registered)
