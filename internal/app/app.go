@@ -139,8 +139,9 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterRegistrations(a.API, a.Registrations)
 	api.RegisterConflicts(a.API, a.Conflicts)
 	api.RegisterRegistrationSettings(a.API, a.Registrations)
-	api.RegisterPipeline(a.API, &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: now})
-	api.RegisterAccountsIO(a.API, &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: now})
+	pipe := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: now}
+	api.RegisterPipeline(a.API, pipe)
+	api.RegisterAccountsIO(a.API, pipe)
 	cookieKey, err := a.DB.DeploymentKey(ctx, "browser-state", 32, rand.Read, now())
 	if err != nil {
 		return err
@@ -155,7 +156,7 @@ func (a *App) init(ctx context.Context) error {
 	}
 	a.Links = &actionlink.Service{Store: store.ActionLinks{DB: a.DB}, Keys: keys, Now: now, BaseURL: a.Config.BaseURL}
 	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Identity: a.Identity, Workspaces: workspaces, Notify: notifications, Version: a.Version, Logger: a.Logger,
-		Registrations: a.Registrations, Links: a.Links, Conflicts: a.Conflicts,
+		Registrations: a.Registrations, Links: a.Links, Conflicts: a.Conflicts, Pipeline: pipe,
 		PublicRegistration: &registration.Public{Store: store.Registrations{DB: a.DB}, Links: a.Links, Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL},
 		Secure:             secure, SMTPConfigured: smtpOn})
 	if err != nil {

@@ -128,7 +128,7 @@ func TestRegistrationByLinkThenReviewInTheConsole(t *testing.T) {
 				found := false
 				for _, s := range []string{"id", "reference", "status", "motion", "customer_name", "customer_domain", "customer_country", "contact_name",
 					"contact_email", "deal_size", "currency", "expected_close_on", "description", "submitted_by_name", "submitted_at", "decided_at",
-					"partner_message", "protection_expires_at", "opportunity_id", "updated_at"} {
+					"partner_message", "protection_expires_at", "opportunity_id", "updated_at", "custom_fields"} {
 					found = found || s == k
 				}
 				if !found {

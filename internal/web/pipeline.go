@@ -40,8 +40,11 @@ func (ui *UI) registerPipeline(mux *http.ServeMux) {
 	ui.handle(mux, "GET /w/{slug}/portal/pipeline/{id}", ui.portal(ui.portalOpportunity))
 }
 
-// pipe is the pipeline service over the UI's database.
+// pipe is the pipeline service the app wired in, or one over the UI's database.
 func (ui *UI) pipe() *pipeline.Service {
+	if ui.o.Pipeline != nil {
+		return ui.o.Pipeline
+	}
 	return &pipeline.Service{Store: store.Pipeline{DB: ui.o.DB}, Now: time.Now}
 }
 

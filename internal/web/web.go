@@ -22,6 +22,7 @@ import (
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/notify"
 	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/platform/reqid"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/store"
@@ -53,6 +54,8 @@ type Options struct {
 	// register through without signing in.
 	Registrations *registration.Service
 	Links         *actionlink.Service
+	// Pipeline is accounts, contacts and opportunities.
+	Pipeline *pipeline.Service
 	// Conflicts keeps channel-conflict cases.
 	Conflicts *conflictcase.Service
 	// PublicRegistration sends registration links from the public form.
