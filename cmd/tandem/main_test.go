@@ -119,3 +119,30 @@ func TestImportPartnersDryRunThenAllOrNothing(t *testing.T) {
 		t.Fatalf("valid rows only: %d %q", code, out)
 	}
 }
+
+func TestImportRegistrationsAndAccounts(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runTandem(t, nil, "demo", "--data-dir", dir); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	regs := filepath.Join(dir, "regs.csv")
+	_ = os.WriteFile(regs, []byte("partner_id,customer_name,website,motion\nprt_demo000000,Kilbride Dairy,kilbride.example,referral\nprt_demo000000,,empty.example,referral\n"), 0o600)
+	code, out, stderr := runTandem(t, nil, "import", "registrations", "--workspace", "demo", "--file", regs, "--dry-run", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "2 rows, 1 would be imported, 1 would be rejected") || !strings.Contains(stderr, "regs.csv:3: customer_name") {
+		t.Fatalf("registrations dry run: %d %q %q", code, out, stderr)
+	}
+	code, out, stderr = runTandem(t, nil, "import", "registrations", "--workspace", "demo", "--file", regs, "--valid-rows-only", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "Imported 1 registrations") {
+		t.Fatalf("registrations import: %d %q %q", code, out, stderr)
+	}
+	accs := filepath.Join(dir, "accounts.csv")
+	_ = os.WriteFile(accs, []byte("name,domain,country\nLoughrea Glass,loughrea.example,IE\nMinch Ferries,loughrea.example,GB\n"), 0o600)
+	code, out, stderr = runTandem(t, nil, "import", "accounts", "--workspace", "demo", "--file", accs, "--data-dir", dir)
+	if code == 0 || !strings.Contains(stderr, "accounts.csv:3") {
+		t.Fatalf("accounts with a domain used twice: %d %q %q", code, out, stderr)
+	}
+	code, out, stderr = runTandem(t, nil, "import", "accounts", "--workspace", "demo", "--file", accs, "--valid-rows-only", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "Imported 1 accounts") {
+		t.Fatalf("accounts, valid rows only: %d %q %q", code, out, stderr)
+	}
+}
