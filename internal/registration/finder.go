@@ -159,7 +159,10 @@ func (f *Finder) Warm(ctx context.Context, workspaceID string) error {
 	return err
 }
 
-// Forget drops a workspace's index; the next search rebuilds it.
+// Forget drops a workspace's index; the next search rebuilds it. The change feed is
+// read by update time, so a writer that stores records with times in the past (a bulk
+// load of history) must call it, or those records stay out of the index until the
+// process restarts.
 func (f *Finder) Forget(workspaceID string) {
 	f.mu.Lock()
 	delete(f.spaces, workspaceID)

@@ -196,6 +196,9 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 	res.Load = time.Since(start)
 	fmt.Fprintf(o.Progress, "loaded %d partners, %d accounts, %d registrations in %s\n", o.Partners, o.Accounts, o.Registrations, res.Load.Round(time.Millisecond))
 
+	// The load wrote records with past timestamps, which an index already following
+	// the change feed (the server warms indexes at start) would not read: rebuild it.
+	a.Registrations.Finder.Forget(w.id)
 	start = time.Now()
 	if err := a.Registrations.Finder.Warm(ctx, w.id); err != nil {
 		return res, err
