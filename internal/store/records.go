@@ -260,6 +260,8 @@ type Counts struct {
 	// Waiting counts registrations waiting for a decision; Overdue those past their
 	// review deadline (at the time passed to CountRecords).
 	Waiting, Overdue int
+	// Conflicts counts conflict cases not resolved yet.
+	Conflicts int
 }
 
 // CountRecords returns how many partners, accounts and contacts the workspace holds.
@@ -270,8 +272,9 @@ func (db *DB) CountRecords(ctx context.Context, workspaceID string) (Counts, err
 		(SELECT count(*) FROM accounts WHERE workspace_id = $1),
 		(SELECT count(*) FROM contacts WHERE workspace_id = $1),
 		(SELECT count(*) FROM registrations WHERE workspace_id = $1 AND status IN ('pending', 'appealed')),
-		(SELECT count(*) FROM registrations WHERE workspace_id = $1 AND status IN ('pending', 'appealed') AND review_due_at <= $2)`,
-		workspaceID, ms(time.Now())).Scan(&c.Partners, &c.Accounts, &c.Contacts, &c.Waiting, &c.Overdue)
+		(SELECT count(*) FROM registrations WHERE workspace_id = $1 AND status IN ('pending', 'appealed') AND review_due_at <= $2),
+		(SELECT count(*) FROM conflict_cases WHERE workspace_id = $1 AND status <> 'resolved')`,
+		workspaceID, ms(time.Now())).Scan(&c.Partners, &c.Accounts, &c.Contacts, &c.Waiting, &c.Overdue, &c.Conflicts)
 	if err != nil {
 		return c, fmt.Errorf("count records: %w", err)
 	}
