@@ -257,14 +257,16 @@ func nullable(s string) any {
 // Counts holds the number of records of each kind in a workspace.
 type Counts struct {
 	Partners, Accounts, Contacts int
-	// Waiting counts registrations waiting for a decision; Overdue those past their
-	// review deadline (at the time passed to CountRecords).
+	// Waiting counts registrations waiting for a decision; Overdue those of them past
+	// their review deadline now.
 	Waiting, Overdue int
 	// Conflicts counts conflict cases not resolved yet.
 	Conflicts int
 }
 
-// CountRecords returns how many partners, accounts and contacts the workspace holds.
+// CountRecords returns how many partners, accounts and contacts the workspace holds,
+// how many registrations wait for a decision (and how many of those are overdue), and
+// how many conflict cases are open.
 func (db *DB) CountRecords(ctx context.Context, workspaceID string) (Counts, error) {
 	var c Counts
 	err := db.read.QueryRowContext(ctx, `SELECT
