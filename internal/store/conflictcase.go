@@ -228,24 +228,12 @@ func (s ConflictCases) SaveCase(ctx context.Context, c conflictcase.Case, expect
 	}
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if expected == 0 {
-			marks := make([]string, len(vals))
-			for i := range vals {
-				marks[i] = fmt.Sprintf("$%d", i+1)
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO conflict_cases (workspace_id, `+caseColumns+`) VALUES (`+strings.Join(marks, ",")+`)`, vals...); err != nil {
+			if _, err := tx.ExecContext(ctx, caseSQL.insert, vals...); err != nil {
 				return conflictOr(err, "This conflict already has a case.")
 			}
 		} else {
-			cols := strings.Split(strings.Join(strings.Fields(caseColumns), ""), ",")
-			sets := make([]string, 0, len(cols))
-			for i, col := range cols {
-				if col != "id" {
-					sets = append(sets, fmt.Sprintf("%s = $%d", col, i+2))
-				}
-			}
 			vals = append(vals, expected)
-			res, err := tx.ExecContext(ctx, `UPDATE conflict_cases SET `+strings.Join(sets, ", ")+
-				fmt.Sprintf(` WHERE workspace_id = $1 AND id = $2 AND version = $%d`, len(vals)), vals...)
+			res, err := tx.ExecContext(ctx, caseSQL.update, vals...)
 			if err != nil {
 				return fmt.Errorf("save conflict case: %w", err)
 			}

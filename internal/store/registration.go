@@ -310,11 +310,7 @@ func (s Registrations) insertRegistration(ctx context.Context, tx *sql.Tx, r reg
 	if err := s.applyBefore(ctx, tx, r, fx); err != nil {
 		return err
 	}
-	marks := make([]string, len(vals))
-	for i := range vals {
-		marks[i] = fmt.Sprintf("$%d", i+1)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO registrations (workspace_id, `+registrationColumns+`) VALUES (`+strings.Join(marks, ",")+`)`, vals...); err != nil {
+	if _, err := tx.ExecContext(ctx, registrationSQL.insert, vals...); err != nil {
 		return fmt.Errorf("save registration: %w", err)
 	}
 	return s.applyAfter(ctx, tx, r, fx)
@@ -353,21 +349,12 @@ func (s Registrations) UpdateRegistration(ctx context.Context, r registration.Re
 	if err != nil {
 		return fmt.Errorf("save registration: %w", err)
 	}
-	cols := strings.Split(strings.Join(strings.Fields(registrationColumns), ""), ",")
-	sets := make([]string, 0, len(cols))
-	for i, c := range cols {
-		if c == "id" {
-			continue
-		}
-		sets = append(sets, fmt.Sprintf("%s = $%d", c, i+2))
-	}
 	vals = append(vals, expected)
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if err := s.applyBefore(ctx, tx, r, fx); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE registrations SET `+strings.Join(sets, ", ")+
-			fmt.Sprintf(` WHERE workspace_id = $1 AND id = $2 AND version = $%d`, len(vals)), vals...)
+		res, err := tx.ExecContext(ctx, registrationSQL.update, vals...)
 		if err != nil {
 			return fmt.Errorf("save registration: %w", err)
 		}
