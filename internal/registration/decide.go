@@ -640,6 +640,11 @@ func (s *Service) message(ws workspace.Workspace, to, toName, template string, d
 		Subject: subject, Text: text, HTML: html, Status: outbox.Queued, CreatedAt: now}, nil
 }
 
+// CanAppeal reports whether the partner may still appeal a decline at now.
+func (r Registration) CanAppeal(now time.Time) bool {
+	return r.Status == Declined && !r.AppealDueAt.IsZero() && now.Before(r.AppealDueAt)
+}
+
 // Withdraw ends a registration: the partner withdraws its own (waiting or protected),
 // or a reviewer releases one — for instance a protected registration flagged for
 // going untouched — so that the customer is open to others again. The reason is
@@ -657,7 +662,7 @@ func (s *Service) Withdraw(ctx context.Context, actor policy.Actor, actorName, i
 	if reason == "" || utf8.RuneCountInString(reason) > maxText {
 		return Registration{}, tandem.Invalid("The reason is missing.", tandem.FieldError{Path: "reason", Detail: fmt.Sprintf("is required and at most %d characters", maxText)})
 	}
-	if !r.competes() {
+	if !r.Competes() {
 		return Registration{}, tandem.Errorf(tandem.KindConflict, "This registration is %s already.", strings.ToLower(r.Status.Label()))
 	}
 	ws, set, cal, p, err := s.context(ctx, r)

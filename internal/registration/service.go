@@ -428,12 +428,14 @@ func partnerName(f Facts, id string) string {
 // note tells this process's index about r at once.
 func (s *Service) note(r Registration) {
 	if s.Finder != nil {
-		s.Finder.Note(r.WorkspaceID, MatchRecord{Record: r.matchRecord(), Active: r.competes(), UpdatedAt: r.UpdatedAt})
+		s.Finder.Note(r.WorkspaceID, MatchRecord{Record: r.matchRecord(), Active: r.Competes(), UpdatedAt: r.UpdatedAt})
 	}
 }
 
-// competes reports whether the registration still stands in other submissions' way.
-func (r Registration) competes() bool {
+// Competes reports whether the registration still stands in other submissions' way:
+// it waits for a decision or is approved and protected. Only such a registration can
+// be withdrawn or released.
+func (r Registration) Competes() bool {
 	return r.Status.Open() || (r.Status == Approved && r.EndedAt.IsZero())
 }
 

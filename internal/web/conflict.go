@@ -43,10 +43,11 @@ func (ui *UI) conflictList(w http.ResponseWriter, r *http.Request, v Viewer, p P
 		next = cs[len(cs)-1].ID
 	}
 	now := time.Now()
+	names := ui.pipelinePartnerNames(r.Context(), v.Actor)
 	rows := make([]conflictRow, len(cs))
 	for i, c := range cs {
 		rows[i] = conflictRow{C: c, AckLate: c.AcknowledgedAt.IsZero() && c.Open() && !now.Before(c.AckDueAt),
-			PlanLate: c.Plan == "" && c.Open() && !now.Before(c.PlanDueAt), Partners: ui.partnerNames(r, v, c.PartnerIDs)}
+			PlanLate: c.Plan == "" && c.Open() && !now.Before(c.PlanDueAt), Partners: namesOf(names, c.PartnerIDs)}
 	}
 	ui.markNav(&p, "/w/"+v.WorkspaceSlug+"/conflicts")
 	p.Title, p.Data = "Channel conflicts", map[string]any{"Rows": rows, "Next": next, "View": view, "Cause": string(f.Cause), "Causes": conflictcase.Causes}
@@ -59,14 +60,11 @@ type conflictRow struct {
 	Partners          []string
 }
 
-func (ui *UI) partnerNames(r *http.Request, v Viewer, ids []string) []string {
-	var out []string
-	for _, id := range ids {
-		if pt, err := ui.o.Registrations.Store.PartnerByID(r.Context(), v.WorkspaceID, id); err == nil {
-			out = append(out, pt.Name)
-		} else {
-			out = append(out, id)
-		}
+// namesOf names each partner of ids with the page's name lookup.
+func namesOf(names *partnerNames, ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = names.of(id)
 	}
 	return out
 }
@@ -93,7 +91,7 @@ func (ui *UI) renderConflict(w http.ResponseWriter, r *http.Request, v Viewer, p
 	res := policy.Resource{Kind: policy.ConflictCases, WorkspaceID: v.WorkspaceID, ID: c.ID}
 	ui.markNav(&p, "/w/"+v.WorkspaceSlug+"/conflicts")
 	p.Title = c.Summary
-	p.Data = map[string]any{"C": c, "Loc": loc, "Problem": problem, "Partners": ui.partnerNames(r, v, c.PartnerIDs),
+	p.Data = map[string]any{"C": c, "Loc": loc, "Problem": problem, "Partners": namesOf(ui.pipelinePartnerNames(r.Context(), v.Actor), c.PartnerIDs),
 		"CanUpdate": c.Open() && policy.Authorize(v.Actor, policy.Update, res) == nil,
 		"CanDecide": c.Open() && policy.Authorize(v.Actor, policy.Decide, res) == nil}
 	ui.render(w, r, status, "conflict", p)
@@ -123,12 +121,7 @@ func (ui *UI) conflictMetrics(w http.ResponseWriter, r *http.Request, v Viewer, 
 		ui.Error(w, r, err)
 		return
 	}
-	m, err := ui.o.Conflicts.Metrics(r.Context(), v.Actor, from, to, func(id string) string {
-		if pt, err := ui.o.Registrations.Store.PartnerByID(r.Context(), v.WorkspaceID, id); err == nil {
-			return pt.Name
-		}
-		return id
-	})
+	m, err := ui.o.Conflicts.Metrics(r.Context(), v.Actor, from, to, ui.pipelinePartnerNames(r.Context(), v.Actor).of)
 	if err != nil {
 		ui.Error(w, r, err)
 		return

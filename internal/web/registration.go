@@ -188,11 +188,10 @@ func (ui *UI) renderPortalRegistration(w http.ResponseWriter, r *http.Request, v
 		return
 	}
 	view := registration.ToPartnerView(x, set)
-	canAppeal := x.Status == registration.Declined && !x.AppealDueAt.IsZero() && time.Now().Before(x.AppealDueAt)
 	p.Title = x.CustomerName
 	p.Data = map[string]any{"R": view, "StatusLabel": x.Status.Label(), "Loc": loc, "Problem": problem,
-		"CanReply": x.Status == registration.InfoRequested, "CanAppeal": canAppeal, "AppealDueAt": x.AppealDueAt,
-		"CanWithdraw": x.Status.Open() || (x.Status == registration.Approved && x.EndedAt.IsZero())}
+		"CanReply": x.Status == registration.InfoRequested, "CanAppeal": x.CanAppeal(time.Now()), "AppealDueAt": x.AppealDueAt,
+		"CanWithdraw": x.Competes()}
 	ui.render(w, r, status, "portal_registration", p)
 }
 
@@ -365,13 +364,10 @@ func (ui *UI) registrationQueue(w http.ResponseWriter, r *http.Request, v Viewer
 	}
 	rows := make([]queueRow, len(rs))
 	now := time.Now()
+	names := ui.pipelinePartnerNames(r.Context(), v.Actor)
 	for i, x := range rs {
 		rows[i] = queueRow{R: x, Expires: x.ProtectionExpiresAt(set.Protection), Overdue: x.Status.Open() && x.Status != registration.InfoRequested && !now.Before(x.ReviewDueAt),
-			Left: untilText(now, x.ReviewDueAt)}
-		pn, err := ui.o.Registrations.Store.PartnerByID(r.Context(), v.WorkspaceID, x.PartnerID)
-		if err == nil {
-			rows[i].Partner = pn.Name
-		}
+			Left: untilText(now, x.ReviewDueAt), Partner: names.of(x.PartnerID)}
 	}
 	ui.markNav(&p, "/w/"+v.WorkspaceSlug+"/registrations")
 	p.Title, p.Data = "Deal registrations", map[string]any{"Rows": rows, "Next": next, "View": view, "Q": f.Query, "Loc": loc,
@@ -446,7 +442,7 @@ func (ui *UI) renderRegistration(w http.ResponseWriter, r *http.Request, v Viewe
 	p.Title = x.CustomerName
 	p.Data = map[string]any{"R": x, "Partner": pn, "Expires": x.ProtectionExpiresAt(set.Protection), "Loc": loc, "History": history,
 		"Problem": problem, "Form": form, "CanDecide": canDecide && x.Status.Open(), "CanExtend": canDecide && x.Status == registration.Approved,
-		"CanRelease":     canDecide && (x.Status.Open() || (x.Status == registration.Approved && x.EndedAt.IsZero())),
+		"CanRelease":     canDecide && x.Competes(),
 		"ExtensionsLeft": extensionsLeft(set, x), "Answers": registration.Answers(x, set.CustomFields), "Left": untilText(time.Now(), x.ReviewDueAt)}
 	ui.render(w, r, status, "registration", p)
 }
