@@ -20,39 +20,34 @@ import (
 type renderer struct{}
 
 func (renderer) Render(name string, data any) (string, string, string, error) {
+	decode, ok := templateData[name]
+	if !ok {
+		return "", "", "", fmt.Errorf("no email template %q", name)
+	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return "", "", "", err
 	}
-	var typed any
-	switch name {
-	case email.TemplateSignin:
-		var d email.SigninData
-		err = json.Unmarshal(raw, &d)
-		typed = d
-	case email.TemplateInvitation:
-		var d email.InvitationData
-		err = json.Unmarshal(raw, &d)
-		typed = d
-	case email.TemplateRegistrationConfirmation:
-		var d email.RegistrationConfirmationData
-		err = json.Unmarshal(raw, &d)
-		typed = d
-	case email.TemplateRegistrationUpdate:
-		var d email.RegistrationUpdateData
-		err = json.Unmarshal(raw, &d)
-		typed = d
-	case email.TemplateNotice:
-		var d email.NoticeData
-		err = json.Unmarshal(raw, &d)
-		typed = d
-	default:
-		return "", "", "", fmt.Errorf("no email template %q", name)
-	}
+	typed, err := decode(raw)
 	if err != nil {
 		return "", "", "", fmt.Errorf("email data for %s: %w", name, err)
 	}
 	return email.Render(name, typed)
+}
+
+// templateData turns a template's fields, as JSON, into its typed data.
+var templateData = map[string]func([]byte) (any, error){
+	email.TemplateSignin:                   decodeAs[email.SigninData],
+	email.TemplateInvitation:               decodeAs[email.InvitationData],
+	email.TemplateRegistrationConfirmation: decodeAs[email.RegistrationConfirmationData],
+	email.TemplateRegistrationUpdate:       decodeAs[email.RegistrationUpdateData],
+	email.TemplateNotice:                   decodeAs[email.NoticeData],
+}
+
+func decodeAs[T any](raw []byte) (any, error) {
+	var d T
+	err := json.Unmarshal(raw, &d)
+	return d, err
 }
 
 // smtpDeliverer sends queued messages through an SMTP server.
