@@ -65,13 +65,16 @@ type opportunityJSON struct {
 	LastActivityAt *time.Time          `json:"last_activity_at"`
 	CreatedAt      time.Time           `json:"created_at"`
 	Version        int                 `json:"version"`
+	// Flags is what needs attention (staleness, an owed follow-up), when computed.
+	Flags *pipeline.Flags `json:"flags,omitempty"`
 }
 
 // formatMinor writes hundredths as a plain decimal ("12500.50").
 func formatMinor(v int64) string { return fmt.Sprintf("%d.%02d", v/100, v%100) }
 
-// opportunityOut picks the view the principal may see: partners get PartnerView only.
-func opportunityOut(p Principal, o pipeline.Opportunity) any {
+// opportunityOut picks the view the principal may see: partners get PartnerView only;
+// the vendor's people get everything and the flags, when given.
+func opportunityOut(p Principal, o pipeline.Opportunity, flags ...pipeline.Flags) any {
 	v := pipeline.ToPartnerView(o)
 	if p.Actor.IsPartner() {
 		return v
@@ -86,7 +89,40 @@ func opportunityOut(p Principal, o pipeline.Opportunity) any {
 	}
 	return opportunityJSON{PartnerView: v, AccountID: o.AccountID, Amount: formatMinor(o.AmountMinor), Currency: o.Currency, CloseOn: o.CloseOn,
 		Status: string(o.Status), OwnerUserID: o.OwnerUserID, PartnerID: o.PartnerID, Fields: fields, Attribution: attr,
-		LastActivityAt: timePtr(o.LastActivityAt), CreatedAt: o.CreatedAt, Version: o.Version}
+		LastActivityAt: timePtr(o.LastActivityAt), CreatedAt: o.CreatedAt, Version: o.Version, Flags: firstFlags(flags)}
+}
+
+func firstFlags(fs []pipeline.Flags) *pipeline.Flags {
+	if len(fs) == 0 {
+		return nil
+	}
+	return &fs[0]
+}
+
+// noteJSON is a note as the vendor's people see it.
+type noteJSON struct {
+	pipeline.PartnerNoteView
+	OpportunityID string     `json:"opportunity_id"`
+	Visibility    string     `json:"visibility"`
+	Kind          string     `json:"kind"`
+	AuthorID      string     `json:"author_id"`
+	PartnerID     string     `json:"partner_id"`
+	FollowUpDueAt *time.Time `json:"follow_up_due_at"`
+}
+
+// notesOut returns notes as the principal may see them: partners get the shared
+// notes' safe view only.
+func notesOut(p Principal, ns []pipeline.Note) any {
+	if p.Actor.IsPartner() {
+		return pipeline.ToPartnerNotes(ns)
+	}
+	out := make([]noteJSON, len(ns))
+	for i, n := range ns {
+		out[i] = noteJSON{PartnerNoteView: pipeline.PartnerNoteView{ID: n.ID, Body: n.Body, AuthorName: n.AuthorName, AuthorSide: n.AuthorSide, CreatedAt: n.CreatedAt},
+			OpportunityID: n.OpportunityID, Visibility: string(n.Visibility), Kind: string(n.Kind), AuthorID: n.AuthorID, PartnerID: n.PartnerID,
+			FollowUpDueAt: timePtr(n.FollowUpDueAt)}
+	}
+	return out
 }
 
 // staleOr writes a version conflict from the pipeline as 409 problem+json carrying the
@@ -140,6 +176,34 @@ func attributionOut(p Principal, o pipeline.Opportunity, entries []attribution.E
 	s, i := attribution.Totals(entries)
 	return map[string]any{"opportunity_id": o.ID, "version": o.Version, "data": entries,
 		"sourced_percent": s, "influenced_percent": i, "updated_at": o.UpdatedAt}
+}
+
+// RegisterPipelineSettings adds the workspace's pipeline settings (freshness and
+// follow-up rules) to the API.
+func RegisterPipelineSettings(rt *Router, svc *pipeline.Service) {
+	rt.Handle("GET", "/api/v1/pipeline/settings", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		set, err := svc.ReadSettings(r.Context(), p.Actor)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, set)
+		return nil
+	})
+	rt.Handle("PUT", "/api/v1/pipeline/settings", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		in, err := svc.ReadSettings(r.Context(), p.Actor)
+		if err != nil {
+			return err
+		}
+		if err := Decode(r, &in); err != nil { // keys left out keep their value
+			return err
+		}
+		set, err := svc.SaveSettings(r.Context(), p.Actor, p.Name, in)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, set)
+		return nil
+	})
 }
 
 // RegisterPipeline adds the accounts, contacts and opportunities API.
@@ -279,13 +343,19 @@ func RegisterPipeline(rt *Router, svc *pipeline.Service) {
 		q := r.URL.Query()
 		f := pipeline.Filter{Motion: tandem.Motion(q.Get("motion")), Stage: q.Get("stage"), Status: pipeline.Status(q.Get("status")),
 			PartnerID: q.Get("partner_id"), OwnerUserID: q.Get("owner_user_id"), AccountID: q.Get("account_id"), Query: q.Get("q")}
+		f.Attention = q.Get("attention")
 		opps, more, err := svc.ListOpportunities(r.Context(), p.Actor, f, pg.After, pg.Limit)
 		if err != nil {
 			return err
 		}
+		set, err := svc.Settings(r.Context(), p.Actor.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		now := svc.Now()
 		out := make([]any, len(opps))
 		for i, o := range opps {
-			out[i] = opportunityOut(p, o)
+			out[i] = opportunityOut(p, o, pipeline.FlagsAt(o, set, now))
 		}
 		WriteJSON(w, http.StatusOK, NewList(out, more, func(any) string { return opps[len(opps)-1].ID }))
 		return nil
@@ -333,7 +403,42 @@ func RegisterPipeline(rt *Router, svc *pipeline.Service) {
 		if err != nil {
 			return err
 		}
-		WriteJSON(w, http.StatusOK, opportunityOut(p, o))
+		set, err := svc.Settings(r.Context(), p.Actor.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, opportunityOut(p, o, pipeline.FlagsAt(o, set, svc.Now())))
+		return nil
+	})
+	rt.Handle("GET", "/api/v1/opportunities/{id}/notes", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		ns, err := svc.Notes(r.Context(), p.Actor, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{"data": notesOut(p, ns)})
+		return nil
+	})
+	rt.Handle("POST", "/api/v1/opportunities/{id}/notes", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in struct {
+			Body       string `json:"body"`
+			Visibility string `json:"visibility"`
+			Kind       string `json:"kind"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		n, err := svc.AddNote(r.Context(), p.Actor, p.Name, r.PathValue("id"),
+			pipeline.NoteInput{Body: in.Body, Visibility: pipeline.Visibility(in.Visibility), Kind: pipeline.NoteKind(in.Kind)})
+		if err != nil {
+			return err
+		}
+		out := notesOut(p, []pipeline.Note{n})
+		switch v := out.(type) {
+		case []pipeline.PartnerNoteView:
+			WriteJSON(w, http.StatusCreated, v[0])
+		case []noteJSON:
+			WriteJSON(w, http.StatusCreated, v[0])
+		}
 		return nil
 	})
 	rt.Handle("PATCH", "/api/v1/opportunities/{id}", func(w http.ResponseWriter, r *http.Request, p Principal) error {

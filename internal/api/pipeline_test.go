@@ -16,6 +16,12 @@ func TestPipelinePartnerViewsShowOnlySafeFields(t *testing.T) {
 	if bad := policy.UnsafeFields(policy.Attribution, pipeline.PartnerCreditView{}); bad != nil {
 		t.Errorf("attribution: partners would receive %v", bad)
 	}
+	if bad := policy.UnsafeFields(policy.PartnerNotes, pipeline.PartnerNoteView{}); bad != nil {
+		t.Errorf("notes: partners would receive %v", bad)
+	}
+	if bad := policy.UnsafeFields(policy.PartnerNotes, noteJSON{}); len(bad) == 0 {
+		t.Error("the internal note view passes as partner-safe")
+	}
 	// The internal view carries what partners must never see.
 	if bad := policy.UnsafeFields(policy.Opportunities, opportunityJSON{}); len(bad) == 0 {
 		t.Error("the internal opportunity view passes as partner-safe; the test above would not catch a mix-up")

@@ -100,6 +100,9 @@ func (a *App) init(ctx context.Context) error {
 		Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL}
 	river.AddWorker(workers, &timerWorker{svc: a.Registrations})
 	river.AddWorker(workers, &sweepWorker{svc: a.Registrations, src: regStore})
+	pipe := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: now, Mail: renderer{}, BaseURL: a.Config.BaseURL}
+	river.AddWorker(workers, &followUpWorker{svc: pipe})
+	river.AddWorker(workers, &pipelineSweepWorker{svc: pipe, src: store.Pipeline{DB: a.DB}})
 	a.Conflicts = &conflictcase.Service{Store: store.ConflictCases{DB: a.DB}, Now: now, Duplicates: duplicateAccounts(a.Registrations.Finder, regStore)}
 	river.AddWorker(workers, &conflictSweepWorker{svc: a.Conflicts, now: now})
 	river.AddWorker(workers, &conflictSweepAllWorker{svc: a.Conflicts, db: a.DB, now: now})
@@ -113,6 +116,9 @@ func (a *App) init(ctx context.Context) error {
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 				return sweepArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+				return pipelineSweepArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(conflictSweepEvery), func() (river.JobArgs, *river.InsertOpts) {
 				return conflictcase.SweepAllArgs{}, nil
@@ -139,9 +145,9 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterRegistrations(a.API, a.Registrations)
 	api.RegisterConflicts(a.API, a.Conflicts)
 	api.RegisterRegistrationSettings(a.API, a.Registrations)
-	pipe := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: now}
 	api.RegisterPipeline(a.API, pipe)
 	api.RegisterAccountsIO(a.API, pipe)
+	api.RegisterPipelineSettings(a.API, pipe)
 	cookieKey, err := a.DB.DeploymentKey(ctx, "browser-state", 32, rand.Read, now())
 	if err != nil {
 		return err
@@ -217,6 +223,38 @@ func (w *timerWorker) Work(ctx context.Context, j *river.Job[registration.TimerA
 	if errors.As(err, &early) {
 		return river.JobSnooze(early.Wait)
 	}
+	return err
+}
+
+// followUpWorker runs the timers that flag a meeting whose follow-up was not written.
+type followUpWorker struct {
+	river.WorkerDefaults[pipeline.FollowUpArgs]
+	svc *pipeline.Service
+}
+
+func (w *followUpWorker) Work(ctx context.Context, j *river.Job[pipeline.FollowUpArgs]) error {
+	err := w.svc.FollowUpTick(ctx, j.Args)
+	var early *pipeline.EarlyError
+	if errors.As(err, &early) {
+		return river.JobSnooze(early.Wait)
+	}
+	return err
+}
+
+// pipelineSweepArgs is the periodic safety net for pipeline timers whose job was lost.
+type pipelineSweepArgs struct{}
+
+func (pipelineSweepArgs) Kind() string { return "pipeline_timer_sweep" }
+
+type pipelineSweepWorker struct {
+	river.WorkerDefaults[pipelineSweepArgs]
+	svc *pipeline.Service
+	src pipeline.FollowUpSource
+}
+
+// Work runs follow-up timers overdue by more than a minute (a live job would have).
+func (w *pipelineSweepWorker) Work(ctx context.Context, _ *river.Job[pipelineSweepArgs]) error {
+	_, err := w.svc.SweepFollowUps(ctx, w.src, time.Minute)
 	return err
 }
 

@@ -130,6 +130,54 @@ func TestPipelineAPI(t *testing.T) {
 			if st, _, _ := send("sam", "GET", fmt.Sprintf("/api/v1/accounts/%s", accID), ""); st != 404 {
 				t.Errorf("Sam reading an account: %d", st)
 			}
+			// Notes: an internal one and a shared one from the vendor, one from Sam.
+			if st, body, _ := send("pm", "POST", oppPath+"/notes", `{"body":"Internal: procurement pushes for 30% off"}`); st != 201 || !strings.Contains(body, `"visibility":"internal"`) {
+				t.Fatalf("internal note: %d %s", st, body)
+			}
+			if st, body, _ := send("pm", "POST", oppPath+"/notes", `{"body":"Kickoff call booked","visibility":"partner","kind":"meeting"}`); st != 201 || !strings.Contains(body, `"follow_up_due_at":"`) {
+				t.Fatalf("shared meeting note: %d %s", st, body)
+			}
+			if st, body, _ := send("sam", "POST", oppPath+"/notes", `{"body":"Lee joins the call","visibility":"internal"}`); st != 422 || !slices.Equal(problemPaths(t, body), []string{"visibility"}) {
+				t.Fatalf("Sam's internal note: %d %s", st, body)
+			}
+			if st, body, _ := send("sam", "POST", oppPath+"/notes", `{"body":"Lee joins the call"}`); st != 201 || strings.Contains(body, "visibility") {
+				t.Fatalf("Sam's note: %d %s", st, body)
+			}
+			st, body, notes := send("sam", "GET", oppPath+"/notes", "")
+			if st != 200 || strings.Contains(body, "procurement") || !strings.Contains(body, "Kickoff call booked") || !strings.Contains(body, "Lee joins the call") {
+				t.Fatalf("Sam's notes: %d %s", st, body)
+			}
+			noteSafe := policy.SafeFields(policy.PartnerNotes)
+			for _, n := range notes["data"].([]any) {
+				for k := range n.(map[string]any) {
+					if !slices.Contains(noteSafe, k) {
+						t.Errorf("Sam's notes carry %q", k)
+					}
+				}
+			}
+			if st, body, _ := send("pm", "GET", oppPath+"/notes", ""); st != 200 || strings.Count(body, `"id":"not_`) != 3 {
+				t.Fatalf("the manager's notes: %d %s", st, body)
+			}
+			// The meeting owes a follow-up: the flags say so; Sam's note was the follow-up.
+			if st, body, o := send("pm", "GET", oppPath, ""); st != 200 || o["flags"].(map[string]any)["follow_up_due_at"] != nil {
+				t.Fatalf("flags after the follow-up: %d %s", st, body)
+			}
+			if st, body, _ := send("sam", "GET", oppPath, ""); st != 200 || strings.Contains(body, "flags") {
+				t.Fatalf("Sam sees flags: %d %s", st, body)
+			}
+			// Settings: admins only, bad values named.
+			admin := signIn(t, a, base, demo.AdminEmail)
+			resp, text := call(t, admin, "PUT", base+"/api/v1/pipeline/settings", strings.NewReader(`{"follow_up_hours":0}`), js...)
+			if resp.StatusCode != 422 || !slices.Equal(problemPaths(t, text), []string{"follow_up_hours"}) {
+				t.Fatalf("bad settings: %d %s", resp.StatusCode, text)
+			}
+			resp, text = call(t, admin, "PUT", base+"/api/v1/pipeline/settings", strings.NewReader(`{"follow_up_hours":48}`), js...)
+			if resp.StatusCode != 200 || !strings.Contains(text, `"freshness_days":7`) || !strings.Contains(text, `"follow_up_hours":48`) {
+				t.Fatalf("settings: %d %s", resp.StatusCode, text)
+			}
+			if st, body, _ := send("pm", "PUT", "/api/v1/pipeline/settings", `{"follow_up_hours":12}`); st != 403 {
+				t.Fatalf("the manager changed settings: %d %s", st, body)
+			}
 			// Filters.
 			if st, body, l := send("pm", "GET", "/api/v1/opportunities?partner_id=prt_demo000001&stage=qualified&motion=referral&status=open&q=koala", ""); st != 200 || len(l["data"].([]any)) != 1 {
 				t.Fatalf("filtered list: %d %s", st, body)

@@ -48,7 +48,8 @@ const errNoCard = e2eError("no such card or column on the board")
 
 // TestPipelineStageJourney: a partner manager drags an opportunity to the next stage
 // on the board, is told exactly what is missing, fills it in with an internal note
-// and succeeds; the partner signs in and sees the stage change in the portal but not
+// and succeeds, then writes an internal and a shared note; the partner signs in and
+// sees the stage change and the shared note in the portal but not
 // the internal note, nor the amount.
 func TestPipelineStageJourney(t *testing.T) {
 	mail := smtptest.Start(t)
@@ -125,6 +126,26 @@ func TestPipelineStageJourney(t *testing.T) {
 	if !strings.Contains(text("main"), note) {
 		t.Errorf("the console does not show the internal note")
 	}
+	// Beside the stage change, an internal note and a shared one, written on the
+	// opportunity's page.
+	internal := "Internal only: their CFO wants the contract by Friday"
+	shared := "Shared: kickoff workshop booked for Tuesday"
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys("#note-body", internal),
+		chromedp.Click("#note-internal"),
+		chromedp.Click("#note-form button[type=submit]"),
+		chromedp.WaitVisible(".flash.success"),
+		chromedp.SendKeys("#note-body", shared),
+		chromedp.Click("#note-shared"),
+		chromedp.Click("#note-form button[type=submit]"),
+		chromedp.WaitVisible(".flash.success"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes := text("#note-list"); !strings.Contains(notes, internal) || !strings.Contains(notes, shared) {
+		t.Errorf("the console's notes: %q", notes)
+	}
 	if err := chromedp.Do(ctx, chromedp.Click("form[action='/signout'] button"), chromedp.WaitVisible("#email")); err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +169,10 @@ func TestPipelineStageJourney(t *testing.T) {
 	if !strings.Contains(page, "Wombat warehouse rollout") || !strings.Contains(page, "Sofia") {
 		t.Errorf("the partner's page lacks the opportunity or its owner: %q", page)
 	}
-	for _, leak := range []string{"30%", "procurement", "55,555", "55555", "EUR", "Lee Seller"} {
+	if notes := text("#note-list"); !strings.Contains(notes, shared) {
+		t.Errorf("the partner does not see the shared note: %q", notes)
+	}
+	for _, leak := range []string{"30%", "procurement", "55,555", "55555", "EUR", "Lee Seller", "CFO", internal} {
 		if strings.Contains(page, leak) {
 			t.Errorf("the partner's page shows %q", leak)
 		}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tandemprm/tandem/internal/attribution"
 	"github.com/tandemprm/tandem/internal/audit"
@@ -76,6 +77,13 @@ func (s *Service) ListOpportunities(ctx context.Context, actor policy.Actor, f F
 		probs.Add("status", "must be open, won or lost")
 	}
 	if err := probs.Err("The filter is not valid."); err != nil {
+		return nil, false, err
+	}
+	f.InactiveBefore, f.FollowUpDueBy = time.Time{}, time.Time{}
+	if actor.IsPartner() && f.Attention != "" {
+		return nil, false, tandem.Invalid("The filter is not valid.", tandem.FieldError{Path: "attention", Detail: "is for the vendor's people"})
+	}
+	if err := s.attentionFilter(ctx, actor.WorkspaceID, &f); err != nil {
 		return nil, false, err
 	}
 	f.Query = strings.TrimSpace(f.Query)

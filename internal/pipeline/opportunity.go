@@ -49,6 +49,10 @@ type Opportunity struct {
 	// Details holds the further fields exit criteria ask for (champion, use_case,
 	// discount…; see DetailFields), by key; only non-empty values are kept.
 	Details map[string]string
+	// FollowUpDueAt is when the follow-up of the last meeting logged is due (zero:
+	// none owed); FollowUpOverdueAt when its timer found it missing. Notes set them.
+	FollowUpDueAt     time.Time
+	FollowUpOverdueAt time.Time
 
 	// Filled when read from the store, never saved from here.
 	AccountName string

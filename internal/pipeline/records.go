@@ -51,6 +51,12 @@ type Filter struct {
 	OwnerUserID string
 	AccountID   string
 	Query       string // name contains, case-insensitive
+	// Attention is AttentionStale or AttentionFollowUp; the service turns it into
+	// InactiveBefore (open and quiet since before it) or FollowUpDueBy (a follow-up
+	// owed that was due by it), which the store applies.
+	Attention      string
+	InactiveBefore time.Time
+	FollowUpDueBy  time.Time
 }
 
 // StageChange is one move of an opportunity between stages, kept for velocity and

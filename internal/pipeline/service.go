@@ -8,6 +8,7 @@ import (
 
 	"github.com/tandemprm/tandem/internal/account"
 	"github.com/tandemprm/tandem/internal/audit"
+	"github.com/tandemprm/tandem/internal/outbox"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
@@ -52,6 +53,24 @@ type Store interface {
 	// InternalUser returns the name of the workspace's internal (vendor) user with the
 	// id, or a not-found error.
 	InternalUser(ctx context.Context, workspaceID, id string) (string, error)
+
+	// Workspace returns the workspace's names and stored pipeline settings.
+	Workspace(ctx context.Context, workspaceID string) (WorkspaceInfo, error)
+	// SavePipelineSettings stores the settings (JSON) with the audit entry.
+	SavePipelineSettings(ctx context.Context, workspaceID string, raw []byte, e audit.Entry) error
+	// People returns the active users among ids (vendor or partner users), in id order.
+	People(ctx context.Context, workspaceID string, ids []string) ([]Person, error)
+	// Admins returns the workspace's active administrators.
+	Admins(ctx context.Context, workspaceID string) ([]Person, error)
+
+	// ListNotes returns the opportunity's notes that f lets through, newest first.
+	ListNotes(ctx context.Context, workspaceID, opportunityID string, f NoteFilter) ([]Note, error)
+	// SaveNote saves a note and what it changes on its opportunity in one transaction
+	// (see NoteWrite).
+	SaveNote(ctx context.Context, w NoteWrite) error
+	// FlagFollowUp marks a follow-up overdue with its effects (see FollowUpFlag) and
+	// reports whether it did.
+	FlagFollowUp(ctx context.Context, f FollowUpFlag) (bool, error)
 }
 
 // Service is the one place accounts, contacts and opportunities are listed, created
@@ -59,6 +78,10 @@ type Store interface {
 type Service struct {
 	Store Store
 	Now   func() time.Time
+	// Mail renders the emails timers send (nil: people are told in the app only).
+	Mail outbox.Renderer
+	// BaseURL is where links in emails point (the deployment's public address).
+	BaseURL string
 }
 
 func resource(kind policy.Kind, actor policy.Actor, id string, partners ...string) policy.Resource {

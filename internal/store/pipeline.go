@@ -229,7 +229,7 @@ func (s Pipeline) SaveContact(ctx context.Context, c pipeline.Contact, expected 
 
 const opportunitySelect = `SELECT o.id, o.account_id, o.name, o.amount_minor, o.currency, o.close_on, o.motion, o.stage, o.status,
 	o.owner_user_id, o.next_step, o.partner_id, o.registration_id, o.last_activity_at, o.created_at, o.updated_at, o.version, o.details,
-	COALESCE(a.name, ''), COALESCE(u.name, '')
+	o.follow_up_due_at, o.follow_up_overdue_at, COALESCE(a.name, ''), COALESCE(u.name, '')
 	FROM opportunities o
 	LEFT JOIN accounts a ON a.workspace_id = o.workspace_id AND a.id = o.account_id
 	LEFT JOIN users u ON u.workspace_id = o.workspace_id AND u.id = o.owner_user_id`
@@ -237,12 +237,14 @@ const opportunitySelect = `SELECT o.id, o.account_id, o.name, o.amount_minor, o.
 func scanOpportunity(row interface{ Scan(...any) error }, workspaceID string) (pipeline.Opportunity, error) {
 	o := pipeline.Opportunity{WorkspaceID: workspaceID}
 	var motion, status, details string
-	var last sql.NullInt64
+	var last, fuDue, fuOver sql.NullInt64
 	var c, u int64
 	if err := row.Scan(&o.ID, &o.AccountID, &o.Name, &o.AmountMinor, &o.Currency, &o.CloseOn, &motion, &o.Stage, &status,
-		&o.OwnerUserID, &o.NextStep, &o.PartnerID, &o.RegistrationID, &last, &c, &u, &o.Version, &details, &o.AccountName, &o.OwnerName); err != nil {
+		&o.OwnerUserID, &o.NextStep, &o.PartnerID, &o.RegistrationID, &last, &c, &u, &o.Version, &details,
+		&fuDue, &fuOver, &o.AccountName, &o.OwnerName); err != nil {
 		return o, err
 	}
+	o.FollowUpDueAt, o.FollowUpOverdueAt = fromNullMS(fuDue), fromNullMS(fuOver)
 	o.Motion, o.Status, o.CreatedAt, o.UpdatedAt = tandem.Motion(motion), pipeline.Status(status), fromMS(c), fromMS(u)
 	if last.Valid {
 		o.LastActivityAt = fromMS(last.Int64)
@@ -281,6 +283,13 @@ func (s Pipeline) ListOpportunities(ctx context.Context, workspaceID string, f p
 	}
 	if f.Query != "" {
 		w.like(s.DB.dialect, f.Query, "o.name")
+	}
+	if !f.InactiveBefore.IsZero() {
+		w.conds = append(w.conds, "o.status = 'open'")
+		w.add("COALESCE(o.last_activity_at, o.created_at) < ?", ms(f.InactiveBefore))
+	}
+	if !f.FollowUpDueBy.IsZero() {
+		w.add("o.follow_up_due_at <= ?", ms(f.FollowUpDueBy))
 	}
 	q := opportunitySelect + ` WHERE ` + w.sql() + ` ORDER BY o.id` + w.page(limit)
 	rows, err := s.DB.read.QueryContext(ctx, q, w.args...)

@@ -38,6 +38,8 @@ func (ui *UI) registerPipeline(mux *http.ServeMux) {
 	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/attribution", ui.console(ui.opportunityAttribution))
 	ui.handle(mux, "GET /w/{slug}/portal/pipeline", ui.portal(ui.portalPipeline))
 	ui.handle(mux, "GET /w/{slug}/portal/pipeline/{id}", ui.portal(ui.portalOpportunity))
+	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/notes", ui.console(ui.opportunityNote))
+	ui.handle(mux, "POST /w/{slug}/portal/pipeline/{id}/notes", ui.portal(ui.portalNote))
 }
 
 // pipe is the pipeline service the app wired in, or one over the UI's database.
@@ -126,6 +128,7 @@ type oppRow struct {
 	Partners   []credit
 	Next       string // key of the next stage, if any
 	NextLabel  string
+	Flags      pipeline.Flags
 }
 
 func (ui *UI) oppRow(n *partnerNames, o pipeline.Opportunity) oppRow {
@@ -145,7 +148,7 @@ func (ui *UI) oppRow(n *partnerNames, o pipeline.Opportunity) oppRow {
 func pipelineFilter(q url.Values) pipeline.Filter {
 	return pipeline.Filter{Motion: tandem.Motion(strings.TrimSpace(q.Get("motion"))), Stage: strings.TrimSpace(q.Get("stage")),
 		Status: pipeline.Status(strings.TrimSpace(q.Get("status"))), PartnerID: strings.TrimSpace(q.Get("partner")),
-		OwnerUserID: strings.TrimSpace(q.Get("owner")), Query: strings.TrimSpace(q.Get("q"))}
+		OwnerUserID: strings.TrimSpace(q.Get("owner")), Query: strings.TrimSpace(q.Get("q")), Attention: strings.TrimSpace(q.Get("attention"))}
 }
 
 // filterQuery writes f back as query parameters, with extra pairs appended.
@@ -162,6 +165,7 @@ func filterQuery(f pipeline.Filter, extra ...string) string {
 	set("partner", f.PartnerID)
 	set("owner", f.OwnerUserID)
 	set("q", f.Query)
+	set("attention", f.Attention)
 	for i := 0; i+1 < len(extra); i += 2 {
 		set(extra[i], extra[i+1])
 	}
@@ -250,7 +254,18 @@ func (ui *UI) pipelineList(w http.ResponseWriter, r *http.Request, v Viewer, p P
 	names := ui.pipelinePartnerNames(r.Context(), v.Actor)
 	base := "/w/" + v.WorkspaceSlug + "/pipeline"
 	board := q.Get("view") == "board"
-	data := map[string]any{"F": f, "Board": board, "Base": base, "Motions": motionOptions(), "Stages": stageOptions(f.Motion),
+	set, err := svc.Settings(r.Context(), v.WorkspaceID)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	now := svc.Now()
+	flagged := func(row oppRow) oppRow {
+		row.Flags = pipeline.FlagsAt(row.O, set, now)
+		return row
+	}
+	data := map[string]any{"Attention": []option{{pipeline.AttentionStale, "No update for " + strconv.Itoa(set.FreshnessDays) + " days"},
+		{pipeline.AttentionFollowUp, "Meeting follow-up overdue"}}, "F": f, "Board": board, "Base": base, "Motions": motionOptions(), "Stages": stageOptions(f.Motion),
 		"Owners": ui.internalUsers(r.Context(), v.Actor), "Partners": ui.partnerOptions(r.Context(), v.Actor),
 		"Statuses": []option{{"open", "Open"}, {"won", "Won"}, {"lost", "Lost"}},
 		"CanMove":  policy.RoleAllows(v.Actor.Role, policy.Opportunities, policy.Update),
@@ -276,7 +291,7 @@ func (ui *UI) pipelineList(w http.ResponseWriter, r *http.Request, v Viewer, p P
 			}
 			c := column{Key: s.Key, Label: s.Label, More: more, ListURL: base + filterQuery(cf)}
 			for _, o := range os {
-				c.Rows = append(c.Rows, ui.oppRow(names, o))
+				c.Rows = append(c.Rows, flagged(ui.oppRow(names, o)))
 			}
 			cols = append(cols, c)
 		}
@@ -291,7 +306,7 @@ func (ui *UI) pipelineList(w http.ResponseWriter, r *http.Request, v Viewer, p P
 		}
 		rows := make([]oppRow, len(os))
 		for i, o := range os {
-			rows[i] = ui.oppRow(names, o)
+			rows[i] = flagged(ui.oppRow(names, o))
 		}
 		if more && len(os) > 0 {
 			data["Next"] = base + filterQuery(f, "after", os[len(os)-1].ID)
@@ -416,6 +431,9 @@ type detailState struct {
 	attrRows   []credit
 	attrReason string
 	attrErrors []tandem.FieldError
+	// A note that was refused, with its field errors.
+	noteForm   pipeline.NoteInput
+	noteErrors map[string]string
 }
 
 func (ui *UI) opportunityDetail(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
@@ -459,6 +477,17 @@ func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 		ui.Error(w, r, err)
 		return
 	}
+	notes, err := svc.Notes(ctx, v.Actor, o.ID)
+	if err != nil && tandem.KindOf(err) != tandem.KindForbidden {
+		ui.Error(w, r, err)
+		return
+	}
+	set, err := svc.Settings(ctx, v.WorkspaceID)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	flags := pipeline.FlagsAt(o, set, svc.Now())
 	names := ui.pipelinePartnerNames(ctx, v.Actor)
 	md, _ := stage.Default(o.Motion)
 	cur := md.Index(o.Stage)
@@ -524,6 +553,13 @@ func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 	if selected == "" {
 		selected = row.Next
 	}
+	noteRes := func(k policy.Kind) bool {
+		return policy.Authorize(v.Actor, policy.Create, policy.Resource{Kind: k, WorkspaceID: v.WorkspaceID}) == nil
+	}
+	noteForm := st.noteForm
+	if noteForm.Visibility == "" {
+		noteForm.Visibility = pipeline.Internal
+	}
 	ui.markNav(&p, "/w/"+v.WorkspaceSlug+"/pipeline")
 	p.Title = o.Name
 	p.Data = map[string]any{"O": o, "Row": row, "Steps": steps, "LostNeeds": lostNeeds, "History": rows, "Activity": activity,
@@ -531,7 +567,9 @@ func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 		"Missing": st.missing, "MissingTo": stageLabel(o.Motion, st.moveTo), "Form": form, "Errors": st.errors, "Details": details,
 		"Owners": ui.internalUsers(ctx, v.Actor), "Partners": ui.partnerOptions(ctx, v.Actor), "AttrRows": attrRows,
 		"AttrReason": st.attrReason, "AttrErrors": st.attrErrors, "CanEdit": canEdit, "CanCredit": canCredit,
-		"RegBase": "/w/" + v.WorkspaceSlug + "/registrations", "MotionLabel": o.Motion.Label(), "StageLabel": stageLabel(o.Motion, o.Stage)}
+		"RegBase": "/w/" + v.WorkspaceSlug + "/registrations", "MotionLabel": o.Motion.Label(), "StageLabel": stageLabel(o.Motion, o.Stage),
+		"Notes": notes, "Flags": flags, "Settings": set, "CanNoteInternal": noteRes(policy.InternalNotes), "CanNoteShared": noteRes(policy.PartnerNotes),
+		"NoteForm": noteForm, "NoteErrors": st.noteErrors}
 	ui.render(w, r, st.status, "pipeline_opportunity", p)
 }
 
@@ -777,6 +815,45 @@ func attributionErrors(err error, rows []credit) []tandem.FieldError {
 	return out
 }
 
+// noteInput reads the note form.
+func noteInput(r *http.Request) pipeline.NoteInput {
+	return pipeline.NoteInput{Body: r.PostFormValue("body"), Visibility: pipeline.Visibility(r.PostFormValue("visibility")),
+		Kind: pipeline.NoteKind(r.PostFormValue("kind"))}
+}
+
+func noteErrors(err error) map[string]string {
+	out := map[string]string{}
+	for _, fe := range tandem.FieldsOf(err) {
+		out[fe.Path] = fe.Detail
+	}
+	return out
+}
+
+// opportunityNote writes a note (internal or shared, an update or a meeting) on the
+// opportunity.
+func (ui *UI) opportunityNote(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	in := noteInput(r)
+	id := r.PathValue("id")
+	n, err := ui.pipe().AddNote(r.Context(), v.Actor, v.Name, id, in)
+	switch tandem.KindOf(err) {
+	case "":
+		text := "Internal note saved."
+		if n.Visibility == pipeline.Shared {
+			text = "Note saved and shared with the partners on this opportunity."
+		}
+		if !n.FollowUpDueAt.IsZero() {
+			text += " Follow-up due by " + n.FollowUpDueAt.Format("Mon 2 Jan 15:04") + " UTC."
+		}
+		SetFlash(w, Flash{Kind: "success", Text: text})
+		http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/pipeline/"+id+"#notes", http.StatusSeeOther)
+	case tandem.KindInvalid:
+		ui.renderOpportunity(w, r, v, p, detailState{status: http.StatusUnprocessableEntity, noteForm: in, noteErrors: noteErrors(err),
+			problem: "The note was not saved: " + tandem.MessageOf(err)})
+	default:
+		ui.Error(w, r, err)
+	}
+}
+
 // ---- Partner portal ----
 
 // portalOpp is an opportunity as the partner sees it: the safe view, with the stage
@@ -813,6 +890,12 @@ func (ui *UI) portalPipeline(w http.ResponseWriter, r *http.Request, v Viewer, p
 }
 
 func (ui *UI) portalOpportunity(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	ui.renderPortalOpportunity(w, r, v, p, http.StatusOK, "", "")
+}
+
+// renderPortalOpportunity shows the partner one opportunity in its safe view, with
+// the shared notes and, after a refused note, what was typed and why.
+func (ui *UI) renderPortalOpportunity(w http.ResponseWriter, r *http.Request, v Viewer, p Page, status int, noteBody, noteError string) {
 	svc := ui.pipe()
 	o, err := svc.Opportunity(r.Context(), v.Actor, r.PathValue("id"))
 	if err != nil {
@@ -837,7 +920,39 @@ func (ui *UI) portalOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 	for i, s := range md.Stages {
 		steps = append(steps, stageStep{Key: s.Key, Label: s.Label, Current: s.Key == view.V.Stage, Passed: cur >= 0 && i < cur})
 	}
+	// Shared notes only, in their safe view.
+	var notes []pipeline.PartnerNoteView
+	if policy.RoleAllows(v.Actor.Role, policy.PartnerNotes, policy.List) {
+		ns, err := svc.Notes(r.Context(), v.Actor, o.ID)
+		if err != nil {
+			ui.Error(w, r, err)
+			return
+		}
+		notes = pipeline.ToPartnerNotes(ns)
+	}
 	ui.markNav(&p, "/w/"+v.WorkspaceSlug+"/portal/pipeline")
-	p.Title, p.Data = view.V.Name, map[string]any{"O": view, "Credits": credits, "Steps": steps, "Base": "/w/" + v.WorkspaceSlug + "/portal/pipeline"}
-	ui.render(w, r, http.StatusOK, "portal_pipeline_opportunity", p)
+	p.Title, p.Data = view.V.Name, map[string]any{"O": view, "Credits": credits, "Steps": steps, "Base": "/w/" + v.WorkspaceSlug + "/portal/pipeline",
+		"Notes": notes, "CanNote": policy.RoleAllows(v.Actor.Role, policy.PartnerNotes, policy.Create), "NoteBody": noteBody, "NoteError": noteError}
+	ui.render(w, r, status, "portal_pipeline_opportunity", p)
+}
+
+// portalNote writes a shared note from the partner on an opportunity its
+// organisation is attributed on.
+func (ui *UI) portalNote(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	id := r.PathValue("id")
+	in := pipeline.NoteInput{Body: r.PostFormValue("body"), Visibility: pipeline.Shared, Kind: pipeline.NoteUpdate}
+	_, err := ui.pipe().AddNote(r.Context(), v.Actor, v.Name, id, in)
+	switch tandem.KindOf(err) {
+	case "":
+		SetFlash(w, Flash{Kind: "success", Text: "Note shared with the vendor's team."})
+		http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/portal/pipeline/"+id+"#notes", http.StatusSeeOther)
+	case tandem.KindInvalid:
+		msg := tandem.MessageOf(err)
+		if fes := tandem.FieldsOf(err); len(fes) > 0 {
+			msg = "The note " + fes[0].Detail + "."
+		}
+		ui.renderPortalOpportunity(w, r, v, p, http.StatusUnprocessableEntity, in.Body, msg)
+	default:
+		ui.Error(w, r, err)
+	}
 }
