@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/tandemprm/tandem/internal/fitscore"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/tandem"
@@ -10,15 +11,32 @@ import (
 
 // partnerJSON is a partner as the API shows it to internal callers.
 type partnerJSON struct {
-	ID        string   `json:"id"`
-	Name      string   `json:"name"`
-	Domain    string   `json:"domain"`
-	Motions   []string `json:"motions"`
-	Tier      string   `json:"tier"`
-	Region    string   `json:"region"`
-	Lifecycle string   `json:"lifecycle"`
-	CreatedAt string   `json:"created_at"`
-	UpdatedAt string   `json:"updated_at"`
+	ID            string            `json:"id"`
+	Name          string            `json:"name"`
+	Domain        string            `json:"domain"`
+	Motions       []string          `json:"motions"`
+	Tier          string            `json:"tier"`
+	Region        string            `json:"region"`
+	Regions       []string          `json:"regions"`
+	Lifecycle     string            `json:"lifecycle"`
+	Verticals     []string          `json:"verticals"`
+	Territories   []string          `json:"territories"`
+	NamedAccounts []string          `json:"named_accounts"`
+	Tags          []string          `json:"tags"`
+	Notes         string            `json:"notes"`
+	OwnerUserID   string            `json:"owner_user_id"`
+	Fit           partner.FitInputs `json:"fit"`
+	FitScore      *int              `json:"fit_score"`
+	FitBreakdown  *fitscore.Result  `json:"fit_breakdown"`
+	CreatedAt     string            `json:"created_at"`
+	UpdatedAt     string            `json:"updated_at"`
+}
+
+func orEmpty(vs []string) []string {
+	if vs == nil {
+		return []string{}
+	}
+	return vs
 }
 
 func toPartnerJSON(p partner.Partner) partnerJSON {
@@ -26,8 +44,81 @@ func toPartnerJSON(p partner.Partner) partnerJSON {
 	for i, m := range p.Motions {
 		ms[i] = string(m)
 	}
-	return partnerJSON{ID: p.ID, Name: p.Name, Domain: p.Domain, Motions: ms, Tier: p.Tier, Region: p.Region,
-		Lifecycle: string(p.Lifecycle), CreatedAt: p.CreatedAt.Format(timeFormat), UpdatedAt: p.UpdatedAt.Format(timeFormat)}
+	out := partnerJSON{ID: p.ID, Name: p.Name, Domain: p.Domain, Motions: ms, Tier: p.Tier, Region: p.Region, Regions: orEmpty(p.Regions),
+		Lifecycle: string(p.Lifecycle), Verticals: orEmpty(p.Verticals), Territories: orEmpty(p.Territories), NamedAccounts: orEmpty(p.NamedAccounts),
+		Tags: orEmpty(p.Tags), Notes: p.Notes, OwnerUserID: p.OwnerUserID, Fit: p.Fit, FitBreakdown: p.FitResult,
+		CreatedAt: p.CreatedAt.Format(timeFormat), UpdatedAt: p.UpdatedAt.Format(timeFormat)}
+	out.Fit.Technologies, out.Fit.Services = orEmpty(p.Fit.Technologies), orEmpty(p.Fit.Services)
+	if p.FitResult != nil {
+		out.FitScore = &p.FitResult.Score
+	}
+	return out
+}
+
+// partnerInput is the body of a partner create or update; absent fields are nil.
+type partnerInput struct {
+	Name          *string            `json:"name"`
+	Domain        *string            `json:"domain"`
+	Motions       *[]string          `json:"motions"`
+	Tier          *string            `json:"tier"`
+	Region        *string            `json:"region"`
+	Regions       *[]string          `json:"regions"`
+	Lifecycle     *string            `json:"lifecycle"`
+	Verticals     *[]string          `json:"verticals"`
+	Territories   *[]string          `json:"territories"`
+	NamedAccounts *[]string          `json:"named_accounts"`
+	Tags          *[]string          `json:"tags"`
+	Notes         *string            `json:"notes"`
+	OwnerUserID   *string            `json:"owner_user_id"`
+	Fit           *partner.FitInputs `json:"fit"`
+}
+
+func (in partnerInput) changes() partner.Changes {
+	c := partner.Changes{Name: in.Name, Domain: in.Domain, Tier: in.Tier, Region: in.Region, Regions: in.Regions, Verticals: in.Verticals,
+		Territories: in.Territories, NamedAccounts: in.NamedAccounts, Tags: in.Tags, Notes: in.Notes, OwnerUserID: in.OwnerUserID, Fit: in.Fit}
+	if in.Motions != nil {
+		ms := make([]tandem.Motion, len(*in.Motions))
+		for i, m := range *in.Motions {
+			ms[i] = tandem.Motion(m)
+		}
+		c.Motions = &ms
+	}
+	return c
+}
+
+func (in partnerInput) newPartner() partner.NewPartner {
+	str := func(v *string) string {
+		if v == nil {
+			return ""
+		}
+		return *v
+	}
+	list := func(v *[]string) []string {
+		if v == nil {
+			return nil
+		}
+		return *v
+	}
+	c := in.changes()
+	np := partner.NewPartner{Name: str(in.Name), Domain: str(in.Domain), Tier: str(in.Tier), Region: str(in.Region), Regions: list(in.Regions),
+		Lifecycle: partner.Lifecycle(str(in.Lifecycle)), Verticals: list(in.Verticals), Territories: list(in.Territories),
+		NamedAccounts: list(in.NamedAccounts), Tags: list(in.Tags), Notes: str(in.Notes), OwnerUserID: str(in.OwnerUserID)}
+	if c.Motions != nil {
+		np.Motions = *c.Motions
+	}
+	if in.Fit != nil {
+		np.Fit = *in.Fit
+	}
+	return np
+}
+
+type lifecycleChangeJSON struct {
+	From      string `json:"from"`
+	To        string `json:"to"`
+	At        string `json:"at"`
+	ActorID   string `json:"actor_id"`
+	ActorName string `json:"actor_name"`
+	Rationale string `json:"rationale"`
 }
 
 const timeFormat = "2006-01-02T15:04:05.000Z07:00"
@@ -48,7 +139,7 @@ func RegisterPartners(rt *Router, svc *partner.Service) {
 		for i, x := range ps {
 			out[i] = toPartnerJSON(x)
 		}
-		WriteJSON(w, http.StatusOK, NewList(out, more, func(x partnerJSON) string { return x.ID }))
+		WriteJSON(w, http.StatusOK, NewList(out, more, func(x partnerJSON) string { return partner.Cursor(ps[len(ps)-1], f.Sort) }))
 		return nil
 	})
 	rt.Handle("GET", "/api/v1/partners/export", func(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -70,29 +161,50 @@ func RegisterPartners(rt *Router, svc *partner.Service) {
 		return nil
 	})
 	rt.Handle("PATCH", "/api/v1/partners/{id}", func(w http.ResponseWriter, r *http.Request, p Principal) error {
-		var in struct {
-			Name    *string   `json:"name"`
-			Domain  *string   `json:"domain"`
-			Motions *[]string `json:"motions"`
-			Tier    *string   `json:"tier"`
-			Region  *string   `json:"region"`
-		}
+		var in partnerInput
 		if err := Decode(r, &in); err != nil {
 			return err
 		}
-		c := partner.Changes{Name: in.Name, Domain: in.Domain, Tier: in.Tier, Region: in.Region}
-		if in.Motions != nil {
-			ms := make([]tandem.Motion, len(*in.Motions))
-			for i, m := range *in.Motions {
-				ms[i] = tandem.Motion(m)
-			}
-			c.Motions = &ms
+		if in.Lifecycle != nil {
+			return tandem.Invalid("The partner is not valid.", tandem.FieldError{Path: "lifecycle", Detail: "is changed with POST /api/v1/partners/{id}/lifecycle, which records why"})
 		}
-		x, err := svc.Update(r.Context(), p.Actor, p.Name, r.PathValue("id"), c)
+		x, err := svc.Update(r.Context(), p.Actor, p.Name, r.PathValue("id"), in.changes())
 		if err != nil {
 			return err
 		}
 		WriteJSON(w, http.StatusOK, toPartnerJSON(x))
+		return nil
+	})
+	rt.Handle("GET", "/api/v1/partners/{id}/lifecycle", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		h, err := svc.History(r.Context(), p.Actor, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		out := make([]lifecycleChangeJSON, len(h))
+		for i, c := range h {
+			out[i] = lifecycleChangeJSON{From: string(c.From), To: string(c.To), At: c.At.Format(timeFormat), ActorID: c.ActorID, ActorName: c.ActorName, Rationale: c.Rationale}
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{"data": out})
+		return nil
+	})
+	rt.Handle("GET", "/api/v1/partner-settings", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		set, err := svc.Settings(r.Context(), p.Actor)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, set)
+		return nil
+	})
+	rt.Handle("PUT", "/api/v1/partner-settings", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in partner.Settings
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		set, _, err := svc.SaveSettings(r.Context(), p.Actor, p.Name, in)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, set)
 		return nil
 	})
 	rt.Handle("POST", "/api/v1/partners/{id}/lifecycle", func(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -111,22 +223,11 @@ func RegisterPartners(rt *Router, svc *partner.Service) {
 		return nil
 	})
 	rt.Handle("POST", "/api/v1/partners", func(w http.ResponseWriter, r *http.Request, p Principal) error {
-		var in struct {
-			Name      string   `json:"name"`
-			Domain    string   `json:"domain"`
-			Motions   []string `json:"motions"`
-			Tier      string   `json:"tier"`
-			Region    string   `json:"region"`
-			Lifecycle string   `json:"lifecycle"`
-		}
+		var in partnerInput
 		if err := Decode(r, &in); err != nil {
 			return err
 		}
-		np := partner.NewPartner{Name: in.Name, Domain: in.Domain, Tier: in.Tier, Region: in.Region, Lifecycle: partner.Lifecycle(in.Lifecycle)}
-		for _, m := range in.Motions {
-			np.Motions = append(np.Motions, tandem.Motion(m))
-		}
-		created, err := svc.Create(r.Context(), p.Actor, p.Name, np)
+		created, err := svc.Create(r.Context(), p.Actor, p.Name, in.newPartner())
 		if err != nil {
 			return err
 		}

@@ -86,6 +86,10 @@ func (s *Service) Import(ctx context.Context, actor policy.Actor, actorName stri
 	if dryRun {
 		return plan.Report, 0, nil
 	}
+	set, err := s.Store.PartnerSettings(ctx, actor.WorkspaceID)
+	if err != nil {
+		return plan.Report, 0, err
+	}
 	now := s.Now().UTC()
 	var ps []Partner
 	var es []audit.Entry
@@ -95,6 +99,8 @@ func (s *Service) Import(ctx context.Context, actor policy.Actor, actorName stri
 			return err
 		}
 		p.WorkspaceID, p.ID, p.CreatedAt, p.UpdatedAt = actor.WorkspaceID, tandem.NewID("prt", now), now, now
+		p.normalize()
+		p.rescore(set.Fit)
 		ps = append(ps, p)
 		es = append(es, audit.New(ctx, actor, actorName, now, "partner.import", "partner", p.ID, nil, p, "imported from CSV line "+strconv.Itoa(line)))
 		return nil

@@ -6,13 +6,15 @@ import (
 	"time"
 
 	"github.com/tandemprm/tandem/internal/audit"
+	"github.com/tandemprm/tandem/internal/fitscore"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 
 // Store is what the partner service needs from persistence.
 type Store interface {
-	// CreatePartner saves a new, valid partner and its audit entry together.
+	// CreatePartner saves a new, valid partner, the first entry of its lifecycle
+	// history (made from e's actor) and its audit entry together.
 	CreatePartner(ctx context.Context, p Partner, e audit.Entry) error
 	// PartnerByID returns one partner of the workspace, or a not-found error.
 	PartnerByID(ctx context.Context, workspaceID, id string) (Partner, error)
@@ -20,9 +22,37 @@ type Store interface {
 	// it fails with a conflict when the stored partner's UpdatedAt is no longer
 	// expected, so concurrent edits do not overwrite each other.
 	UpdatePartner(ctx context.Context, p Partner, expected time.Time, e audit.Entry) error
-	// ListPartners returns partners of the workspace matching f with ids after `after`,
-	// in id order, at most limit of them, and whether more follow.
+	// MovePartner saves p after a lifecycle change like UpdatePartner, and adds c
+	// to the partner's lifecycle history in the same transaction.
+	MovePartner(ctx context.Context, p Partner, expected time.Time, c Change, e audit.Entry) error
+	// LifecycleHistory returns the partner's lifecycle changes, oldest first.
+	LifecycleHistory(ctx context.Context, workspaceID, partnerID string) ([]Change, error)
+	// ListPartners returns partners of the workspace matching f after the cursor
+	// `after` (see Cursor) in f.Sort order, at most limit of them, and whether more
+	// follow.
 	ListPartners(ctx context.Context, workspaceID string, f Filter, after string, limit int) ([]Partner, bool, error)
+	// PartnerSettings returns the workspace's settings, DefaultSettings when none
+	// were saved.
+	PartnerSettings(ctx context.Context, workspaceID string) (Settings, error)
+	// SavePartnerSettings saves s, the fit results of the partners rescored under
+	// it, and e in one transaction.
+	SavePartnerSettings(ctx context.Context, workspaceID string, s Settings, rescored []Partner, e audit.Entry) error
+	// AllPartners returns every partner of the workspace (for scoring and segments).
+	AllPartners(ctx context.Context, workspaceID string) ([]Partner, error)
+	// InternalUserName returns the name (or email) of an active internal user of the
+	// workspace, or a not-found error.
+	InternalUserName(ctx context.Context, workspaceID, userID string) (string, error)
+}
+
+// Change is one entry of a partner's lifecycle history.
+type Change struct {
+	ID        string
+	PartnerID string
+	From, To  Lifecycle // From is empty for the stage a partner was created in
+	At        time.Time
+	ActorID   string
+	ActorName string
+	Rationale string
 }
 
 // Service is the one place partner organisations are created and listed; every
@@ -34,40 +64,48 @@ type Service struct {
 
 // NewPartner describes a partner to create.
 type NewPartner struct {
-	Name      string
-	Domain    string
-	Motions   []tandem.Motion
-	Tier      string
-	Region    string
-	Lifecycle Lifecycle // default applied
+	Name          string
+	Domain        string
+	Motions       []tandem.Motion
+	Tier          string
+	Region        string
+	Regions       []string
+	Lifecycle     Lifecycle // default applied
+	Verticals     []string
+	Territories   []string
+	NamedAccounts []string
+	Tags          []string
+	Notes         string
+	OwnerUserID   string
+	Fit           FitInputs
 }
 
-// Create validates in and saves it as a new partner of the workspace. Invalid input
-// is a KindInvalid error naming every bad field; nothing is saved.
+func authorize(actor policy.Actor, a policy.Action, id string) error {
+	return policy.Authorize(actor, a, policy.Resource{Kind: policy.Partners, WorkspaceID: actor.WorkspaceID, ID: id})
+}
+
+// Create validates in and saves it as a new partner of the workspace, scored with
+// the workspace's fit settings. Invalid input is a KindInvalid error naming every bad
+// field; nothing is saved.
 func (s *Service) Create(ctx context.Context, actor policy.Actor, actorName string, in NewPartner) (Partner, error) {
-	if err := policy.Authorize(actor, policy.Create, policy.Resource{Kind: policy.Partners, WorkspaceID: actor.WorkspaceID}); err != nil {
+	if err := authorize(actor, policy.Create, ""); err != nil {
 		return Partner{}, err
 	}
-	workspaceID := actor.WorkspaceID
 	now := s.Now().UTC()
 	p := Partner{
-		WorkspaceID: workspaceID,
-		ID:          tandem.NewID("prt", now),
-		Name:        strings.TrimSpace(in.Name),
-		Domain:      strings.ToLower(strings.TrimSpace(in.Domain)),
-		Motions:     in.Motions,
-		Tier:        strings.TrimSpace(in.Tier),
-		Region:      strings.TrimSpace(in.Region),
-		Lifecycle:   in.Lifecycle,
-		CreatedAt:   now,
-		UpdatedAt:   now,
+		WorkspaceID: actor.WorkspaceID, ID: tandem.NewID("prt", now), Name: in.Name, Domain: in.Domain, Motions: in.Motions,
+		Tier: in.Tier, Region: in.Region, Regions: in.Regions, Lifecycle: in.Lifecycle, Verticals: in.Verticals,
+		Territories: in.Territories, NamedAccounts: in.NamedAccounts, Tags: in.Tags, Notes: in.Notes, OwnerUserID: in.OwnerUserID,
+		Fit: in.Fit, CreatedAt: now, UpdatedAt: now,
 	}
 	if p.Lifecycle == "" {
 		p.Lifecycle = Applied
 	}
-	if err := p.Validate(); err != nil {
+	set, err := s.check(ctx, &p)
+	if err != nil {
 		return Partner{}, err
 	}
+	p.rescore(set.Fit)
 	e := audit.New(ctx, actor, actorName, now, "partner.create", "partner", p.ID, nil, p, "")
 	if err := s.Store.CreatePartner(ctx, p, e); err != nil {
 		return Partner{}, err
@@ -75,65 +113,169 @@ func (s *Service) Create(ctx context.Context, actor policy.Actor, actorName stri
 	return p, nil
 }
 
-// List returns one page of the workspace's partners matching f.
+// check normalises p and reports every invalid field, including territories that
+// are not the workspace's and an owner who is not one of its active internal users.
+// It returns the workspace's settings for scoring.
+func (s *Service) check(ctx context.Context, p *Partner) (Settings, error) {
+	p.normalize()
+	var pr tandem.Problems
+	pr = append(pr, tandem.FieldsOf(p.Validate())...)
+	set, err := s.Store.PartnerSettings(ctx, p.WorkspaceID)
+	if err != nil {
+		return set, err
+	}
+	pr = append(pr, tandem.FieldsOf(set.checkTerritories(p))...)
+	if p.OwnerUserID != "" {
+		if _, err := s.Store.InternalUserName(ctx, p.WorkspaceID, p.OwnerUserID); tandem.KindOf(err) == tandem.KindNotFound {
+			pr.Add("owner_user_id", "must be an active internal user of this workspace")
+		} else if err != nil {
+			return set, err
+		}
+	}
+	return set, pr.Err("The partner is not valid.")
+}
+
+// List returns one page of the workspace's partners matching f, after the cursor
+// `after` (see Cursor). A segment in f must have been resolved to IDs (see
+// Segments.Resolve).
 func (s *Service) List(ctx context.Context, actor policy.Actor, f Filter, after string, limit int) ([]Partner, bool, error) {
-	if err := policy.Authorize(actor, policy.List, policy.Resource{Kind: policy.Partners, WorkspaceID: actor.WorkspaceID}); err != nil {
+	if err := authorize(actor, policy.List, ""); err != nil {
 		return nil, false, err
 	}
+	var pr tandem.Problems
 	if f.Motion != "" {
 		if _, err := tandem.ParseMotion(string(f.Motion)); err != nil {
-			return nil, false, tandem.Invalid("The filter is not valid.", tandem.FieldError{Path: "motion", Detail: tandem.MessageOf(err)})
+			pr.Add("motion", "%s", tandem.MessageOf(err))
 		}
+	}
+	if f.Lifecycle != "" {
+		ok := false
+		for _, l := range Lifecycles {
+			ok = ok || l == f.Lifecycle
+		}
+		if !ok {
+			pr.Add("lifecycle", "must be one of applied, onboarding, active, dormant, offboarded")
+		}
+	}
+	okSort := false
+	for _, x := range Sorts {
+		okSort = okSort || x == f.Sort
+	}
+	if !okSort {
+		pr.Add("sort", "must be name, tier, fit or updated (or absent for the order of creation)")
+	} else if _, err := ParseCursor(f.Sort, after); err != nil {
+		pr = append(pr, tandem.FieldsOf(err)...)
+	}
+	if err := pr.Err("The filter is not valid."); err != nil {
+		return nil, false, err
+	}
+	if f.SegmentID != "" && f.IDs == nil {
+		return nil, false, tandem.Errorf(tandem.KindInternal, "partner list: segment %s was not resolved", f.SegmentID)
 	}
 	return s.Store.ListPartners(ctx, actor.WorkspaceID, f, after, limit)
 }
 
 // Get returns one partner.
 func (s *Service) Get(ctx context.Context, actor policy.Actor, id string) (Partner, error) {
-	if err := policy.Authorize(actor, policy.Read, policy.Resource{Kind: policy.Partners, WorkspaceID: actor.WorkspaceID, ID: id}); err != nil {
+	if err := authorize(actor, policy.Read, id); err != nil {
 		return Partner{}, err
 	}
 	return s.Store.PartnerByID(ctx, actor.WorkspaceID, id)
 }
 
-// Changes lists the profile fields to change; nil fields stay as they are.
-type Changes struct {
-	Name    *string
-	Domain  *string
-	Motions *[]tandem.Motion
-	Tier    *string
-	Region  *string
+// History returns the partner's lifecycle history, oldest first.
+func (s *Service) History(ctx context.Context, actor policy.Actor, id string) ([]Change, error) {
+	if err := authorize(actor, policy.Read, id); err != nil {
+		return nil, err
+	}
+	if _, err := s.Store.PartnerByID(ctx, actor.WorkspaceID, id); err != nil {
+		return nil, err
+	}
+	return s.Store.LifecycleHistory(ctx, actor.WorkspaceID, id)
 }
 
-// Update applies changes to the partner, validates the result and saves it with an
-// audit entry holding the before/after difference.
+// OwnerName returns the name of the partner's owner, or "" when it has none.
+func (s *Service) OwnerName(ctx context.Context, actor policy.Actor, p Partner) (string, error) {
+	if p.OwnerUserID == "" {
+		return "", nil
+	}
+	if err := authorize(actor, policy.Read, p.ID); err != nil {
+		return "", err
+	}
+	n, err := s.Store.InternalUserName(ctx, actor.WorkspaceID, p.OwnerUserID)
+	if tandem.KindOf(err) == tandem.KindNotFound {
+		return "", nil // deactivated since; the page shows no owner
+	}
+	return n, err
+}
+
+// Changes lists the profile fields to change; nil fields stay as they are.
+type Changes struct {
+	Name          *string
+	Domain        *string
+	Motions       *[]tandem.Motion
+	Tier          *string
+	Region        *string // sets Regions to this one region unless Regions is set too
+	Regions       *[]string
+	Verticals     *[]string
+	Territories   *[]string
+	NamedAccounts *[]string
+	Tags          *[]string
+	Notes         *string
+	OwnerUserID   *string
+	Fit           *FitInputs
+}
+
+// apply returns p with c's fields set.
+func (c Changes) apply(p Partner) Partner {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	list := func(dst *[]string, v *[]string) {
+		if v != nil {
+			*dst = append([]string(nil), (*v)...)
+		}
+	}
+	set(&p.Name, c.Name)
+	set(&p.Domain, c.Domain)
+	set(&p.Tier, c.Tier)
+	if c.Motions != nil {
+		p.Motions = append([]tandem.Motion(nil), (*c.Motions)...)
+	}
+	if c.Region != nil && c.Regions == nil {
+		p.Regions, p.Region = nil, *c.Region
+	}
+	list(&p.Regions, c.Regions)
+	list(&p.Verticals, c.Verticals)
+	list(&p.Territories, c.Territories)
+	list(&p.NamedAccounts, c.NamedAccounts)
+	list(&p.Tags, c.Tags)
+	set(&p.Notes, c.Notes)
+	set(&p.OwnerUserID, c.OwnerUserID)
+	if c.Fit != nil {
+		p.Fit = *c.Fit
+	}
+	return p
+}
+
+// Update applies changes to the partner, validates the result, rescores it and saves
+// it with an audit entry holding the before/after difference.
 func (s *Service) Update(ctx context.Context, actor policy.Actor, actorName, id string, c Changes) (Partner, error) {
-	if err := policy.Authorize(actor, policy.Update, policy.Resource{Kind: policy.Partners, WorkspaceID: actor.WorkspaceID, ID: id}); err != nil {
+	if err := authorize(actor, policy.Update, id); err != nil {
 		return Partner{}, err
 	}
 	before, err := s.Store.PartnerByID(ctx, actor.WorkspaceID, id)
 	if err != nil {
 		return Partner{}, err
 	}
-	after := before
-	if c.Name != nil {
-		after.Name = strings.TrimSpace(*c.Name)
-	}
-	if c.Domain != nil {
-		after.Domain = strings.ToLower(strings.TrimSpace(*c.Domain))
-	}
-	if c.Motions != nil {
-		after.Motions = *c.Motions
-	}
-	if c.Tier != nil {
-		after.Tier = strings.TrimSpace(*c.Tier)
-	}
-	if c.Region != nil {
-		after.Region = strings.TrimSpace(*c.Region)
-	}
-	if err := after.Validate(); err != nil {
+	after := c.apply(before)
+	set, err := s.check(ctx, &after)
+	if err != nil {
 		return Partner{}, err
 	}
+	after.rescore(set.Fit)
 	after.UpdatedAt = s.Now().UTC()
 	e := audit.New(ctx, actor, actorName, after.UpdatedAt, "partner.update", "partner", id, before, after, "")
 	if err := s.Store.UpdatePartner(ctx, after, before.UpdatedAt, e); err != nil {
@@ -143,9 +285,9 @@ func (s *Service) Update(ctx context.Context, actor policy.Actor, actorName, id 
 }
 
 // MoveLifecycle moves the partner to another lifecycle stage when CheckMove allows
-// it, recording who, when and why in the audit log.
+// it, recording who, when and why in its lifecycle history and the audit log.
 func (s *Service) MoveLifecycle(ctx context.Context, actor policy.Actor, actorName, id string, to Lifecycle, rationale string) (Partner, error) {
-	if err := policy.Authorize(actor, policy.Update, policy.Resource{Kind: policy.Partners, WorkspaceID: actor.WorkspaceID, ID: id}); err != nil {
+	if err := authorize(actor, policy.Update, id); err != nil {
 		return Partner{}, err
 	}
 	before, err := s.Store.PartnerByID(ctx, actor.WorkspaceID, id)
@@ -155,12 +297,79 @@ func (s *Service) MoveLifecycle(ctx context.Context, actor policy.Actor, actorNa
 	if err := CheckMove(before.Lifecycle, to); err != nil {
 		return Partner{}, err
 	}
+	rationale = strings.TrimSpace(rationale)
+	if len(rationale) > 2000 {
+		return Partner{}, tandem.Invalid("The lifecycle change is not valid.", tandem.FieldError{Path: "rationale", Detail: "must be at most 2000 characters"})
+	}
 	after := before
 	after.Lifecycle, after.UpdatedAt = to, s.Now().UTC()
+	c := Change{ID: tandem.NewID("plc", after.UpdatedAt), PartnerID: id, From: before.Lifecycle, To: to, At: after.UpdatedAt,
+		ActorID: audit.ActorID(actor), ActorName: actorName, Rationale: rationale}
 	e := audit.New(ctx, actor, actorName, after.UpdatedAt, "partner.lifecycle", "partner", id,
-		map[string]any{"lifecycle": before.Lifecycle}, map[string]any{"lifecycle": to}, strings.TrimSpace(rationale))
-	if err := s.Store.UpdatePartner(ctx, after, before.UpdatedAt, e); err != nil {
+		map[string]any{"lifecycle": before.Lifecycle}, map[string]any{"lifecycle": to}, rationale)
+	if err := s.Store.MovePartner(ctx, after, before.UpdatedAt, c, e); err != nil {
 		return Partner{}, err
 	}
 	return after, nil
+}
+
+// Settings returns the workspace's partner program settings.
+func (s *Service) Settings(ctx context.Context, actor policy.Actor) (Settings, error) {
+	if err := authorize(actor, policy.List, ""); err != nil {
+		return Settings{}, err
+	}
+	return s.Store.PartnerSettings(ctx, actor.WorkspaceID)
+}
+
+// SaveSettings validates and saves the workspace's partner program settings. When
+// the fit criteria change, every partner is rescored in the same transaction. A
+// territory still assigned to a partner cannot be removed.
+func (s *Service) SaveSettings(ctx context.Context, actor policy.Actor, actorName string, in Settings) (Settings, int, error) {
+	// Partner managers run the program: whoever may decide on partners may change it.
+	if err := authorize(actor, policy.Decide, ""); err != nil {
+		return Settings{}, 0, err
+	}
+	in.Territories = cleanList(in.Territories)
+	if in.Territories == nil {
+		in.Territories = []string{}
+	}
+	if in.Fit.Missing == "" {
+		in.Fit.Missing = fitscore.MissingExclude
+	}
+	if in.Fit.Criteria == nil {
+		in.Fit.Criteria = fitscore.DefaultConfig().Criteria
+	}
+	if err := in.Validate(); err != nil {
+		return Settings{}, 0, err
+	}
+	before, err := s.Store.PartnerSettings(ctx, actor.WorkspaceID)
+	if err != nil {
+		return Settings{}, 0, err
+	}
+	all, err := s.Store.AllPartners(ctx, actor.WorkspaceID)
+	if err != nil {
+		return Settings{}, 0, err
+	}
+	var pr tandem.Problems
+	var rescored []Partner
+	for _, p := range all {
+		for _, t := range p.Territories {
+			if _, ok := in.territory(t); !ok {
+				pr.Add("territories", "%q is still assigned to %s; change the partner's territories first", t, p.Name)
+			}
+		}
+		p.rescore(in.Fit)
+		rescored = append(rescored, p)
+	}
+	if len(pr) > 5 {
+		pr = append(pr[:5], tandem.FieldError{Path: "territories", Detail: "and more partners use removed territories"})
+	}
+	if err := pr.Err("The partner program settings are not valid."); err != nil {
+		return Settings{}, 0, err
+	}
+	e := audit.New(ctx, actor, actorName, s.Now().UTC(), "partner_settings.update", "workspace", actor.WorkspaceID, before, in, "")
+	if err := s.Store.SavePartnerSettings(ctx, actor.WorkspaceID, in, rescored, e); err != nil {
+		return Settings{}, 0, err
+	}
+	return in, len(rescored), nil
 }

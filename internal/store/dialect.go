@@ -43,3 +43,12 @@ func (d Dialect) likeOperator() string {
 	}
 	return "LIKE"
 }
+
+// inJSONList is a condition that column is one of the strings of the JSON array
+// passed as the parameter mark (e.g. "$3"): one parameter however long the list.
+func (d Dialect) inJSONList(column, mark string) string {
+	if d == Postgres {
+		return column + " IN (SELECT jsonb_array_elements_text(" + mark + "::jsonb))"
+	}
+	return column + " IN (SELECT value FROM json_each(" + mark + "))"
+}

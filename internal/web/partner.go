@@ -3,10 +3,12 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/csvimport"
+	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/store"
@@ -19,27 +21,72 @@ func (ui *UI) registerPartner(mux *http.ServeMux) {
 	ui.handle(mux, "POST /w/{slug}/partners/import", ui.console(ui.importPartners))
 	ui.handle(mux, "GET /w/{slug}/partners/{id}", ui.console(ui.partnerDetail))
 	ui.handle(mux, "POST /w/{slug}/partners/{id}/lifecycle", ui.console(ui.partnerLifecycle))
+	ui.handle(mux, "POST /w/{slug}/partners/{id}/profile", ui.console(ui.partnerProfile))
+	ui.handle(mux, "GET /w/{slug}/settings/partners", ui.console(ui.partnerSettings))
+	ui.handle(mux, "POST /w/{slug}/settings/partners", ui.console(ui.savePartnerSettings))
 }
 
 func (ui *UI) partnerDetail(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
-	ui.renderPartner(w, r, v, p, http.StatusOK, "")
+	ui.renderPartner(w, r, v, p, http.StatusOK, "", nil, nil)
 }
 
-func (ui *UI) renderPartner(w http.ResponseWriter, r *http.Request, v Viewer, p Page, status int, problem string) {
-	x, err := ui.o.Partners.Get(r.Context(), v.Actor, r.PathValue("id"))
+// partnerForm is the profile form's fields as typed, kept when the form comes back
+// with mistakes.
+type partnerForm map[string]string
+
+func formOf(x partner.Partner) partnerForm {
+	num := func(n *int) string {
+		if n == nil {
+			return ""
+		}
+		return strconv.Itoa(*n)
+	}
+	f := partnerForm{"name": x.Name, "domain": x.Domain, "tier": x.Tier, "regions": strings.Join(x.Regions, ", "),
+		"verticals": strings.Join(x.Verticals, ", "), "named_accounts": strings.Join(x.NamedAccounts, "\n"), "tags": strings.Join(x.Tags, ", "),
+		"notes": x.Notes, "owner_user_id": x.OwnerUserID, "technologies": strings.Join(x.Fit.Technologies, ", "), "services": strings.Join(x.Fit.Services, ", "),
+		"customers": num(x.Fit.Customers), "customers_in_icp": num(x.Fit.CustomersInICP), "shared_accounts": num(x.Fit.SharedAccounts), "sellers": num(x.Fit.Sellers)}
+	if x.Fit.DealSize != nil {
+		f["deal_size"] = strconv.FormatInt(*x.Fit.DealSize, 10)
+	}
+	for _, t := range x.Territories {
+		f["territory:"+strings.ToLower(t)] = "on"
+	}
+	for _, m := range x.Motions {
+		f["motion:"+string(m)] = "on"
+	}
+	return f
+}
+
+func (ui *UI) renderPartner(w http.ResponseWriter, r *http.Request, v Viewer, p Page, status int, problem string, form partnerForm, problems []tandem.FieldError) {
+	ctx := r.Context()
+	x, err := ui.o.Partners.Get(ctx, v.Actor, r.PathValue("id"))
 	if err != nil {
 		ui.Error(w, r, err)
 		return
 	}
-	// The timeline is the partner's audit trail; only people who may read the audit
-	// log see it.
+	// The audit entries are shown to people who may read the audit log.
 	var history []audit.Entry
-	if _, err := ui.o.Workspaces.Get(r.Context(), v.Actor); err == nil {
-		history, _, err = ui.o.DB.ListAudit(r.Context(), v.WorkspaceID, audit.Filter{SubjectType: "partner", SubjectID: x.ID}, store.Page{Limit: 50})
+	if _, err := ui.o.Workspaces.Get(ctx, v.Actor); err == nil {
+		history, _, err = ui.o.DB.ListAudit(ctx, v.WorkspaceID, audit.Filter{SubjectType: "partner", SubjectID: x.ID}, store.Page{Limit: 50})
 		if err != nil {
 			ui.Error(w, r, err)
 			return
 		}
+	}
+	timeline, err := ui.o.Partners.History(ctx, v.Actor, x.ID)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	set, err := ui.o.Partners.Settings(ctx, v.Actor)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	owner, err := ui.o.Partners.OwnerName(ctx, v.Actor, x)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
 	}
 	var moves []partner.Lifecycle
 	for _, l := range partner.Lifecycles {
@@ -47,12 +94,105 @@ func (ui *UI) renderPartner(w http.ResponseWriter, r *http.Request, v Viewer, p 
 			moves = append(moves, l)
 		}
 	}
+	editable := policy.Authorize(v.Actor, policy.Update, policy.Resource{Kind: policy.Partners, WorkspaceID: v.WorkspaceID, ID: x.ID}) == nil
+	var owners []identity.User
+	if editable {
+		users, err := ui.o.Identity.ListUsers(ctx, v.Actor)
+		if err != nil && tandem.KindOf(err) != tandem.KindForbidden {
+			ui.Error(w, r, err)
+			return
+		}
+		for _, u := range users {
+			if u.PartnerID == "" && u.Status != identity.Deactivated {
+				owners = append(owners, u)
+			}
+		}
+	}
+	if form == nil {
+		form = formOf(x)
+	}
+	errs := map[string]string{}
+	for _, fe := range problems {
+		key := strings.SplitN(fe.Path, "[", 2)[0]
+		key = strings.TrimPrefix(key, "fit.")
+		if _, seen := errs[key]; !seen {
+			errs[key] = fe.Detail
+		}
+	}
 	for i := range p.Nav {
 		p.Nav[i].Current = p.Nav[i].Href == "/w/"+v.WorkspaceSlug+"/partners"
 	}
-	p.Title, p.Data = x.Name, map[string]any{"P": x, "History": history, "Moves": moves, "Problem": problem}
+	p.Title, p.Data = x.Name, map[string]any{"P": x, "History": history, "Timeline": timeline, "Moves": moves, "Problem": problem,
+		"Owner": owner, "Owners": owners, "Editable": editable, "Form": form, "Errors": errs, "Settings": set, "Motions": tandem.Motions}
 	ui.render(w, r, status, "partner", p)
 }
+
+// splitList reads a list typed into one field, separated by commas or new lines.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' })
+}
+
+// partnerProfile saves the profile form; mistakes come back on the page with the
+// form as typed and the fields marked.
+func (ui *UI) partnerProfile(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	_ = r.ParseForm()
+	form := partnerForm{}
+	for _, k := range []string{"name", "domain", "tier", "regions", "verticals", "named_accounts", "tags", "notes", "owner_user_id",
+		"technologies", "services", "deal_size", "customers", "customers_in_icp", "shared_accounts", "sellers"} {
+		form[k] = r.PostFormValue(k)
+	}
+	var pr tandem.Problems
+	num := func(k string) *int {
+		s := strings.TrimSpace(form[k])
+		if s == "" {
+			return nil
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			pr.Add("fit."+k, "must be a whole number")
+			return nil
+		}
+		return &n
+	}
+	fit := partner.FitInputs{Technologies: splitList(form["technologies"]), Services: splitList(form["services"]), Customers: num("customers"),
+		CustomersInICP: num("customers_in_icp"), SharedAccounts: num("shared_accounts"), Sellers: num("sellers")}
+	if s := strings.TrimSpace(form["deal_size"]); s != "" {
+		if n, err := strconv.ParseInt(s, 10, 64); err != nil {
+			pr.Add("fit.deal_size", "must be a whole number")
+		} else {
+			fit.DealSize = &n
+		}
+	}
+	var motions []tandem.Motion
+	for _, m := range r.PostForm["motions"] {
+		motions = append(motions, tandem.Motion(m))
+		form["motion:"+m] = "on"
+	}
+	territories := r.PostForm["territories"]
+	for _, t := range territories {
+		form["territory:"+strings.ToLower(t)] = "on"
+	}
+	regions, verticals, named, tags := splitList(form["regions"]), splitList(form["verticals"]), splitList(form["named_accounts"]), splitList(form["tags"])
+	c := partner.Changes{Name: ptr(form["name"]), Domain: ptr(form["domain"]), Tier: ptr(form["tier"]), Regions: &regions, Verticals: &verticals,
+		NamedAccounts: &named, Tags: &tags, Notes: ptr(form["notes"]), OwnerUserID: ptr(form["owner_user_id"]), Motions: &motions,
+		Territories: &territories, Fit: &fit}
+	var err error = pr.Err("The partner is not valid.")
+	if err == nil {
+		_, err = ui.o.Partners.Update(r.Context(), v.Actor, v.Name, r.PathValue("id"), c)
+	}
+	switch tandem.KindOf(err) {
+	case "":
+		SetFlash(w, Flash{Kind: "success", Text: "The profile was saved."})
+		http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/partners/"+r.PathValue("id"), http.StatusSeeOther)
+	case tandem.KindInvalid, tandem.KindConflict:
+		p.Flashes = append(p.Flashes, Flash{Kind: "error", Text: "The profile was not saved: " + tandem.MessageOf(err) + " Please correct the fields marked below."})
+		ui.renderPartner(w, r, v, p, http.StatusUnprocessableEntity, "", form, tandem.FieldsOf(err))
+	default:
+		ui.Error(w, r, err)
+	}
+}
+
+func ptr(s string) *string { return &s }
 
 func (ui *UI) partnerLifecycle(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
 	_, err := ui.o.Partners.MoveLifecycle(r.Context(), v.Actor, v.Name, r.PathValue("id"), partner.Lifecycle(r.PostFormValue("to")), r.PostFormValue("rationale"))
@@ -65,7 +205,7 @@ func (ui *UI) partnerLifecycle(w http.ResponseWriter, r *http.Request, v Viewer,
 		if f := tandem.FieldsOf(err); len(f) > 0 {
 			msg = f[0].Detail
 		}
-		ui.renderPartner(w, r, v, p, http.StatusUnprocessableEntity, msg)
+		ui.renderPartner(w, r, v, p, http.StatusUnprocessableEntity, msg, nil, nil)
 	default:
 		ui.Error(w, r, err)
 	}

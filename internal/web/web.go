@@ -126,6 +126,7 @@ var funcs = template.FuncMap{
 		}
 		return n * 100 / max
 	},
+	"lower": strings.ToLower,
 	"first": func(cs []conflictcase.Count) int {
 		if len(cs) == 0 {
 			return 0
@@ -275,6 +276,7 @@ func (ui *UI) console(h viewHandler) http.HandlerFunc {
 		p := Page{Layout: "console", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
 		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"},
 			{Label: "Registrations", Href: base + "/registrations"}, {Label: "Pipeline", Href: base + "/pipeline"}, {Label: "Conflicts", Href: base + "/conflicts"}, {Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
+			{Label: "Partner program", Href: base + "/settings/partners"},
 			{Label: "Single sign-on", Href: base + "/settings/sso"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug), {Label: "API tokens", Href: base + "/settings/tokens"},
 			{Label: "Audit log", Href: base + "/audit"}, {Label: "Outbox", Href: base + "/outbox"}} {
 			n.Current = n.Href == r.URL.Path

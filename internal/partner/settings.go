@@ -1,0 +1,107 @@
+package partner
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/tandemprm/tandem/internal/fitscore"
+	"github.com/tandemprm/tandem/internal/tandem"
+)
+
+// Settings are a workspace's partner program settings kept here: the territories
+// partners may be assigned and the fit criteria (partner ICP) they are scored on.
+type Settings struct {
+	// Territories lists the workspace's territories; a partner's territories must be
+	// among them.
+	Territories []string `json:"territories"`
+	// Fit is the partner ICP the fit score is computed with.
+	Fit fitscore.Config `json:"fit"`
+}
+
+// MaxTerritories bounds the workspace's list of territories.
+const MaxTerritories = 500
+
+// DefaultSettings are the settings of a workspace that has not saved any: no
+// territories and fitscore.DefaultConfig.
+func DefaultSettings() Settings {
+	return Settings{Territories: []string{}, Fit: fitscore.DefaultConfig()}
+}
+
+// Validate reports every problem with s, with paths such as "territories[2]" and
+// "fit.criteria[0].weight".
+func (s Settings) Validate() error {
+	var pr tandem.Problems
+	if len(s.Territories) > MaxTerritories {
+		pr.Add("territories", "must list at most %d territories", MaxTerritories)
+	}
+	seen := map[string]int{}
+	for i, t := range s.Territories {
+		path := fmt.Sprintf("territories[%d]", i)
+		k := strings.ToLower(strings.Join(strings.Fields(t), " "))
+		switch {
+		case k == "":
+			pr.Add(path, "must not be blank")
+		case len(t) > MaxValueLen:
+			pr.Add(path, "must be at most %d characters", MaxValueLen)
+		default:
+			if j, dup := seen[k]; dup {
+				pr.Add(path, "repeats territories[%d]", j)
+			}
+			seen[k] = i
+		}
+	}
+	for _, f := range tandem.FieldsOf(s.Fit.Validate()) {
+		pr = append(pr, tandem.FieldError{Path: "fit." + f.Path, Detail: f.Detail})
+	}
+	return pr.Err("The partner program settings are not valid.")
+}
+
+// ParseSettings decodes stored settings; empty data means DefaultSettings.
+func ParseSettings(data string) (Settings, error) {
+	if strings.TrimSpace(data) == "" {
+		return DefaultSettings(), nil
+	}
+	// Decoded into zero values: decoding over the defaults would keep, say, a
+	// default criterion's "disabled" where the stored one leaves it out.
+	var s Settings
+	if err := json.Unmarshal([]byte(data), &s); err != nil {
+		return s, fmt.Errorf("stored partner settings: %w", err)
+	}
+	if s.Territories == nil {
+		s.Territories = []string{}
+	}
+	if s.Fit.Criteria == nil {
+		s.Fit = fitscore.DefaultConfig()
+	}
+	return s, nil
+}
+
+// territory returns the workspace's spelling of t, or false when t is not one of
+// the workspace's territories.
+func (s Settings) territory(t string) (string, bool) {
+	for _, x := range s.Territories {
+		if strings.EqualFold(strings.Join(strings.Fields(x), " "), t) {
+			return x, true
+		}
+	}
+	return "", false
+}
+
+// checkTerritories replaces each of p's territories by the workspace's spelling and
+// reports those that are not the workspace's.
+func (s Settings) checkTerritories(p *Partner) error {
+	var pr tandem.Problems
+	for i, t := range p.Territories {
+		if x, ok := s.territory(t); ok {
+			p.Territories[i] = x
+			continue
+		}
+		if len(s.Territories) == 0 {
+			pr.Add(fmt.Sprintf("territories[%d]", i), "%q is not a territory of this workspace: it has none yet; add territories in the partner program settings first", t)
+		} else {
+			pr.Add(fmt.Sprintf("territories[%d]", i), "%q is not a territory of this workspace; use one of: %s", t, strings.Join(s.Territories, ", "))
+		}
+	}
+	return pr.Err("The partner is not valid.")
+}

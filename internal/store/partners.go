@@ -1,0 +1,527 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tandemprm/tandem/internal/audit"
+	"github.com/tandemprm/tandem/internal/fitscore"
+	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/tandem"
+)
+
+// The list fields of a partner profile, as named in partner_values.field.
+const (
+	valRegion       = "region"
+	valVertical     = "vertical"
+	valTerritory    = "territory"
+	valNamedAccount = "named_account"
+	valTag          = "tag"
+)
+
+// partnerLists returns p's list fields by their stored names.
+func partnerLists(p *partner.Partner) map[string]*[]string {
+	return map[string]*[]string{valRegion: &p.Regions, valVertical: &p.Verticals, valTerritory: &p.Territories,
+		valNamedAccount: &p.NamedAccounts, valTag: &p.Tags}
+}
+
+// fitColumns returns the stored forms of p's fit inputs, score and result.
+func fitColumns(p partner.Partner) (inputs string, score int, result string, err error) {
+	in, err := json.Marshal(p.Fit)
+	if err != nil {
+		return "", 0, "", fmt.Errorf("partner fit inputs: %w", err)
+	}
+	if p.FitResult != nil {
+		r, err := json.Marshal(p.FitResult)
+		if err != nil {
+			return "", 0, "", fmt.Errorf("partner fit result: %w", err)
+		}
+		result = string(r)
+	}
+	return string(in), p.Score(), result, nil
+}
+
+// CreatePartner inserts p with its motions and list values.
+func (db *DB) CreatePartner(ctx context.Context, q Querier, p partner.Partner) error {
+	in, score, res, err := fitColumns(p)
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO partners (workspace_id, id, name, domain, tier, region, lifecycle, owner_user_id, notes,
+		fit_inputs, fit_score, fit_result, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		p.WorkspaceID, p.ID, p.Name, p.Domain, p.Tier, p.Region, string(p.Lifecycle), p.OwnerUserID, p.Notes, in, score, res,
+		ms(p.CreatedAt), ms(p.UpdatedAt))
+	if err != nil {
+		return conflictOr(fmt.Errorf("create partner: %w", err), "a partner with this id already exists")
+	}
+	return writePartnerChildren(ctx, q, p)
+}
+
+// writePartnerChildren inserts p's motions and list values (after any old ones were
+// deleted).
+func writePartnerChildren(ctx context.Context, q Querier, p partner.Partner) error {
+	for _, m := range p.Motions {
+		if _, err := q.ExecContext(ctx, `INSERT INTO partner_motions (workspace_id, partner_id, motion) VALUES ($1, $2, $3)`,
+			p.WorkspaceID, p.ID, string(m)); err != nil {
+			return fmt.Errorf("save partner motion: %w", err)
+		}
+	}
+	if p.Region != "" && len(p.Regions) == 0 {
+		p.Regions = []string{p.Region}
+	}
+	for field, vs := range partnerLists(&p) {
+		for i, v := range *vs {
+			if _, err := q.ExecContext(ctx, `INSERT INTO partner_values (workspace_id, partner_id, field, position, value) VALUES ($1, $2, $3, $4, $5)`,
+				p.WorkspaceID, p.ID, field, i, v); err != nil {
+				return conflictOr(fmt.Errorf("save partner %s: %w", field, err), fmt.Sprintf("%q is listed twice in the partner's %ss", v, field))
+			}
+		}
+	}
+	return nil
+}
+
+const partnerCols = `p.id, p.name, p.domain, p.tier, p.region, p.lifecycle, p.owner_user_id, p.notes, p.fit_inputs, p.fit_score, p.fit_result,
+	p.created_at, p.updated_at`
+
+func scanPartner(row interface{ Scan(...any) error }, workspaceID string) (partner.Partner, error) {
+	p := partner.Partner{WorkspaceID: workspaceID}
+	var lc, in, res string
+	var score sql.NullInt64
+	var c, u int64
+	if err := row.Scan(&p.ID, &p.Name, &p.Domain, &p.Tier, &p.Region, &lc, &p.OwnerUserID, &p.Notes, &in, &score, &res, &c, &u); err != nil {
+		return p, err
+	}
+	p.Lifecycle, p.CreatedAt, p.UpdatedAt = partner.Lifecycle(lc), fromMS(c), fromMS(u)
+	if in != "" && in != "{}" {
+		if err := json.Unmarshal([]byte(in), &p.Fit); err != nil {
+			return p, fmt.Errorf("stored fit inputs of partner %s: %w", p.ID, err)
+		}
+	}
+	if res != "" {
+		var r fitscore.Result
+		if err := json.Unmarshal([]byte(res), &r); err != nil {
+			return p, fmt.Errorf("stored fit result of partner %s: %w", p.ID, err)
+		}
+		p.FitResult = &r
+	}
+	return p, nil
+}
+
+// Page asks for one page of a keyset-paginated list: items with an id after After,
+// at most Limit of them.
+type Page struct {
+	After string
+	Limit int
+}
+
+// partnerOrder returns, for a sort, the key column, whether it descends, and
+// whether the key is a number.
+func partnerOrder(s partner.Sort) (col string, desc, number bool) {
+	switch s {
+	case partner.SortName:
+		return "p.name", false, false
+	case partner.SortTier:
+		return "p.tier", false, false
+	case partner.SortFit:
+		return "p.fit_score", true, true
+	case partner.SortUpdated:
+		return "p.updated_at", true, true
+	}
+	return "", false, false
+}
+
+// ListPartners returns one page of the workspace's partners matching f in f.Sort
+// order after the cursor pg.After (see partner.Cursor), and whether more follow.
+// Every filter is served by an index led by workspace_id (see migration 00010).
+func (db *DB) ListPartners(ctx context.Context, workspaceID string, f partner.Filter, pg Page) ([]partner.Partner, bool, error) {
+	pos, err := partner.ParseCursor(f.Sort, pg.After)
+	if err != nil {
+		return nil, false, err
+	}
+	where := []string{"p.workspace_id = $1"}
+	args := []any{workspaceID}
+	mark := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	add := func(cond string, v any) { where = append(where, strings.ReplaceAll(cond, "?", mark(v))) }
+	value := func(field, v string) {
+		where = append(where, fmt.Sprintf(`EXISTS (SELECT 1 FROM partner_values v WHERE v.workspace_id = p.workspace_id AND v.partner_id = p.id
+			AND v.field = %s AND lower(v.value) = %s)`, mark(field), mark(strings.ToLower(strings.TrimSpace(v)))))
+	}
+	if f.Tier != "" {
+		add("p.tier = ?", f.Tier)
+	}
+	if f.Region != "" {
+		value(valRegion, f.Region)
+	}
+	if f.Vertical != "" {
+		value(valVertical, f.Vertical)
+	}
+	if f.Territory != "" {
+		value(valTerritory, f.Territory)
+	}
+	if f.Tag != "" {
+		value(valTag, f.Tag)
+	}
+	if f.Lifecycle != "" {
+		add("p.lifecycle = ?", string(f.Lifecycle))
+	}
+	if f.OwnerUserID != "" {
+		add("p.owner_user_id = ?", f.OwnerUserID)
+	}
+	if f.Motion != "" {
+		add("EXISTS (SELECT 1 FROM partner_motions m WHERE m.workspace_id = p.workspace_id AND m.partner_id = p.id AND m.motion = ?)", string(f.Motion))
+	}
+	if f.Query != "" {
+		pat := mark("%" + escapeLike(f.Query) + "%")
+		like := db.dialect.likeOperator()
+		where = append(where, fmt.Sprintf(`(p.name %s %s ESCAPE '\' OR p.domain %s %s ESCAPE '\')`, like, pat, like, pat))
+	}
+	if f.IDs != nil {
+		ids, err := json.Marshal(f.IDs)
+		if err != nil {
+			return nil, false, fmt.Errorf("list partners: %w", err)
+		}
+		where = append(where, db.dialect.inJSONList("p.id", mark(string(ids))))
+	}
+	col, desc, number := partnerOrder(f.Sort)
+	order := "p.id"
+	if col == "" {
+		if pos.Set {
+			add("p.id > ?", pos.ID)
+		}
+	} else {
+		cmp, dir := ">", ""
+		if desc {
+			cmp, dir = "<", " DESC"
+		}
+		if pos.Set {
+			var key any = pos.Key
+			if number {
+				n, _ := strconv.ParseInt(pos.Key, 10, 64)
+				key = n
+			}
+			k, id := mark(key), mark(pos.ID)
+			where = append(where, fmt.Sprintf("(%s %s %s OR (%s = %s AND p.id %s %s))", col, cmp, k, col, k, cmp, id))
+		}
+		order = col + dir + ", p.id" + dir
+	}
+	limit := mark(pg.Limit + 1)
+	query := `SELECT ` + partnerCols + ` FROM partners p WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ` + limit
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list partners: %w", err)
+	}
+	defer rows.Close()
+	var out []partner.Partner
+	for rows.Next() {
+		p, err := scanPartner(rows, workspaceID)
+		if err != nil {
+			return nil, false, fmt.Errorf("list partners: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("list partners: %w", err)
+	}
+	more := len(out) > pg.Limit
+	if more {
+		out = out[:pg.Limit]
+	}
+	if err := db.fillPartnerDetails(ctx, workspaceID, out); err != nil {
+		return nil, false, err
+	}
+	return out, more, nil
+}
+
+// fillPartnerDetails loads the motions and list values of the given partners, two
+// queries in all.
+func (db *DB) fillPartnerDetails(ctx context.Context, workspaceID string, ps []partner.Partner) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	idx := make(map[string]int, len(ps))
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		idx[p.ID] = i
+		ids[i] = p.ID
+		ps[i].Motions, ps[i].Regions = nil, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return fmt.Errorf("load partner details: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT partner_id, motion FROM partner_motions
+		WHERE workspace_id = $1 AND `+db.dialect.inJSONList("partner_id", "$2")+` ORDER BY partner_id, motion`, workspaceID, string(list))
+	if err != nil {
+		return fmt.Errorf("load partner motions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, m string
+		if err := rows.Scan(&id, &m); err != nil {
+			return fmt.Errorf("load partner motions: %w", err)
+		}
+		ps[idx[id]].Motions = append(ps[idx[id]].Motions, tandem.Motion(m))
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load partner motions: %w", err)
+	}
+	vrows, err := db.read.QueryContext(ctx, `SELECT partner_id, field, value FROM partner_values
+		WHERE workspace_id = $1 AND `+db.dialect.inJSONList("partner_id", "$2")+` ORDER BY partner_id, field, position`, workspaceID, string(list))
+	if err != nil {
+		return fmt.Errorf("load partner values: %w", err)
+	}
+	defer vrows.Close()
+	for vrows.Next() {
+		var id, field, v string
+		if err := vrows.Scan(&id, &field, &v); err != nil {
+			return fmt.Errorf("load partner values: %w", err)
+		}
+		if dst, ok := partnerLists(&ps[idx[id]])[field]; ok {
+			*dst = append(*dst, v)
+		}
+	}
+	return vrows.Err()
+}
+
+// Partners adapts the store to partner.Store.
+type Partners struct{ DB *DB }
+
+// createWithHistory inserts p, its first lifecycle history entry and e.
+func (s Partners) createWithHistory(ctx context.Context, tx *sql.Tx, p partner.Partner, e audit.Entry) error {
+	if err := s.DB.CreatePartner(ctx, tx, p); err != nil {
+		return err
+	}
+	c := partner.Change{ID: tandem.NewID("plc", p.CreatedAt), PartnerID: p.ID, To: p.Lifecycle, At: p.CreatedAt, ActorID: e.ActorID, ActorName: e.ActorName, Rationale: e.Rationale}
+	if err := insertLifecycleChange(ctx, tx, p.WorkspaceID, c); err != nil {
+		return err
+	}
+	return insertAudit(ctx, tx, e)
+}
+
+// CreatePartner implements partner.Store.
+func (s Partners) CreatePartner(ctx context.Context, p partner.Partner, e audit.Entry) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error { return s.createWithHistory(ctx, tx, p, e) })
+}
+
+// CreatePartners implements partner.ImportStore: every partner and audit entry in
+// one transaction, so an import is all there or not there.
+func (s Partners) CreatePartners(ctx context.Context, ps []partner.Partner, es []audit.Entry) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		for i, p := range ps {
+			if err := s.createWithHistory(ctx, tx, p, es[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PartnerByID implements partner.Store.
+func (s Partners) PartnerByID(ctx context.Context, workspaceID, id string) (partner.Partner, error) {
+	p, err := scanPartner(s.DB.read.QueryRowContext(ctx, `SELECT `+partnerCols+` FROM partners p WHERE p.workspace_id = $1 AND p.id = $2`, workspaceID, id), workspaceID)
+	if err != nil {
+		return p, notFound(err, "that partner")
+	}
+	ps := []partner.Partner{p}
+	if err := s.DB.fillPartnerDetails(ctx, workspaceID, ps); err != nil {
+		return p, err
+	}
+	return ps[0], nil
+}
+
+// AllPartners implements partner.Store.
+func (s Partners) AllPartners(ctx context.Context, workspaceID string) ([]partner.Partner, error) {
+	rows, err := s.DB.read.QueryContext(ctx, `SELECT `+partnerCols+` FROM partners p WHERE p.workspace_id = $1 ORDER BY p.id`, workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("read partners: %w", err)
+	}
+	defer rows.Close()
+	var out []partner.Partner
+	idx := map[string]int{}
+	for rows.Next() {
+		p, err := scanPartner(rows, workspaceID)
+		if err != nil {
+			return nil, fmt.Errorf("read partners: %w", err)
+		}
+		idx[p.ID] = len(out)
+		p.Regions = nil
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read partners: %w", err)
+	}
+	mrows, err := s.DB.read.QueryContext(ctx, `SELECT partner_id, motion FROM partner_motions WHERE workspace_id = $1 ORDER BY partner_id, motion`, workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("read partner motions: %w", err)
+	}
+	defer mrows.Close()
+	for mrows.Next() {
+		var id, m string
+		if err := mrows.Scan(&id, &m); err != nil {
+			return nil, fmt.Errorf("read partner motions: %w", err)
+		}
+		if i, ok := idx[id]; ok {
+			out[i].Motions = append(out[i].Motions, tandem.Motion(m))
+		}
+	}
+	if err := mrows.Err(); err != nil {
+		return nil, fmt.Errorf("read partner motions: %w", err)
+	}
+	vrows, err := s.DB.read.QueryContext(ctx, `SELECT partner_id, field, value FROM partner_values WHERE workspace_id = $1 ORDER BY partner_id, field, position`, workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("read partner values: %w", err)
+	}
+	defer vrows.Close()
+	for vrows.Next() {
+		var id, field, v string
+		if err := vrows.Scan(&id, &field, &v); err != nil {
+			return nil, fmt.Errorf("read partner values: %w", err)
+		}
+		if i, ok := idx[id]; ok {
+			if dst, ok := partnerLists(&out[i])[field]; ok {
+				*dst = append(*dst, v)
+			}
+		}
+	}
+	return out, vrows.Err()
+}
+
+// updatePartner writes every column of p, guarded by its expected updated_at, and
+// replaces its motions and list values.
+func updatePartner(ctx context.Context, tx *sql.Tx, p partner.Partner, expected time.Time) error {
+	in, score, res, err := fitColumns(p)
+	if err != nil {
+		return err
+	}
+	r, err := tx.ExecContext(ctx, `UPDATE partners SET name = $3, domain = $4, tier = $5, region = $6, lifecycle = $7, owner_user_id = $8,
+		notes = $9, fit_inputs = $10, fit_score = $11, fit_result = $12, updated_at = $13
+		WHERE workspace_id = $1 AND id = $2 AND updated_at = $14`,
+		p.WorkspaceID, p.ID, p.Name, p.Domain, p.Tier, p.Region, string(p.Lifecycle), p.OwnerUserID, p.Notes, in, score, res, ms(p.UpdatedAt), ms(expected))
+	if err != nil {
+		return fmt.Errorf("update partner: %w", err)
+	}
+	if n, _ := r.RowsAffected(); n != 1 {
+		return tandem.Errorf(tandem.KindConflict, "Someone else changed this partner a moment ago; reload it and try again.")
+	}
+	for _, table := range []string{"partner_motions", "partner_values"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE workspace_id = $1 AND partner_id = $2`, p.WorkspaceID, p.ID); err != nil {
+			return fmt.Errorf("update partner: %w", err)
+		}
+	}
+	return writePartnerChildren(ctx, tx, p)
+}
+
+// UpdatePartner implements partner.Store.
+func (s Partners) UpdatePartner(ctx context.Context, p partner.Partner, expected time.Time, e audit.Entry) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := updatePartner(ctx, tx, p, expected); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, e)
+	})
+}
+
+// MovePartner implements partner.Store.
+func (s Partners) MovePartner(ctx context.Context, p partner.Partner, expected time.Time, c partner.Change, e audit.Entry) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := updatePartner(ctx, tx, p, expected); err != nil {
+			return err
+		}
+		if err := insertLifecycleChange(ctx, tx, p.WorkspaceID, c); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, e)
+	})
+}
+
+func insertLifecycleChange(ctx context.Context, q Querier, workspaceID string, c partner.Change) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO partner_lifecycle_history (workspace_id, id, partner_id, from_stage, to_stage, at, actor_id, actor_name, rationale)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, workspaceID, c.ID, c.PartnerID, string(c.From), string(c.To), ms(c.At), c.ActorID, c.ActorName, c.Rationale)
+	if err != nil {
+		return fmt.Errorf("record lifecycle change: %w", err)
+	}
+	return nil
+}
+
+// LifecycleHistory implements partner.Store.
+func (s Partners) LifecycleHistory(ctx context.Context, workspaceID, partnerID string) ([]partner.Change, error) {
+	rows, err := s.DB.read.QueryContext(ctx, `SELECT id, from_stage, to_stage, at, actor_id, actor_name, rationale FROM partner_lifecycle_history
+		WHERE workspace_id = $1 AND partner_id = $2 ORDER BY at, id`, workspaceID, partnerID)
+	if err != nil {
+		return nil, fmt.Errorf("read lifecycle history: %w", err)
+	}
+	defer rows.Close()
+	var out []partner.Change
+	for rows.Next() {
+		c := partner.Change{PartnerID: partnerID}
+		var from, to string
+		var at int64
+		if err := rows.Scan(&c.ID, &from, &to, &at, &c.ActorID, &c.ActorName, &c.Rationale); err != nil {
+			return nil, fmt.Errorf("read lifecycle history: %w", err)
+		}
+		c.From, c.To, c.At = partner.Lifecycle(from), partner.Lifecycle(to), fromMS(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// PartnerSettings implements partner.Store.
+func (s Partners) PartnerSettings(ctx context.Context, workspaceID string) (partner.Settings, error) {
+	var raw string
+	if err := s.DB.read.QueryRowContext(ctx, `SELECT partner_settings FROM workspaces WHERE id = $1`, workspaceID).Scan(&raw); err != nil {
+		return partner.Settings{}, notFound(err, "workspace")
+	}
+	return partner.ParseSettings(raw)
+}
+
+// SavePartnerSettings implements partner.Store.
+func (s Partners) SavePartnerSettings(ctx context.Context, workspaceID string, set partner.Settings, rescored []partner.Partner, e audit.Entry) error {
+	raw, err := json.Marshal(set)
+	if err != nil {
+		return fmt.Errorf("save partner settings: %w", err)
+	}
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET partner_settings = $2 WHERE id = $1`, workspaceID, string(raw)); err != nil {
+			return fmt.Errorf("save partner settings: %w", err)
+		}
+		for _, p := range rescored {
+			_, score, res, err := fitColumns(p)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE partners SET fit_score = $3, fit_result = $4 WHERE workspace_id = $1 AND id = $2`,
+				workspaceID, p.ID, score, res); err != nil {
+				return fmt.Errorf("save partner fit score: %w", err)
+			}
+		}
+		return insertAudit(ctx, tx, e)
+	})
+}
+
+// InternalUserName implements partner.Store.
+func (s Partners) InternalUserName(ctx context.Context, workspaceID, userID string) (string, error) {
+	var name, email string
+	err := s.DB.read.QueryRowContext(ctx, `SELECT name, email FROM users WHERE workspace_id = $1 AND id = $2 AND partner_id IS NULL
+		AND status <> 'deactivated'`, workspaceID, userID).Scan(&name, &email)
+	if err != nil {
+		return "", notFound(err, "That user")
+	}
+	if name == "" {
+		return email, nil
+	}
+	return name, nil
+}
+
+// ListPartners implements partner.Store.
+func (s Partners) ListPartners(ctx context.Context, workspaceID string, f partner.Filter, after string, limit int) ([]partner.Partner, bool, error) {
+	return s.DB.ListPartners(ctx, workspaceID, f, Page{After: after, Limit: limit})
+}
