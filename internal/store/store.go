@@ -20,7 +20,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite"
+
+	"github.com/tandemprm/tandem/internal/store/stmtcache"
 )
 
 // Dialect names a database engine.
@@ -79,17 +81,13 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
-	write, err := sql.Open("sqlite", base+"&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("cannot open %s: %w", path, err)
-	}
+	// Both pools keep each connection's prepared statements: SQLite otherwise parses the
+	// same statements again on every call, which is most of a short write's cost.
+	drv := &sqlite.Driver{}
+	write := sql.OpenDB(stmtcache.DSN(drv, base+"&_txlock=immediate", stmtcache.Options{}))
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
-	read, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
-	if err != nil {
-		write.Close()
-		return nil, fmt.Errorf("cannot open %s: %w", path, err)
-	}
+	read := sql.OpenDB(stmtcache.DSN(drv, base+"&_pragma=query_only(1)", stmtcache.Options{}))
 	read.SetMaxOpenConns(o.MaxConns)
 	db := &DB{dialect: SQLite, write: write, read: read, path: path}
 	if err := db.Ping(ctx); err != nil {
