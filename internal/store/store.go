@@ -89,6 +89,9 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	write.SetConnMaxIdleTime(0)
 	read := sql.OpenDB(stmtcache.DSN(drv, base+"&_pragma=query_only(1)", stmtcache.Options{}))
 	read.SetMaxOpenConns(o.MaxConns)
+	// Keep every reader open: database/sql closes idle connections beyond two by
+	// default, and a reopened connection starts with no prepared statements.
+	read.SetMaxIdleConns(o.MaxConns)
 	db := &DB{dialect: SQLite, write: write, read: read, path: path}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()

@@ -26,7 +26,7 @@ import (
 // Defaults for New when Size or MaxLen is zero.
 const (
 	DefaultSize   = 256
-	DefaultMaxLen = 4096
+	DefaultMaxLen = 16 << 10
 )
 
 // Options size the cache of each connection.
