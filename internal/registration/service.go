@@ -326,6 +326,20 @@ func (s *Service) uniqueness(ctx context.Context, set Settings, p partner.Partne
 		}
 	}
 	sub := conflict.Submission{PartnerID: p.ID, Motion: r.Motion, TierRank: set.TierRank(p.Tier), Territory: p.Region, SubmittedAt: now}
+	_, sub.NamedAccount = partner.HoldsNamedAccount(p, r.CustomerName, r.CustomerDomain)
+	// named says whether a competing partner holds the customer as a named account, by
+	// the name and domain submitted or by those of the record that matched.
+	named := func(partnerID, name, domain string) bool {
+		other, ok := facts.Partners[partnerID]
+		if partnerID == "" || !ok {
+			return false
+		}
+		if _, ok := partner.HoldsNamedAccount(other, r.CustomerName, r.CustomerDomain); ok {
+			return true
+		}
+		_, ok = partner.HoldsNamedAccount(other, name, domain)
+		return ok
+	}
 	var cc []conflict.Candidate
 	var out []Candidate
 	for _, h := range hits {
@@ -339,6 +353,7 @@ func (s *Service) uniqueness(ctx context.Context, set Settings, p partner.Partne
 				sub.Incumbent = true
 			}
 			party := s.accountParty(a, facts)
+			party.NamedAccount = named(party.PartnerID, a.Name, a.Domain)
 			c := base
 			c.Kind, c.Ref, c.Name, c.Domain, c.Side = conflict.KindAccount, a.ID, a.Name, a.Domain, party.Side
 			c.PartnerID, c.PartnerName = party.PartnerID, partnerName(facts, party.PartnerID)
@@ -346,6 +361,7 @@ func (s *Service) uniqueness(ctx context.Context, set Settings, p partner.Partne
 			cc = append(cc, conflict.Candidate{Ref: a.ID, Kind: conflict.KindAccount, Match: m, Score: h.Score, Party: party})
 			for _, o := range a.Opportunities {
 				op := s.opportunityParty(o, a, facts)
+				op.NamedAccount = named(op.PartnerID, a.Name, a.Domain)
 				oc := base
 				oc.Kind, oc.Ref, oc.Name, oc.Domain, oc.Side = conflict.KindOpportunity, o.ID, o.Name+" ("+a.Name+")", a.Domain, op.Side
 				oc.PartnerID, oc.PartnerName, oc.Status = op.PartnerID, partnerName(facts, op.PartnerID), string(o.Status)
@@ -358,7 +374,8 @@ func (s *Service) uniqueness(ctx context.Context, set Settings, p partner.Partne
 			op := facts.Partners[other.PartnerID]
 			party := conflict.Party{Side: conflict.SidePartner, PartnerID: other.PartnerID, Name: op.Name, Motion: other.Motion,
 				TierRank: set.TierRank(op.Tier), Registration: other.Status.regStatus(), ClaimedAt: other.CreatedAt,
-				ProtectedUntil: other.ProtectionExpiresAt(set.Protection), Incumbent: false}
+				ProtectedUntil: other.ProtectionExpiresAt(set.Protection), Incumbent: false,
+				NamedAccount: named(other.PartnerID, other.CustomerName, other.CustomerDomain)}
 			c := base
 			c.Kind, c.Ref, c.Name, c.Domain, c.Side = conflict.KindRegistration, other.ID, other.CustomerName, other.CustomerDomain, conflict.SidePartner
 			c.PartnerID, c.PartnerName, c.Status = other.PartnerID, op.Name, string(other.Status)

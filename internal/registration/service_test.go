@@ -608,3 +608,34 @@ func TestWorkspaceFieldsAreAskedCheckedAndShownToTheirPartner(t *testing.T) {
 		}
 	})
 }
+
+func TestNamedAccountHolderWinsTheRuling(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ps := &partner.Service{Store: store.Partners{DB: db}, Now: func() time.Time { return f.now }}
+		accounts := []string{"https://www.quillfeather.io/"}
+		if _, err := ps.Update(f.ctx, f.reviewer, "Paul", f.b.ID, partner.Changes{NamedAccounts: &accounts}); err != nil {
+			t.Fatalf("give %s a named account: %v (%v)", f.b.Name, err, tandem.FieldsOf(err))
+		}
+		// The first to register is not the partner that holds the customer as a named account.
+		first := f.submit(t, f.a, registration.Input{CustomerName: "Quillfeather Analytics BV", CustomerDomain: "quillfeather.io", CustomerCountry: "NL"}).Registration
+		second := f.submit(t, f.b, registration.Input{CustomerName: "Quill Feather Analytics", CustomerDomain: "quillfeather.io"}).Registration
+		if second.ConflictRule != conflict.RuleNamedAccount {
+			t.Fatalf("the later submission by the named-account holder was decided by %q, want %q (%s)", second.ConflictRule, conflict.RuleNamedAccount, second.InternalExplanation)
+		}
+		if len(second.Candidates) != 1 || second.Candidates[0].Ref != first.ID || second.Candidates[0].Outcome != string(conflict.OutcomeWon) {
+			t.Fatalf("candidates %+v: want %s, won by the named-account holder", second.Candidates, first.ID)
+		}
+		// Anyone else who registers the customer later loses to the holder on that rule.
+		third := f.submit(t, f.a, registration.Input{CustomerName: "Quillfeather", CustomerDomain: "app.quillfeather.io", CustomerCountry: "NL"}).Registration
+		lost := false
+		for _, c := range third.Candidates {
+			if c.Ref == second.ID {
+				lost = c.Outcome == string(conflict.OutcomeLost)
+			}
+		}
+		if !lost {
+			t.Fatalf("candidates %+v: the named-account holder's registration %s should beat a later one", third.Candidates, second.ID)
+		}
+	})
+}
