@@ -27,6 +27,7 @@ import (
 	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/platform/config"
 	"github.com/tandemprm/tandem/internal/platform/signedlink"
+	"github.com/tandemprm/tandem/internal/program"
 	"github.com/tandemprm/tandem/internal/registration"
 	"github.com/tandemprm/tandem/internal/server"
 	"github.com/tandemprm/tandem/internal/store"
@@ -50,8 +51,10 @@ type App struct {
 	Registrations *registration.Service
 	// Conflicts detects channel conflicts and keeps their cases.
 	Conflicts *conflictcase.Service
-	Logger    *slog.Logger
-	Version   string
+	// Program is the partner program: tiers and tier reviews.
+	Program *program.Service
+	Logger  *slog.Logger
+	Version string
 	// DemoLoaded is true when this start loaded the demo workspace.
 	DemoLoaded bool
 }
@@ -96,8 +99,10 @@ func (a *App) init(ctx context.Context) error {
 	river.AddWorker(workers, &pruneWorker{db: a.DB})
 	river.AddWorker(workers, &sendWorker{db: a.DB, deliver: deliver, now: now})
 	regStore := store.Registrations{DB: a.DB}
+	a.Program = &program.Service{Store: store.Program{DB: a.DB}, Now: now}
+	river.AddWorker(workers, &tierReviewWorker{svc: a.Program, db: a.DB})
 	a.Registrations = &registration.Service{Store: regStore, Finder: registration.NewFinder(regStore, match.DefaultConfig()),
-		Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL}
+		Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL, TierRanks: a.Program.TierRanks}
 	river.AddWorker(workers, &timerWorker{svc: a.Registrations})
 	river.AddWorker(workers, &sweepWorker{svc: a.Registrations, src: regStore})
 	pipe := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: now, Mail: renderer{}, BaseURL: a.Config.BaseURL}
@@ -123,6 +128,9 @@ func (a *App) init(ctx context.Context) error {
 			river.NewPeriodicJob(river.PeriodicInterval(conflictSweepEvery), func() (river.JobArgs, *river.InsertOpts) {
 				return conflictcase.SweepAllArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(tierReviewEvery), func() (river.JobArgs, *river.InsertOpts) {
+				return tierReviewArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})
 	if err != nil {
@@ -131,7 +139,7 @@ func (a *App) init(ctx context.Context) error {
 	a.Jobs = q
 	a.DB.SetJobs(q)
 	secure := strings.HasPrefix(a.Config.BaseURL, "https://")
-	partners := &partner.Service{Store: store.Partners{DB: a.DB}, Now: now}
+	partners := &partner.Service{Store: store.Partners{DB: a.DB}, Now: now, CheckTier: a.Program.CheckTier}
 	a.Identity = identity.NewService(store.Identity{DB: a.DB}, renderer{}, now, a.Config.BaseURL)
 	a.Server = server.New(server.Options{DB: a.DB, Jobs: q, Logger: a.Logger, MaxBodyBytes: a.Config.MaxBodyBytes, Secure: secure})
 	a.API = api.NewRouter(a.Server.Mux, a.DB, authenticator(a.Identity), now)
@@ -148,6 +156,7 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterPipeline(a.API, pipe)
 	api.RegisterAccountsIO(a.API, pipe)
 	api.RegisterPipelineSettings(a.API, pipe)
+	api.RegisterProgram(a.API, a.Program)
 	cookieKey, err := a.DB.DeploymentKey(ctx, "browser-state", 32, rand.Read, now())
 	if err != nil {
 		return err
@@ -162,7 +171,7 @@ func (a *App) init(ctx context.Context) error {
 	}
 	a.Links = &actionlink.Service{Store: store.ActionLinks{DB: a.DB}, Keys: keys, Now: now, BaseURL: a.Config.BaseURL}
 	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Identity: a.Identity, Workspaces: workspaces, Notify: notifications, Version: a.Version, Logger: a.Logger,
-		Registrations: a.Registrations, Links: a.Links, Conflicts: a.Conflicts, Pipeline: pipe,
+		Registrations: a.Registrations, Links: a.Links, Conflicts: a.Conflicts, Pipeline: pipe, Program: a.Program,
 		PublicRegistration: &registration.Public{Store: store.Registrations{DB: a.DB}, Links: a.Links, Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL},
 		Secure:             secure, SMTPConfigured: smtpOn})
 	if err != nil {

@@ -164,6 +164,17 @@ var isolationCases = map[string]map[string]string{
 	"GET /w/{slug}/portal/pipeline/{id}":        {"slug": "victim-slug", "id": "victim-opportunity"},
 	"POST /w/{slug}/pipeline/{id}/notes":        {"slug": "victim-slug", "id": "victim-opportunity"},
 	"POST /w/{slug}/portal/pipeline/{id}/notes": {"slug": "victim-slug", "id": "victim-opportunity"},
+	// Program: tiers and tier reviews
+	"GET /api/v1/tiers":                         nil,
+	"PUT /api/v1/tiers":                         nil,
+	"GET /api/v1/tier-reviews":                  nil,
+	"POST /api/v1/tier-reviews/run":             nil,
+	"POST /api/v1/tier-reviews/{id}/decision":   {"id": "victim-tier-review"},
+	"GET /w/{slug}/settings/tiers":              {"slug": "victim-slug"},
+	"POST /w/{slug}/settings/tiers":             {"slug": "victim-slug"},
+	"GET /w/{slug}/tier-reviews":                {"slug": "victim-slug"},
+	"POST /w/{slug}/tier-reviews/run":           {"slug": "victim-slug"},
+	"POST /w/{slug}/tier-reviews/{id}/decision": {"slug": "victim-slug", "id": "victim-tier-review"},
 }
 
 // victim holds the identifiers that must never reach an attacker.
@@ -280,6 +291,24 @@ func TestIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A tier review proposal in workspace A: with no grace period, its Platinum
+	// partner without revenue is proposed for demotion at once.
+	progA, err := a.Program.Settings(ctx, wsA.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	progA.GraceDays = 0
+	if _, err := a.Program.Update(ctx, policy.System(wsA.ID), "setup", progA); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Program.Evaluate(ctx, wsA.ID); err != nil {
+		t.Fatal(err)
+	}
+	reviewsA, err := a.Program.List(ctx, policy.System(wsA.ID), "open", 1)
+	if err != nil || len(reviewsA) != 1 {
+		t.Fatalf("victim tier review: %v, %v", reviewsA, err)
+	}
+	victimReview := reviewsA[0].ID
 	v := victim{slug: demo.Slug, userID: samA[0].ID, tokenID: victimTokenID, link: "ws_demo.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		secrets: []string{demo.PartnerEmail, "Sam Partner", "lee@northwind-advisory.example", victimTokenID, samA[0].ID, victimCase,
 			victimReg.Registration.ID, "Zebulon", "777,777", victimAcc.ID, victimContact.ID, victimOpp.ID}}
@@ -322,6 +351,8 @@ func TestIsolation(t *testing.T) {
 				return victimContact.ID
 			case "victim-opportunity":
 				return victimOpp.ID
+			case "victim-tier-review":
+				return victimReview
 			}
 			t.Fatalf("route %s: no value for %s", route, m)
 			return ""
@@ -392,6 +423,9 @@ func TestIsolation(t *testing.T) {
 	u, err := ids.Store.UserByID(ctx, wsA.ID, v.userID)
 	if err != nil || u.Status == identity.Deactivated {
 		t.Fatalf("victim user after the walk: %+v, %v", u, err)
+	}
+	if r, err := (store.Program{DB: a.DB}).Review(ctx, wsA.ID, victimReview); err != nil || r.Status != "open" {
+		t.Fatalf("victim tier review after the walk: %+v, %v", r, err)
 	}
 	tk, err := ids.Store.TokenByID(ctx, v.tokenID)
 	if err != nil || !tk.RevokedAt.IsZero() {

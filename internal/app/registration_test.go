@@ -248,7 +248,7 @@ func TestRegistrationSettingsPageAndAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	formOf := func() url.Values {
-		v := url.Values{"direct_ownership": {"manual"}, "possible_matches": {"evaluate"}, "tier_ranks": {"gold = 3\nsilver = 2"}}
+		v := url.Values{"direct_ownership": {"manual"}, "possible_matches": {"evaluate"}}
 		v.Set("review_sla_business_hours", "24")
 		for f, n := range map[string]string{"remind_before_hours": "4", "window_days": "60", "reminder_days": "7", "max_extensions": "2",
 			"max_extension_days": "30", "auto_extend_activity_days": "14", "auto_extend_days": "30", "no_touch_days": "30", "conversion_sla_hours": "24",

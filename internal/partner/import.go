@@ -93,10 +93,19 @@ func (s *Service) Import(ctx context.Context, actor policy.Actor, actorName stri
 	now := s.Now().UTC()
 	var ps []Partner
 	var es []audit.Entry
+	tierChecked := map[string]error{} // one look-up per distinct tier name
 	err = plan.Commit(mode, func(line int, row map[string]string) error {
 		p, err := fromRow(row).Validate()
 		if err != nil {
 			return err
+		}
+		terr, seen := tierChecked[p.Tier]
+		if !seen {
+			terr = s.checkTier(ctx, actor.WorkspaceID, p.Tier)
+			tierChecked[p.Tier] = terr
+		}
+		if terr != nil {
+			return terr
 		}
 		p.WorkspaceID, p.ID, p.CreatedAt, p.UpdatedAt = actor.WorkspaceID, tandem.NewID("prt", now), now, now
 		p.normalize()

@@ -60,6 +60,18 @@ type Change struct {
 type Service struct {
 	Store Store
 	Now   func() time.Time
+	// CheckTier, when set, refuses a tier that is not one of the workspace's program
+	// tiers (a KindInvalid error on "tier"); it is asked when a partner is created
+	// with a tier or its tier is changed.
+	CheckTier func(ctx context.Context, workspaceID, tier string) error
+}
+
+// checkTier applies CheckTier when it is set.
+func (s *Service) checkTier(ctx context.Context, workspaceID, tier string) error {
+	if s.CheckTier == nil || tier == "" {
+		return nil
+	}
+	return s.CheckTier(ctx, workspaceID, tier)
 }
 
 // NewPartner describes a partner to create.
@@ -103,6 +115,9 @@ func (s *Service) Create(ctx context.Context, actor policy.Actor, actorName stri
 	}
 	set, err := s.check(ctx, &p)
 	if err != nil {
+		return Partner{}, err
+	}
+	if err := s.checkTier(ctx, p.WorkspaceID, p.Tier); err != nil {
 		return Partner{}, err
 	}
 	p.rescore(set.Fit)
@@ -274,6 +289,11 @@ func (s *Service) Update(ctx context.Context, actor policy.Actor, actorName, id 
 	set, err := s.check(ctx, &after)
 	if err != nil {
 		return Partner{}, err
+	}
+	if after.Tier != before.Tier {
+		if err := s.checkTier(ctx, actor.WorkspaceID, after.Tier); err != nil {
+			return Partner{}, err
+		}
 	}
 	after.rescore(set.Fit)
 	after.UpdatedAt = s.Now().UTC()

@@ -107,6 +107,10 @@ type Service struct {
 	Mail    Mailer
 	Now     func() time.Time
 	BaseURL string
+	// TierRanks, when set, gives the rank of each of the workspace's program tiers
+	// (by lower-cased name); it then replaces the ranks kept in the settings, so the
+	// program's tiers are the one list eligibility and conflict rules read.
+	TierRanks func(ctx context.Context, workspaceID string) (map[string]int, error)
 }
 
 // Receipt is what the submitter learns at once: the registration as they may see it
@@ -506,6 +510,11 @@ func (s *Service) Settings(ctx context.Context, workspaceID string) (Settings, *
 	set, err := ParseSettings(raw)
 	if err != nil {
 		return Settings{}, nil, err
+	}
+	if s.TierRanks != nil {
+		if set.TierRanks, err = s.TierRanks(ctx, workspaceID); err != nil {
+			return Settings{}, nil, err
+		}
 	}
 	cal, err := ws.BusinessCalendar()
 	if err != nil {

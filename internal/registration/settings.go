@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -230,6 +231,15 @@ func (s *Service) UpdateSettings(ctx context.Context, actor policy.Actor, actorN
 	before, _, err := s.Settings(ctx, actor.WorkspaceID)
 	if err != nil {
 		return Settings{}, err
+	}
+	if s.TierRanks != nil {
+		// The ranks come from the program's tiers: a document that leaves them out
+		// keeps them; one that changes them is refused rather than silently ignored.
+		if next.TierRanks != nil && !maps.Equal(next.TierRanks, before.TierRanks) {
+			return Settings{}, tandem.Invalid("The registration settings are not valid.", tandem.FieldError{Path: "tier_ranks",
+				Detail: "come from the program's tiers; change tiers and their ranks in the program settings (/api/v1/tiers)"})
+		}
+		next.TierRanks = before.TierRanks
 	}
 	raw, err := json.Marshal(next)
 	if err != nil {

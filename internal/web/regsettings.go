@@ -116,7 +116,9 @@ func (ui *UI) saveRegistrationSettings(w http.ResponseWriter, r *http.Request, v
 	}
 	set.Policy.DirectOwnership = conflict.DirectMode(r.PostFormValue("direct_ownership"))
 	set.Policy.PossibleMatches = conflict.PossibleMode(r.PostFormValue("possible_matches"))
-	set.TierRanks = map[string]int{}
+	if _, edited := r.PostForm["tier_ranks"]; edited {
+		set.TierRanks = map[string]int{}
+	}
 	for i, line := range strings.Split(r.PostFormValue("tier_ranks"), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
@@ -224,6 +226,7 @@ func (ui *UI) renderRegistrationSettings(w http.ResponseWriter, r *http.Request,
 		tiers = append(tiers, fmt.Sprintf("%s = %d", name, rank))
 	}
 	slices.Sort(tiers)
+
 	var custom []string
 	for _, c := range set.CustomFields {
 		line := c.Key + " | " + c.Label
@@ -241,6 +244,6 @@ func (ui *UI) renderRegistrationSettings(w http.ResponseWriter, r *http.Request,
 	}
 	p.Title = "Registration settings"
 	p.Data = map[string]any{"S": set, "Numbers": nums, "Rules": rules, "Motions": motions, "Fields": registration.RequirableFields,
-		"Tiers": strings.Join(tiers, "\n"), "Custom": strings.Join(custom, "\n"), "Errors": errs}
+		"Tiers": strings.Join(tiers, ", "), "Custom": strings.Join(custom, "\n"), "Errors": errs}
 	ui.render(w, r, status, "registration_settings", p)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/platform/reqid"
 	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/program"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/tandem"
 	"github.com/tandemprm/tandem/internal/workspace"
@@ -58,6 +59,8 @@ type Options struct {
 	Pipeline *pipeline.Service
 	// Conflicts keeps channel-conflict cases.
 	Conflicts *conflictcase.Service
+	// Program is the partner program: tiers and tier reviews.
+	Program *program.Service
 	// PublicRegistration sends registration links from the public form.
 	PublicRegistration *registration.Public
 	Version            string
@@ -175,6 +178,7 @@ func (ui *UI) Register(mux *http.ServeMux) {
 	ui.registerConflicts(mux)
 	ui.registerRegistrationSettings(mux)
 	ui.registerPipeline(mux)
+	ui.registerProgram(mux)
 	ui.handle(mux, "GET /w/{slug}/notifications", ui.anyone(ui.notifications))
 	ui.handle(mux, "POST /w/{slug}/notifications/read", ui.anyone(ui.readNotifications))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { ui.NotFound(w, r) })
@@ -275,7 +279,7 @@ func (ui *UI) console(h viewHandler) http.HandlerFunc {
 		base := "/w/" + v.WorkspaceSlug
 		p := Page{Layout: "console", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
 		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"},
-			{Label: "Registrations", Href: base + "/registrations"}, {Label: "Pipeline", Href: base + "/pipeline"}, {Label: "Conflicts", Href: base + "/conflicts"}, {Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
+			{Label: "Registrations", Href: base + "/registrations"}, {Label: "Pipeline", Href: base + "/pipeline"}, {Label: "Conflicts", Href: base + "/conflicts"}, {Label: "Tier reviews", Href: base + "/tier-reviews"}, {Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
 			{Label: "Partner program", Href: base + "/settings/partners"},
 			{Label: "Single sign-on", Href: base + "/settings/sso"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug), {Label: "API tokens", Href: base + "/settings/tokens"},
 			{Label: "Audit log", Href: base + "/audit"}, {Label: "Outbox", Href: base + "/outbox"}} {
