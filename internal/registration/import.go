@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/tandemprm/tandem/internal/csvimport"
@@ -48,6 +49,27 @@ func ImportColumns() []string {
 	return out
 }
 
+// uploadColumns are importColumns and one column per workspace field, named
+// "custom.<key>" and also accepted under the bare key when no standard column uses it.
+func uploadColumns(set Settings) []csvimport.Column {
+	cols := slices.Clone(importColumns)
+	taken := map[string]bool{}
+	for _, c := range importColumns {
+		taken[c.Name] = true
+		for _, a := range c.Aliases {
+			taken[a] = true
+		}
+	}
+	for _, f := range set.CustomFields {
+		c := csvimport.Column{Name: "custom." + f.Key}
+		if !taken[f.Key] {
+			c.Aliases = []string{f.Key}
+		}
+		cols = append(cols, c)
+	}
+	return cols
+}
+
 func rowInput(row map[string]string) Input {
 	var products []string
 	for _, p := range strings.FieldsFunc(row["products"], func(r rune) bool { return r == ';' || r == '|' }) {
@@ -55,11 +77,20 @@ func rowInput(row map[string]string) Input {
 			products = append(products, p)
 		}
 	}
+	var custom map[string]string
+	for k, v := range row {
+		if key, ok := strings.CutPrefix(k, "custom."); ok && v != "" {
+			if custom == nil {
+				custom = map[string]string{}
+			}
+			custom[key] = v
+		}
+	}
 	return Input{PartnerID: row["partner_id"], CustomerName: row["customer_name"], CustomerDomain: row["customer_domain"],
 		CustomerCountry: row["customer_country"], ContactName: row["contact_name"], ContactEmail: row["contact_email"],
 		OpportunityName: row["opportunity_name"], Amount: row["deal_size"], Currency: row["currency"], ExpectedCloseOn: row["expected_close_on"],
 		Motion: strings.ToLower(strings.TrimSpace(row["motion"])), Products: products, Description: row["description"], Proof: row["proof"],
-		SubmitterName: row["submitter_name"], SubmitterEmail: row["submitter_email"]}
+		SubmitterName: row["submitter_name"], SubmitterEmail: row["submitter_email"], Custom: custom}
 }
 
 // ImportResult is what an upload did.
@@ -99,7 +130,7 @@ func (s *Service) Import(ctx context.Context, actor policy.Actor, actorName stri
 	}
 	partners := map[string]*partner.Partner{}
 	var lookupErr error
-	schema := csvimport.Schema{Columns: importColumns, Validate: func(row map[string]string) tandem.Problems {
+	schema := csvimport.Schema{Columns: uploadColumns(set), Validate: func(row map[string]string) tandem.Problems {
 		in := rowInput(row)
 		if actor.IsPartner() {
 			in.PartnerID = actor.PartnerID

@@ -606,6 +606,29 @@ func TestWorkspaceFieldsAreAskedCheckedAndShownToTheirPartner(t *testing.T) {
 		if len(v.CustomFields) != 1 || v.CustomFields[0].Label != "Your deal ID" || v.CustomFields[0].Value != "D-1042" {
 			t.Fatalf("partner view answers %+v", v.CustomFields)
 		}
+
+		// A CSV upload reads the fields as custom.<key> or bare key columns and checks
+		// them row by row like every other channel.
+		csv := "partner_id,customer_name,website,motion,custom.partner_deal_id,budget_owner,colour\n" +
+			f.a.ID + ",Tarn Valley Dairy,tarnvalley.example," + string(f.motion) + ",D-7,CFO,blue\n" +
+			f.a.ID + ",Wensum Mills,wensum.example," + string(f.motion) + ",,,\n"
+		res, err := f.svc.Import(f.ctx, f.reviewer, "Paul", strings.NewReader(csv), csvimport.AllOrNothing, true, csvimport.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Report.Rejected) != 1 || res.Report.Rejected[0].Line != 3 || res.Report.Rejected[0].Column != "custom.partner_deal_id" {
+			t.Fatalf("dry run rejected %+v; want line 3, custom.partner_deal_id", res.Report.Rejected)
+		}
+		if w := strings.Join(res.Report.Warnings, " "); !strings.Contains(w, "colour") {
+			t.Fatalf("warnings %q should name the unknown column colour", w)
+		}
+		res, err = f.svc.Import(f.ctx, f.reviewer, "Paul", strings.NewReader(csv), csvimport.ValidRowsOnly, false, csvimport.Options{})
+		if err != nil || len(res.Registered) != 1 {
+			t.Fatalf("upload: %v, registered %d", err, len(res.Registered))
+		}
+		if got := res.Registered[0].Custom; len(got) != 2 || got["partner_deal_id"] != "D-7" || got["budget_owner"] != "CFO" {
+			t.Fatalf("answers from the upload %v", got)
+		}
 	})
 }
 
