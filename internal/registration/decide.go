@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -460,11 +461,7 @@ func (s *Service) Tick(ctx context.Context, t TimerArgs) error {
 			r.ReviewEscalatedAt = now
 			fx.Audit = append(fx.Audit, audit.New(ctx, sys, "review timer", now, "registration.review_overdue", "registration", r.ID, nil, nil,
 				"The review deadline passed without a decision."))
-			admins, err := s.Store.Admins(ctx, r.WorkspaceID)
-			if err != nil {
-				return err
-			}
-			if err := s.tell(&fx, ws, admins, r, "Overdue: registration of "+r.CustomerName,
+			if err := s.escalate(ctx, &fx, ws, r, p, "Overdue: registration of "+r.CustomerName,
 				fmt.Sprintf("The registration of %s by %s was due for a decision at %s and is still open.", r.CustomerName, p.Name, r.ReviewDueAt.In(loc).Format("Mon 2 Jan 15:04"))); err != nil {
 				return err
 			}
@@ -566,13 +563,44 @@ type EarlyError struct{ Wait time.Duration }
 
 func (e *EarlyError) Error() string { return fmt.Sprintf("registration timer ran %s early", e.Wait) }
 
-// tellReviewers notifies every reviewer in the portal's bell and by email.
+// tellReviewers notifies the reviewers of r in the console's bell and by email: the
+// partner's manager (its owner) when that person is an active reviewer, and every
+// reviewer otherwise.
 func (s *Service) tellReviewers(ctx context.Context, fx *Effects, ws workspace.Workspace, r Registration, p partner.Partner, title, body string) error {
 	people, err := s.Store.Reviewers(ctx, r.WorkspaceID)
 	if err != nil {
 		return err
 	}
-	return s.tell(fx, ws, people, r, title, body)
+	return s.tell(fx, ws, routeToOwner(people, p), r, title, body)
+}
+
+// routeToOwner narrows reviewers to p's owner when the owner is one of them.
+func routeToOwner(reviewers []Person, p partner.Partner) []Person {
+	for _, who := range reviewers {
+		if p.OwnerUserID != "" && who.UserID == p.OwnerUserID {
+			return []Person{who}
+		}
+	}
+	return reviewers
+}
+
+// escalate tells the workspace's admins, and the partner's manager when that person is
+// a reviewer but not an admin, that r needs attention.
+func (s *Service) escalate(ctx context.Context, fx *Effects, ws workspace.Workspace, r Registration, p partner.Partner, title, body string) error {
+	admins, err := s.Store.Admins(ctx, r.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	if p.OwnerUserID != "" && !slices.ContainsFunc(admins, func(a Person) bool { return a.UserID == p.OwnerUserID }) {
+		reviewers, err := s.Store.Reviewers(ctx, r.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		if owner := routeToOwner(reviewers, p); len(owner) == 1 && owner[0].UserID == p.OwnerUserID {
+			admins = append(admins, owner[0])
+		}
+	}
+	return s.tell(fx, ws, admins, r, title, body)
 }
 
 // tell notifies people in-app and by email about r.

@@ -662,3 +662,47 @@ func TestNamedAccountHolderWinsTheRuling(t *testing.T) {
 		}
 	})
 }
+
+func TestThePartnersManagerIsToldFirstAndAdminsAtTheDeadline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		const ada, paul = "usr_demo000000", "usr_demo000001" // the demo's admin and partner manager
+		titles := func(user string) string {
+			ns, err := store.Notifications{DB: db}.ListNotifications(f.ctx, "ws_demo", user, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, n := range ns {
+				out = append(out, n.Title)
+			}
+			return strings.Join(out, "|")
+		}
+		// Without a manager on the partner, every reviewer hears of a new registration.
+		f.submit(t, f.a, registration.Input{CustomerName: "Northpeak Solar AS", CustomerDomain: "northpeak.example"})
+		if !strings.Contains(titles(ada), "Northpeak") || !strings.Contains(titles(paul), "Northpeak") {
+			t.Fatalf("no manager: Ada saw %q, Paul saw %q; want both told", titles(ada), titles(paul))
+		}
+		ps := &partner.Service{Store: store.Partners{DB: db}, Now: func() time.Time { return f.now }}
+		owner := paul
+		if _, err := ps.Update(f.ctx, f.reviewer, "Paul", f.a.ID, partner.Changes{OwnerUserID: &owner}); err != nil {
+			t.Fatalf("make Paul the manager of %s: %v (%v)", f.a.Name, err, tandem.FieldsOf(err))
+		}
+		r := f.submit(t, f.a, registration.Input{CustomerName: "Lindqvist Marine AB", CustomerDomain: "lindqvist.example"}).Registration
+		if strings.Contains(titles(ada), "Lindqvist") || !strings.Contains(titles(paul), "New registration: Lindqvist") {
+			t.Fatalf("with Paul as manager: Ada saw %q, Paul saw %q; want only Paul told", titles(ada), titles(paul))
+		}
+		for _, at := range []time.Time{r.WakeAt, r.ReviewDueAt} { // the reminder, then the deadline
+			f.now = at
+			if err := f.svc.Tick(f.ctx, registration.TimerArgs{WorkspaceID: "ws_demo", RegistrationID: r.ID, WakeMS: at.UnixMilli()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if strings.Contains(titles(ada), "Decision due soon: Lindqvist") || !strings.Contains(titles(paul), "Decision due soon: Lindqvist") {
+			t.Fatalf("reminder: Ada saw %q, Paul saw %q; want only the manager reminded", titles(ada), titles(paul))
+		}
+		if !strings.Contains(titles(ada), "Overdue: registration of Lindqvist") || !strings.Contains(titles(paul), "Overdue: registration of Lindqvist") {
+			t.Fatalf("deadline: Ada saw %q, Paul saw %q; want the admin and the manager told", titles(ada), titles(paul))
+		}
+	})
+}
