@@ -95,6 +95,15 @@ func (s *Service) Decide(ctx context.Context, actor policy.Actor, actorName, id 
 		case r.FirstApprovalBy == actor.UserID || actor.UserID == "":
 			return Registration{}, tandem.Errorf(tandem.KindConflict,
 				"Deals of this size need two different reviewers, and %s gave the first approval. Another reviewer must approve it.", r.FirstApprovalName)
+		case set.SecondApprover == AdminSignOff && actor.Role != tandem.RoleAdmin:
+			admins, err := s.Store.Admins(ctx, r.WorkspaceID)
+			if err != nil {
+				return Registration{}, err
+			}
+			if !slices.ContainsFunc(admins, func(a Person) bool { return a.UserID == r.FirstApprovalBy }) {
+				return Registration{}, tandem.Errorf(tandem.KindForbidden,
+					"Deals of this size need an admin's approval, and %s's first approval was not one. An admin must give the second.", r.FirstApprovalName)
+			}
 		}
 	}
 	if d.Action != Approve {
@@ -186,6 +195,9 @@ func (s *Service) firstApproval(ctx context.Context, actor policy.Actor, actorNa
 	fx.Audit = append(fx.Audit, audit.New(ctx, actor, actorName, now, "registration.first_approval", "registration", r.ID,
 		map[string]any{"first_approval_by": ""}, map[string]any{"first_approval_by": actorName}, d.Rationale))
 	people, err := s.Store.Reviewers(ctx, r.WorkspaceID)
+	if set.SecondApprover == AdminSignOff && actor.Role != tandem.RoleAdmin {
+		people, err = s.Store.Admins(ctx, r.WorkspaceID) // only an admin can complete it
+	}
 	if err != nil {
 		return Registration{}, err
 	}

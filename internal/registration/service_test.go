@@ -2,6 +2,7 @@ package registration_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/tandemprm/tandem/internal/conflict"
 	"github.com/tandemprm/tandem/internal/csvimport"
 	"github.com/tandemprm/tandem/internal/demo"
+	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/match"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/policy"
@@ -703,6 +705,62 @@ func TestThePartnersManagerIsToldFirstAndAdminsAtTheDeadline(t *testing.T) {
 		}
 		if !strings.Contains(titles(ada), "Overdue: registration of Lindqvist") || !strings.Contains(titles(paul), "Overdue: registration of Lindqvist") {
 			t.Fatalf("deadline: Ada saw %q, Paul saw %q; want the admin and the manager told", titles(ada), titles(paul))
+		}
+	})
+}
+
+func TestAdminSignOffOnLargeDeals(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		admin := policy.Actor{Kind: policy.ActorUser, WorkspaceID: "ws_demo", UserID: "usr_demo000000", Role: tandem.RoleAdmin}
+		pia := identity.User{WorkspaceID: "ws_demo", ID: "usr_pia", Email: "pia@northstar.example", Name: "Pia Partnerships",
+			Role: tandem.RolePartnerManager, Status: identity.Active, InvitedBy: "system", CreatedAt: f.now, UpdatedAt: f.now}
+		if err := db.Tx(f.ctx, func(tx *sql.Tx) error { return db.InsertUser(f.ctx, tx, pia) }); err != nil {
+			t.Fatal(err)
+		}
+		piaActor := policy.Actor{Kind: policy.ActorUser, WorkspaceID: "ws_demo", UserID: pia.ID, Role: tandem.RolePartnerManager}
+		set, _ := f.svc.GetSettings(f.ctx, admin)
+		set.TwoStepFrom, set.SecondApprover = 100000, "director"
+		if _, err := f.svc.UpdateSettings(f.ctx, admin, "Ada", set); len(tandem.FieldsOf(err)) != 1 || tandem.FieldsOf(err)[0].Path != "second_approver" {
+			t.Fatalf("an unknown second approver: %v", tandem.FieldsOf(err))
+		}
+		set.SecondApprover = registration.AdminSignOff
+		if _, err := f.svc.UpdateSettings(f.ctx, admin, "Ada", set); err != nil {
+			t.Fatal(err)
+		}
+		titles := func(user string) string {
+			ns, _ := store.Notifications{DB: db}.ListNotifications(f.ctx, "ws_demo", user, 50)
+			var out []string
+			for _, n := range ns {
+				out = append(out, n.Title)
+			}
+			return strings.Join(out, "|")
+		}
+
+		// Two partner managers are not enough: the second approval must be an admin's.
+		big := f.submit(t, f.a, registration.Input{CustomerName: "Fenwick Shipping", CustomerDomain: "fenwick.example", Amount: "250000"}).Registration
+		if _, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", big.ID, registration.Decision{Action: registration.Approve, Rationale: "looks right"}); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(titles(pia.ID), "Second approval needed") || !strings.Contains(titles(admin.UserID), "Second approval needed: Fenwick") {
+			t.Fatalf("asked for the second approval: Pia %q, Ada %q; want only the admin", titles(pia.ID), titles(admin.UserID))
+		}
+		if _, err := f.svc.Decide(f.ctx, piaActor, "Pia", big.ID, registration.Decision{Action: registration.Approve, Rationale: "agreed"}); tandem.KindOf(err) != tandem.KindForbidden {
+			t.Fatalf("a second partner manager completing it: %v, want forbidden", err)
+		}
+		r, err := f.svc.Decide(f.ctx, admin, "Ada", big.ID, registration.Decision{Action: registration.Approve, Rationale: "signed off"})
+		if err != nil || r.Status != registration.Approved {
+			t.Fatalf("the admin's second approval: %v %s", err, r.Status)
+		}
+
+		// When an admin gives the first approval, any other reviewer may complete it.
+		other := f.submit(t, f.a, registration.Input{CustomerName: "Garrow Freight", CustomerDomain: "garrow.example", Amount: "300000"}).Registration
+		if _, err := f.svc.Decide(f.ctx, admin, "Ada", other.ID, registration.Decision{Action: registration.Approve, Rationale: "fine"}); err != nil {
+			t.Fatal(err)
+		}
+		r, err = f.svc.Decide(f.ctx, piaActor, "Pia", other.ID, registration.Decision{Action: registration.Approve, Rationale: "agreed"})
+		if err != nil || r.Status != registration.Approved {
+			t.Fatalf("a partner manager after an admin's first approval: %v %s", err, r.Status)
 		}
 	})
 }

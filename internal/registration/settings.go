@@ -45,7 +45,14 @@ type Settings struct {
 	// which two different reviewers must approve; 0 means one approval always suffices.
 	// Such deals are never approved automatically.
 	TwoStepFrom int64 `json:"two_step_from"`
+	// SecondApprover says who may complete a two-reviewer approval: "" (any reviewer
+	// other than the first) or "admin" (one of the two approvals must come from an
+	// admin: a partner manager's first approval waits for an admin's).
+	SecondApprover string `json:"second_approver,omitempty"`
 }
+
+// AdminSignOff is the SecondApprover value that requires an admin among the two.
+const AdminSignOff = "admin"
 
 // CustomField is one of the workspace's own registration fields: a line of text.
 type CustomField struct {
@@ -165,6 +172,9 @@ func (s Settings) Validate() error {
 	}
 	if s.TwoStepFrom < 0 || s.TwoStepFrom > 1e13 {
 		p.Add("two_step_from", "must be 0 (never) or a deal size")
+	}
+	if s.SecondApprover != "" && s.SecondApprover != AdminSignOff {
+		p.Add("second_approver", "must be empty (any other reviewer) or %q", AdminSignOff)
 	}
 	if s.RemindBeforeHours < 0 || s.RemindBeforeHours > 1000 {
 		p.Add("remind_before_hours", "must be between 0 and 1000")
