@@ -145,6 +145,8 @@ func (a *App) init(ctx context.Context) error {
 	a.API = api.NewRouter(a.Server.Mux, a.DB, authenticator(a.Identity), now)
 	api.RegisterIndex(a.API, a.Version)
 	api.RegisterPartners(a.API, partners)
+	partnerContacts := &partner.Contacts{Store: store.PartnerContacts{DB: a.DB}, Partners: store.Partners{DB: a.DB}, Invite: partnerInviter{a.Identity}, Now: now}
+	api.RegisterPartnerContacts(a.API, partnerContacts, partners)
 	api.RegisterIdentity(a.API, a.Identity, a.DB)
 	workspaces := &workspace.Service{Store: a.DB, Now: now}
 	api.RegisterWorkspace(a.API, workspaces)
@@ -170,7 +172,7 @@ func (a *App) init(ctx context.Context) error {
 		return err
 	}
 	a.Links = &actionlink.Service{Store: store.ActionLinks{DB: a.DB}, Keys: keys, Now: now, BaseURL: a.Config.BaseURL}
-	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Identity: a.Identity, Workspaces: workspaces, Notify: notifications, Version: a.Version, Logger: a.Logger,
+	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Contacts: partnerContacts, Identity: a.Identity, Workspaces: workspaces, Notify: notifications, Version: a.Version, Logger: a.Logger,
 		Registrations: a.Registrations, Links: a.Links, Conflicts: a.Conflicts, Pipeline: pipe, Program: a.Program,
 		PublicRegistration: &registration.Public{Store: store.Registrations{DB: a.DB}, Links: a.Links, Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL},
 		Secure:             secure, SMTPConfigured: smtpOn})

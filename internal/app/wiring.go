@@ -12,6 +12,8 @@ import (
 	"github.com/tandemprm/tandem/internal/integrations/email"
 	"github.com/tandemprm/tandem/internal/outbox"
 	"github.com/tandemprm/tandem/internal/platform/config"
+	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/tandem"
 	"github.com/tandemprm/tandem/internal/web"
 )
 
@@ -101,4 +103,13 @@ func authenticator(ids *identity.Service) api.Authenticator {
 		}
 		return api.DenyAll(r)
 	}
+}
+
+// partnerInviter invites partner contacts to the portal through the identity
+// service's invitation (the same emailed sign-in link as any invitation).
+type partnerInviter struct{ ids *identity.Service }
+
+func (p partnerInviter) InvitePartnerUser(ctx context.Context, actor policy.Actor, actorName, email, name string, role tandem.Role, partnerID string) error {
+	_, err := p.ids.Invite(ctx, actor, actorName, identity.Invitation{Email: email, Name: name, Role: role, PartnerID: partnerID})
+	return err
 }

@@ -39,9 +39,9 @@ type Store interface {
 	SavePartnerSettings(ctx context.Context, workspaceID string, s Settings, rescored []Partner, e audit.Entry) error
 	// AllPartners returns every partner of the workspace (for scoring and segments).
 	AllPartners(ctx context.Context, workspaceID string) ([]Partner, error)
-	// InternalUserName returns the name (or email) of an active internal user of the
-	// workspace, or a not-found error.
-	InternalUserName(ctx context.Context, workspaceID, userID string) (string, error)
+	// InternalUser returns the name (or email, when it has no name) and the email of
+	// an active internal user of the workspace, or a not-found error.
+	InternalUser(ctx context.Context, workspaceID, userID string) (name, email string, err error)
 }
 
 // Change is one entry of a partner's lifecycle history.
@@ -141,7 +141,7 @@ func (s *Service) check(ctx context.Context, p *Partner) (Settings, error) {
 	}
 	pr = append(pr, tandem.FieldsOf(set.checkTerritories(p))...)
 	if p.OwnerUserID != "" {
-		if _, err := s.Store.InternalUserName(ctx, p.WorkspaceID, p.OwnerUserID); tandem.KindOf(err) == tandem.KindNotFound {
+		if _, _, err := s.Store.InternalUser(ctx, p.WorkspaceID, p.OwnerUserID); tandem.KindOf(err) == tandem.KindNotFound {
 			pr.Add("owner_user_id", "must be an active internal user of this workspace")
 		} else if err != nil {
 			return set, err
@@ -217,7 +217,7 @@ func (s *Service) OwnerName(ctx context.Context, actor policy.Actor, p Partner) 
 	if err := authorize(actor, policy.Read, p.ID); err != nil {
 		return "", err
 	}
-	n, err := s.Store.InternalUserName(ctx, actor.WorkspaceID, p.OwnerUserID)
+	n, _, err := s.Store.InternalUser(ctx, actor.WorkspaceID, p.OwnerUserID)
 	if tandem.KindOf(err) == tandem.KindNotFound {
 		return "", nil // deactivated since; the page shows no owner
 	}
@@ -281,6 +281,11 @@ func (s *Service) Update(ctx context.Context, actor policy.Actor, actorName, id 
 	if err := authorize(actor, policy.Update, id); err != nil {
 		return Partner{}, err
 	}
+	return s.update(ctx, actor, actorName, id, c, "partner.update")
+}
+
+// update applies c to the partner once the caller has been authorized.
+func (s *Service) update(ctx context.Context, actor policy.Actor, actorName, id string, c Changes, action string) (Partner, error) {
 	before, err := s.Store.PartnerByID(ctx, actor.WorkspaceID, id)
 	if err != nil {
 		return Partner{}, err
@@ -297,7 +302,7 @@ func (s *Service) Update(ctx context.Context, actor policy.Actor, actorName, id 
 	}
 	after.rescore(set.Fit)
 	after.UpdatedAt = s.Now().UTC()
-	e := audit.New(ctx, actor, actorName, after.UpdatedAt, "partner.update", "partner", id, before, after, "")
+	e := audit.New(ctx, actor, actorName, after.UpdatedAt, action, "partner", id, before, after, "")
 	if err := s.Store.UpdatePartner(ctx, after, before.UpdatedAt, e); err != nil {
 		return Partner{}, err
 	}
@@ -392,4 +397,84 @@ func (s *Service) SaveSettings(ctx context.Context, actor policy.Actor, actorNam
 		return Settings{}, 0, err
 	}
 	return in, len(rescored), nil
+}
+
+// ProfileChanges are the fields of its own profile a partner admin may change.
+type ProfileChanges struct {
+	Name      *string
+	Domain    *string
+	Regions   *[]string
+	Verticals *[]string
+}
+
+// Profile is a partner's own view of its organisation: the partner-safe fields
+// (policy.PartnerProfile) and its partner manager.
+type Profile struct {
+	Partner      Partner
+	ManagerName  string
+	ManagerEmail string
+}
+
+// Safe returns the profile as the partner may receive it: only the fields the policy
+// lists as safe for partner profiles (no notes, tags, territories or scores).
+func (pr Profile) Safe() map[string]any {
+	p := pr.Partner
+	ms := make([]string, len(p.Motions))
+	for i, m := range p.Motions {
+		ms[i] = string(m)
+	}
+	list := func(vs []string) []string {
+		if vs == nil {
+			return []string{}
+		}
+		return vs
+	}
+	website := ""
+	if p.Domain != "" {
+		website = "https://" + p.Domain
+	}
+	return policy.Redact(policy.PartnerProfile, map[string]any{
+		"id": p.ID, "name": p.Name, "website": website, "motions": ms, "tier": p.Tier, "regions": list(p.Regions),
+		"verticals": list(p.Verticals), "lifecycle_stage": string(p.Lifecycle), "partner_manager_name": pr.ManagerName,
+		"partner_manager_email": pr.ManagerEmail, "created_at": p.CreatedAt, "updated_at": p.UpdatedAt,
+	})
+}
+
+// OwnProfile returns the profile of the partner organisation the actor belongs to.
+func (s *Service) OwnProfile(ctx context.Context, actor policy.Actor) (Profile, error) {
+	pid, ok := actor.PartnerOnly()
+	if !ok {
+		return Profile{}, tandem.Errorf(tandem.KindForbidden, "Only a partner's own people have a partner profile; use the partner's page.")
+	}
+	if err := policy.Authorize(actor, policy.Read, policy.Resource{Kind: policy.PartnerProfile, WorkspaceID: actor.WorkspaceID, ID: pid, Partners: []string{pid}}); err != nil {
+		return Profile{}, err
+	}
+	p, err := s.Store.PartnerByID(ctx, actor.WorkspaceID, pid)
+	if err != nil {
+		return Profile{}, err
+	}
+	pr := Profile{Partner: p}
+	if p.OwnerUserID != "" {
+		pr.ManagerName, pr.ManagerEmail, err = s.Store.InternalUser(ctx, actor.WorkspaceID, p.OwnerUserID)
+		if err != nil && tandem.KindOf(err) != tandem.KindNotFound {
+			return Profile{}, err
+		}
+	}
+	return pr, nil
+}
+
+// UpdateOwnProfile lets a partner admin change its organisation's name, website,
+// regions and verticals; everything else of the profile is the vendor's.
+func (s *Service) UpdateOwnProfile(ctx context.Context, actor policy.Actor, actorName string, c ProfileChanges) (Profile, error) {
+	pid, ok := actor.PartnerOnly()
+	if !ok {
+		return Profile{}, tandem.Errorf(tandem.KindForbidden, "Only a partner's own people have a partner profile; use the partner's page.")
+	}
+	if err := policy.Authorize(actor, policy.Update, policy.Resource{Kind: policy.PartnerProfile, WorkspaceID: actor.WorkspaceID, ID: pid, Partners: []string{pid}}); err != nil {
+		return Profile{}, err
+	}
+	if _, err := s.update(ctx, actor, actorName, pid, Changes{Name: c.Name, Domain: c.Domain, Regions: c.Regions, Verticals: c.Verticals}, "partner.profile_update"); err != nil {
+		return Profile{}, err
+	}
+	return s.OwnProfile(ctx, actor)
 }

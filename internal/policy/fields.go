@@ -36,6 +36,8 @@ var safeFields = map[Kind]fieldSet{
 	PartnerUsers: {
 		"id": nil, "name": nil, "email": nil, "role": nil, "status": nil,
 		"created_at": nil, "last_active_at": nil,
+		// The organisation's contacts: the partner's own people.
+		"partner_id": nil, "phone": nil, "title": nil, "portal_status": nil, "updated_at": nil, "version": nil,
 	},
 	PartnerProfile: {
 		"id": nil, "name": nil, "website": nil, "description": nil, "logo_url": nil,

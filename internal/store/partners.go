@@ -507,18 +507,18 @@ func (s Partners) SavePartnerSettings(ctx context.Context, workspaceID string, s
 	})
 }
 
-// InternalUserName implements partner.Store.
-func (s Partners) InternalUserName(ctx context.Context, workspaceID, userID string) (string, error) {
+// InternalUser implements partner.Store.
+func (s Partners) InternalUser(ctx context.Context, workspaceID, userID string) (string, string, error) {
 	var name, email string
 	err := s.DB.read.QueryRowContext(ctx, `SELECT name, email FROM users WHERE workspace_id = $1 AND id = $2 AND partner_id IS NULL
 		AND status <> 'deactivated'`, workspaceID, userID).Scan(&name, &email)
 	if err != nil {
-		return "", notFound(err, "That user")
+		return "", "", notFound(err, "That user")
 	}
 	if name == "" {
-		return email, nil
+		return email, email, nil
 	}
-	return name, nil
+	return name, email, nil
 }
 
 // ListPartners implements partner.Store.

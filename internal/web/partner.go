@@ -88,6 +88,11 @@ func (ui *UI) renderPartner(w http.ResponseWriter, r *http.Request, v Viewer, p 
 		ui.Error(w, r, err)
 		return
 	}
+	contacts, err := ui.o.Contacts.List(ctx, v.Actor, x.ID)
+	if err != nil && tandem.KindOf(err) != tandem.KindForbidden {
+		ui.Error(w, r, err)
+		return
+	}
 	var moves []partner.Lifecycle
 	for _, l := range partner.Lifecycles {
 		if partner.CheckMove(x.Lifecycle, l) == nil {
@@ -123,7 +128,9 @@ func (ui *UI) renderPartner(w http.ResponseWriter, r *http.Request, v Viewer, p 
 		p.Nav[i].Current = p.Nav[i].Href == "/w/"+v.WorkspaceSlug+"/partners"
 	}
 	p.Title, p.Data = x.Name, map[string]any{"P": x, "History": history, "Timeline": timeline, "Moves": moves, "Problem": problem,
-		"Owner": owner, "Owners": owners, "Editable": editable, "Form": form, "Errors": errs, "Settings": set, "Motions": tandem.Motions}
+		"Owner": owner, "Owners": owners, "Editable": editable, "Form": form, "Errors": errs, "Settings": set, "Motions": tandem.Motions,
+		"Contacts": contacts, "Roles": partner.Roles, "PortalRoles": []tandem.Role{tandem.RolePartnerAdmin, tandem.RolePartnerSeller, tandem.RolePartnerMarketer},
+		"CanManagePeople": policy.Authorize(v.Actor, policy.Create, policy.Resource{Kind: policy.PartnerUsers, WorkspaceID: v.WorkspaceID, Partners: []string{x.ID}}) == nil}
 	ui.render(w, r, status, "partner", p)
 }
 

@@ -46,8 +46,10 @@ type Viewer struct {
 
 // Options configure the UI.
 type Options struct {
-	DB         *store.DB
-	Partners   *partner.Service
+	DB       *store.DB
+	Partners *partner.Service
+	// Contacts is the people of partner organisations.
+	Contacts   *partner.Contacts
 	Identity   *identity.Service
 	Notify     *notify.Service
 	Workspaces *workspace.Service
@@ -174,6 +176,7 @@ func (ui *UI) Register(mux *http.ServeMux) {
 	ui.registerWorkspace(mux)
 	ui.registerSSO(mux)
 	ui.registerPartner(mux)
+	ui.registerPartnerPeople(mux)
 	ui.registerRegistrations(mux)
 	ui.registerConflicts(mux)
 	ui.registerRegistrationSettings(mux)
@@ -311,6 +314,9 @@ func (ui *UI) portal(h viewHandler) http.HandlerFunc {
 		}
 		if policy.RoleAllows(v.Actor.Role, policy.PartnerUsers, policy.List) {
 			items = append(items, NavItem{Label: "People", Href: "/w/" + v.WorkspaceSlug + "/settings/users"})
+		}
+		if policy.RoleAllows(v.Actor.Role, policy.PartnerProfile, policy.Read) {
+			items = append(items, NavItem{Label: "Our profile", Href: base + "/profile"})
 		}
 		if policy.RoleAllows(v.Actor.Role, policy.APITokens, policy.List) {
 			items = append(items, NavItem{Label: "API tokens", Href: "/w/" + v.WorkspaceSlug + "/settings/tokens"})
