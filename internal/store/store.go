@@ -8,6 +8,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -44,6 +45,9 @@ type Options struct {
 	SQLitePath string
 	// MaxConns bounds the pool (PostgreSQL) or the readers (SQLite).
 	MaxConns int
+	// CheckpointEvery is how often SQLite's write-ahead log is copied back into the
+	// database file in the background; zero means DefaultCheckpointEvery.
+	CheckpointEvery time.Duration
 }
 
 // DB is an open database. Its methods are safe for concurrent use.
@@ -54,6 +58,8 @@ type DB struct {
 	pool    *pgxpool.Pool // PostgreSQL only: backs write/read and the job queue's listener
 	path    string        // SQLite file path
 	jobs    JobInserter   // where follow-up jobs go; see SetJobs
+	// stopCheckpoints ends SQLite's background checkpointer and waits for it.
+	stopCheckpoints func()
 }
 
 // Open connects to the database described by o and checks that it answers. It does
@@ -84,7 +90,10 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	// Both pools keep each connection's prepared statements: SQLite otherwise parses the
 	// same statements again on every call, which is most of a short write's cost.
 	drv := &sqlite.Driver{}
-	write := sql.OpenDB(stmtcache.DSN(drv, base+"&_txlock=immediate", stmtcache.Options{}))
+	// The writer never checkpoints on commit (wal_autocheckpoint(0)): copying the log
+	// back into the database there would stall every queued writer behind one request.
+	// A background connection checkpoints instead (see checkpointer.go).
+	write := sql.OpenDB(stmtcache.DSN(drv, base+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)", stmtcache.Options{}))
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxIdleTime(0)
 	read := sql.OpenDB(stmtcache.DSN(drv, base+"&_pragma=query_only(1)", stmtcache.Options{}))
@@ -97,6 +106,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("cannot use SQLite database %s: %w", path, err)
 	}
+	db.stopCheckpoints = startCheckpointer(sql.OpenDB(stmtcache.DSN(drv, base, stmtcache.Options{})), cmp.Or(o.CheckpointEvery, DefaultCheckpointEvery))
 	return db, nil
 }
 
@@ -177,6 +187,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close releases every connection.
 func (db *DB) Close() error {
+	if db.stopCheckpoints != nil {
+		db.stopCheckpoints()
+	}
 	var errs []error
 	errs = append(errs, db.write.Close())
 	if db.read != db.write {
