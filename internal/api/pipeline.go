@@ -110,6 +110,35 @@ type noteJSON struct {
 	FollowUpDueAt *time.Time `json:"follow_up_due_at"`
 }
 
+// milestoneJSON is a plan milestone as the vendor's people see it.
+type milestoneJSON struct {
+	pipeline.PartnerMilestoneView
+	OpportunityID  string     `json:"opportunity_id"`
+	Key            string     `json:"key"`
+	OwnerUserID    string     `json:"owner_user_id"`
+	OwnerContactID string     `json:"owner_contact_id"`
+	OwnerPartnerID string     `json:"owner_partner_id"`
+	Overdue        bool       `json:"overdue"`
+	NudgedAt       *time.Time `json:"nudged_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+}
+
+// planOut returns milestones as the principal may see them: partners get the safe
+// view of their own organisation's milestones only (the service filtered them).
+func planOut(p Principal, ms []pipeline.Milestone, now time.Time) any {
+	views := pipeline.ToPartnerMilestones(ms)
+	if p.Actor.IsPartner() {
+		return views
+	}
+	out := make([]milestoneJSON, len(ms))
+	for i, m := range ms {
+		out[i] = milestoneJSON{PartnerMilestoneView: views[i], OpportunityID: m.OpportunityID, Key: m.Key, OwnerUserID: m.OwnerUserID,
+			OwnerContactID: m.OwnerContactID, OwnerPartnerID: m.OwnerPartnerID, Overdue: m.Overdue(now), NudgedAt: timePtr(m.NudgedAt),
+			UpdatedAt: m.UpdatedAt}
+	}
+	return out
+}
+
 // notesOut returns notes as the principal may see them: partners get the shared
 // notes' safe view only.
 func notesOut(p Principal, ns []pipeline.Note) any {
@@ -408,6 +437,80 @@ func RegisterPipeline(rt *Router, svc *pipeline.Service) {
 			return err
 		}
 		WriteJSON(w, http.StatusOK, opportunityOut(p, o, pipeline.FlagsAt(o, set, svc.Now())))
+		return nil
+	})
+	type milestoneBody struct {
+		Key            *string `json:"key"`
+		Title          *string `json:"title"`
+		OwnerSide      *string `json:"owner_side"`
+		OwnerUserID    *string `json:"owner_user_id"`
+		OwnerContactID *string `json:"owner_contact_id"`
+		OwnerPartnerID *string `json:"owner_partner_id"`
+		DueOn          *string `json:"due_on"`
+		Status         *string `json:"status"`
+		Version        int     `json:"version"`
+	}
+	milestoneInput := func(b milestoneBody) pipeline.MilestoneInput {
+		return pipeline.MilestoneInput{Key: b.Key, Title: b.Title, OwnerSide: b.OwnerSide, OwnerUserID: b.OwnerUserID,
+			OwnerContactID: b.OwnerContactID, OwnerPartnerID: b.OwnerPartnerID, DueOn: b.DueOn, Status: b.Status}
+	}
+	oneMilestone := func(p Principal, m pipeline.Milestone) any {
+		switch v := planOut(p, []pipeline.Milestone{m}, svc.Now()).(type) {
+		case []pipeline.PartnerMilestoneView:
+			return v[0]
+		case []milestoneJSON:
+			return v[0]
+		}
+		return nil
+	}
+	rt.Handle("GET", "/api/v1/opportunities/{id}/plan", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		ms, err := svc.Plan(r.Context(), p.Actor, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{"data": planOut(p, ms, svc.Now())})
+		return nil
+	})
+	rt.Handle("POST", "/api/v1/opportunities/{id}/plan", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in milestoneBody
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		m, err := svc.AddMilestone(r.Context(), p.Actor, p.Name, r.PathValue("id"), milestoneInput(in))
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusCreated, oneMilestone(p, m))
+		return nil
+	})
+	rt.Handle("POST", "/api/v1/opportunities/{id}/plan/template", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		ms, err := svc.ApplyTemplate(r.Context(), p.Actor, p.Name, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{"added": planOut(p, ms, svc.Now())})
+		return nil
+	})
+	rt.Handle("PATCH", "/api/v1/opportunities/{id}/plan/{item}", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in milestoneBody
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		m, err := svc.UpdateMilestone(r.Context(), p.Actor, p.Name, r.PathValue("id"), r.PathValue("item"), in.Version, milestoneInput(in))
+		if err != nil {
+			if cur, ok := pipeline.CurrentOf(err); ok {
+				if cm, ok := cur.(pipeline.Milestone); ok {
+					WriteJSONType(w, http.StatusConflict, "application/problem+json", struct {
+						Problem
+						Current any `json:"current"`
+					}{Problem{Type: "urn:tandem:problem:conflict", Title: http.StatusText(http.StatusConflict), Status: http.StatusConflict,
+						Detail: tandem.MessageOf(err), Instance: r.URL.Path, RequestID: reqid.From(r.Context())}, oneMilestone(p, cm)})
+					return nil
+				}
+			}
+			return err
+		}
+		WriteJSON(w, http.StatusOK, oneMilestone(p, m))
 		return nil
 	})
 	rt.Handle("GET", "/api/v1/opportunities/{id}/notes", func(w http.ResponseWriter, r *http.Request, p Principal) error {

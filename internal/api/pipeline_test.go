@@ -22,6 +22,12 @@ func TestPipelinePartnerViewsShowOnlySafeFields(t *testing.T) {
 	if bad := policy.UnsafeFields(policy.PartnerNotes, noteJSON{}); len(bad) == 0 {
 		t.Error("the internal note view passes as partner-safe")
 	}
+	if bad := policy.UnsafeFields(policy.PlanItems, pipeline.PartnerMilestoneView{}); bad != nil {
+		t.Errorf("plan items: partners would receive %v", bad)
+	}
+	if bad := policy.UnsafeFields(policy.PlanItems, milestoneJSON{}); len(bad) == 0 {
+		t.Error("the internal plan item view passes as partner-safe")
+	}
 	// The internal view carries what partners must never see.
 	if bad := policy.UnsafeFields(policy.Opportunities, opportunityJSON{}); len(bad) == 0 {
 		t.Error("the internal opportunity view passes as partner-safe; the test above would not catch a mix-up")

@@ -107,6 +107,7 @@ func (a *App) init(ctx context.Context) error {
 	river.AddWorker(workers, &sweepWorker{svc: a.Registrations, src: regStore})
 	pipe := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: now, Mail: renderer{}, BaseURL: a.Config.BaseURL}
 	river.AddWorker(workers, &followUpWorker{svc: pipe})
+	river.AddWorker(workers, &nudgeWorker{svc: pipe})
 	river.AddWorker(workers, &pipelineSweepWorker{svc: pipe, src: store.Pipeline{DB: a.DB}})
 	a.Conflicts = &conflictcase.Service{Store: store.ConflictCases{DB: a.DB}, Now: now, Duplicates: duplicateAccounts(a.Registrations.Finder, regStore)}
 	river.AddWorker(workers, &conflictSweepWorker{svc: a.Conflicts, now: now})
@@ -260,12 +261,32 @@ func (pipelineSweepArgs) Kind() string { return "pipeline_timer_sweep" }
 type pipelineSweepWorker struct {
 	river.WorkerDefaults[pipelineSweepArgs]
 	svc *pipeline.Service
-	src pipeline.FollowUpSource
+	src interface {
+		pipeline.FollowUpSource
+		pipeline.MilestoneSource
+	}
 }
 
-// Work runs follow-up timers overdue by more than a minute (a live job would have).
+// Work runs follow-up checks and milestone nudges overdue by more than a minute (a
+// live job would have run them).
 func (w *pipelineSweepWorker) Work(ctx context.Context, _ *river.Job[pipelineSweepArgs]) error {
 	_, err := w.svc.SweepFollowUps(ctx, w.src, time.Minute)
+	_, merr := w.svc.SweepMilestones(ctx, w.src, time.Minute)
+	return errors.Join(err, merr)
+}
+
+// nudgeWorker runs the timers that nudge the owner of an overdue plan milestone.
+type nudgeWorker struct {
+	river.WorkerDefaults[pipeline.MilestoneArgs]
+	svc *pipeline.Service
+}
+
+func (w *nudgeWorker) Work(ctx context.Context, j *river.Job[pipeline.MilestoneArgs]) error {
+	err := w.svc.NudgeTick(ctx, j.Args)
+	var early *pipeline.EarlyError
+	if errors.As(err, &early) {
+		return river.JobSnooze(early.Wait)
+	}
 	return err
 }
 

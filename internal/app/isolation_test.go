@@ -147,40 +147,48 @@ var isolationCases = map[string]map[string]string{
 	"GET /r/{token}":                                         {"token": "victim-link"},
 	"POST /r/{token}":                                        {"token": "victim-link"},
 	// Pipeline API
-	"GET /api/v1/accounts":                       nil,
-	"POST /api/v1/accounts":                      nil,
-	"GET /api/v1/accounts/{id}":                  {"id": "victim-account"},
-	"PATCH /api/v1/accounts/{id}":                {"id": "victim-account"},
-	"GET /api/v1/contacts":                       nil,
-	"POST /api/v1/contacts":                      nil,
-	"GET /api/v1/contacts/{id}":                  {"id": "victim-contact"},
-	"PATCH /api/v1/contacts/{id}":                {"id": "victim-contact"},
-	"POST /api/v1/accounts/import":               nil,
-	"POST /api/v1/contacts/import":               nil,
-	"GET /api/v1/accounts/export":                nil,
-	"GET /api/v1/contacts/export":                nil,
-	"GET /api/v1/opportunities":                  nil,
-	"POST /api/v1/opportunities":                 nil,
-	"GET /api/v1/opportunities/{id}":             {"id": "victim-opportunity"},
-	"PATCH /api/v1/opportunities/{id}":           {"id": "victim-opportunity"},
-	"POST /api/v1/opportunities/{id}/stage":      {"id": "victim-opportunity"},
-	"GET /api/v1/opportunities/{id}/attribution": {"id": "victim-opportunity"},
-	"PUT /api/v1/opportunities/{id}/attribution": {"id": "victim-opportunity"},
-	"GET /api/v1/opportunities/{id}/notes":       {"id": "victim-opportunity"},
-	"POST /api/v1/opportunities/{id}/notes":      {"id": "victim-opportunity"},
-	"GET /api/v1/pipeline/settings":              nil,
-	"PUT /api/v1/pipeline/settings":              nil,
+	"GET /api/v1/accounts":                          nil,
+	"POST /api/v1/accounts":                         nil,
+	"GET /api/v1/accounts/{id}":                     {"id": "victim-account"},
+	"PATCH /api/v1/accounts/{id}":                   {"id": "victim-account"},
+	"GET /api/v1/contacts":                          nil,
+	"POST /api/v1/contacts":                         nil,
+	"GET /api/v1/contacts/{id}":                     {"id": "victim-contact"},
+	"PATCH /api/v1/contacts/{id}":                   {"id": "victim-contact"},
+	"POST /api/v1/accounts/import":                  nil,
+	"POST /api/v1/contacts/import":                  nil,
+	"GET /api/v1/accounts/export":                   nil,
+	"GET /api/v1/contacts/export":                   nil,
+	"GET /api/v1/opportunities":                     nil,
+	"POST /api/v1/opportunities":                    nil,
+	"GET /api/v1/opportunities/{id}":                {"id": "victim-opportunity"},
+	"PATCH /api/v1/opportunities/{id}":              {"id": "victim-opportunity"},
+	"POST /api/v1/opportunities/{id}/stage":         {"id": "victim-opportunity"},
+	"GET /api/v1/opportunities/{id}/attribution":    {"id": "victim-opportunity"},
+	"PUT /api/v1/opportunities/{id}/attribution":    {"id": "victim-opportunity"},
+	"GET /api/v1/opportunities/{id}/notes":          {"id": "victim-opportunity"},
+	"GET /api/v1/opportunities/{id}/plan":           {"id": "victim-opportunity"},
+	"POST /api/v1/opportunities/{id}/plan":          {"id": "victim-opportunity"},
+	"POST /api/v1/opportunities/{id}/plan/template": {"id": "victim-opportunity"},
+	"PATCH /api/v1/opportunities/{id}/plan/{item}":  {"id": "victim-opportunity", "item": "victim-milestone"},
+	"POST /api/v1/opportunities/{id}/notes":         {"id": "victim-opportunity"},
+	"GET /api/v1/pipeline/settings":                 nil,
+	"PUT /api/v1/pipeline/settings":                 nil,
 	// Pipeline pages
-	"GET /w/{slug}/pipeline":                    {"slug": "victim-slug"},
-	"GET /w/{slug}/pipeline.csv":                {"slug": "victim-slug"},
-	"GET /w/{slug}/pipeline/{id}":               {"slug": "victim-slug", "id": "victim-opportunity"},
-	"POST /w/{slug}/pipeline/{id}/stage":        {"slug": "victim-slug", "id": "victim-opportunity"},
-	"POST /w/{slug}/pipeline/{id}/edit":         {"slug": "victim-slug", "id": "victim-opportunity"},
-	"POST /w/{slug}/pipeline/{id}/attribution":  {"slug": "victim-slug", "id": "victim-opportunity"},
-	"GET /w/{slug}/portal/pipeline":             {"slug": "victim-slug"},
-	"GET /w/{slug}/portal/pipeline/{id}":        {"slug": "victim-slug", "id": "victim-opportunity"},
-	"POST /w/{slug}/pipeline/{id}/notes":        {"slug": "victim-slug", "id": "victim-opportunity"},
-	"POST /w/{slug}/portal/pipeline/{id}/notes": {"slug": "victim-slug", "id": "victim-opportunity"},
+	"GET /w/{slug}/pipeline":                          {"slug": "victim-slug"},
+	"GET /w/{slug}/pipeline.csv":                      {"slug": "victim-slug"},
+	"GET /w/{slug}/pipeline/{id}":                     {"slug": "victim-slug", "id": "victim-opportunity"},
+	"POST /w/{slug}/pipeline/{id}/stage":              {"slug": "victim-slug", "id": "victim-opportunity"},
+	"POST /w/{slug}/pipeline/{id}/edit":               {"slug": "victim-slug", "id": "victim-opportunity"},
+	"POST /w/{slug}/pipeline/{id}/attribution":        {"slug": "victim-slug", "id": "victim-opportunity"},
+	"GET /w/{slug}/portal/pipeline":                   {"slug": "victim-slug"},
+	"GET /w/{slug}/portal/pipeline/{id}":              {"slug": "victim-slug", "id": "victim-opportunity"},
+	"POST /w/{slug}/pipeline/{id}/notes":              {"slug": "victim-slug", "id": "victim-opportunity"},
+	"POST /w/{slug}/portal/pipeline/{id}/notes":       {"slug": "victim-slug", "id": "victim-opportunity"},
+	"POST /w/{slug}/pipeline/{id}/plan":               {"slug": "victim-slug", "id": "victim-opportunity"},
+	"POST /w/{slug}/pipeline/{id}/plan/template":      {"slug": "victim-slug", "id": "victim-opportunity"},
+	"POST /w/{slug}/pipeline/{id}/plan/{item}":        {"slug": "victim-slug", "id": "victim-opportunity", "item": "victim-milestone"},
+	"POST /w/{slug}/portal/pipeline/{id}/plan/{item}": {"slug": "victim-slug", "id": "victim-opportunity", "item": "victim-milestone"},
 	// Program: tiers and tier reviews
 	"GET /api/v1/tiers":                         nil,
 	"PUT /api/v1/tiers":                         nil,
@@ -295,6 +303,7 @@ func TestIsolation(t *testing.T) {
 	// Partner prt_demo000000's opportunity, on an account with a contact.
 	pipe := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: ids.Now}
 	accName, conName, oppName := "Zebulon Victim Account", "Zebulon Victim Contact", "Zebulon Victim Deal"
+	partnerSide := pipeline.SidePartner
 	victimAcc, err := pipe.CreateAccount(ctx, policy.System(wsA.ID), "setup", pipeline.AccountInput{Name: &accName})
 	if err != nil {
 		t.Fatal(err)
@@ -326,9 +335,14 @@ func TestIsolation(t *testing.T) {
 		t.Fatalf("victim tier review: %v, %v", reviewsA, err)
 	}
 	victimReview := reviewsA[0].ID
+	victimItem, err := pipe.AddMilestone(ctx, policy.System(wsA.ID), "setup", victimOpp.ID, pipeline.MilestoneInput{Title: &oppName,
+		OwnerSide: &partnerSide})
+	if err != nil {
+		t.Fatal(err)
+	}
 	v := victim{slug: demo.Slug, userID: samA[0].ID, tokenID: victimTokenID, link: "ws_demo.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		secrets: []string{demo.PartnerEmail, "Sam Partner", "lee@northwind-advisory.example", victimTokenID, samA[0].ID, victimCase,
-			victimReg.Registration.ID, "Zebulon", "777,777", victimAcc.ID, victimContact.ID, victimOpp.ID}}
+			victimReg.Registration.ID, "Zebulon", "777,777", victimAcc.ID, victimContact.ID, victimOpp.ID, victimItem.ID}}
 	victimPartnerContact, err := (store.PartnerContacts{DB: a.DB}).PartnerContact(ctx, wsA.ID, "prt_demo000000", "con_demo010000")
 	if err != nil || victimPartnerContact.Email == "" {
 		t.Fatalf("victim partner contact: %+v, %v", victimPartnerContact, err)
@@ -375,6 +389,8 @@ func TestIsolation(t *testing.T) {
 				return "con_demo010000"
 			case "victim-opportunity":
 				return victimOpp.ID
+			case "victim-milestone":
+				return victimItem.ID
 			case "victim-tier-review":
 				return victimReview
 			}

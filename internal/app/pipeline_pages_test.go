@@ -174,3 +174,86 @@ func TestPipelinePages(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanAndNotePages: the manager builds a plan from the template and writes an
+// internal and a shared note on the console page; the partner's portal shows its own
+// plan items (which it may mark done) and the shared note, never the internal one
+// nor the vendor's milestones.
+func TestPlanAndNotePages(t *testing.T) {
+	a, base := start(t, storetest.Engines()[0])
+	ctx := context.Background()
+	sys := policy.System("ws_demo")
+	pipe := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: time.Now}
+	accName, oppName := "Wallaby Works", "Wallaby data platform"
+	acc, err := pipe.CreateAccount(ctx, sys, "setup", pipeline.AccountInput{Name: &accName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := pipe.CreateOpportunity(ctx, sys, "setup", pipeline.OpportunityInput{AccountID: &acc.ID, Name: &oppName,
+		Motion: tandem.MotionServices, PartnerID: "prt_demo000000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm := signIn(t, a, base, demo.ManagerEmail)
+	page := base + "/w/demo/pipeline/" + o.ID
+	if resp, _ := form(t, pm, page+"/plan/template", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("template: %d", resp.StatusCode)
+	}
+	if resp, _ := form(t, pm, page+"/plan", url.Values{"title": {"Internal pricing sign-off"}, "owner": {"vendor:usr_demo000001"}, "due_on": {"2020-01-01"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("vendor milestone: %d", resp.StatusCode)
+	}
+	if resp, body := form(t, pm, page+"/plan", url.Values{"title": {""}, "owner": {"vendor:usr_demo000001"}, "due_on": {"someday"}}); resp.StatusCode != 422 || !strings.Contains(body, "due_on") {
+		t.Fatalf("bad milestone: %d", resp.StatusCode)
+	}
+	for _, n := range []url.Values{
+		{"body": {"Internal: margin is thin on this one"}, "visibility": {"internal"}, "kind": {"update"}},
+		{"body": {"Workshop agenda sent"}, "visibility": {"partner"}, "kind": {"meeting"}},
+	} {
+		if resp, _ := form(t, pm, page+"/notes", n); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("note %q: %d", n.Get("body"), resp.StatusCode)
+		}
+	}
+	if resp, _ := form(t, pm, page+"/notes", url.Values{"body": {" "}, "visibility": {"internal"}}); resp.StatusCode != 422 {
+		t.Fatalf("empty note: %d", resp.StatusCode)
+	}
+	_, body := call(t, pm, "GET", page, nil)
+	for _, want := range []string{`id="follow-up-flag"`, "Discovery workshop held", "Overdue", "margin is thin", "Workshop agenda sent"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the console page lacks %q", want)
+		}
+	}
+
+	sam := signIn(t, a, base, demo.PartnerEmail)
+	portal := base + "/w/demo/portal/pipeline/" + o.ID
+	_, body = call(t, sam, "GET", portal, nil)
+	body = html.UnescapeString(body)
+	for _, want := range []string{"Workshop agenda sent", "The proof or workshop is complete", "The customer is live"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the portal lacks %q", want)
+		}
+	}
+	for _, leak := range []string{"margin is thin", "Internal pricing sign-off", "Joint seller", "usr_demo000001", "owner_partner"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("the portal shows %q", leak)
+		}
+	}
+	plan, err := pipe.Plan(ctx, sys, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var proof pipeline.Milestone
+	for _, m := range plan {
+		if m.Key == "proof_complete" {
+			proof = m
+		}
+	}
+	if resp, _ := form(t, sam, portal+"/plan/"+proof.ID, url.Values{"status": {"done"}, "version": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Sam marks it done: %d", resp.StatusCode)
+	}
+	if resp, _ := form(t, sam, portal+"/plan/"+proof.ID, url.Values{"status": {"open"}, "version": {"1"}}); resp.StatusCode != 422 {
+		t.Fatalf("stale status change: %d", resp.StatusCode)
+	}
+	if resp, _ := form(t, sam, portal+"/notes", url.Values{"body": {"Our architect joins"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Sam's note: %d", resp.StatusCode)
+	}
+}

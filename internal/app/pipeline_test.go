@@ -165,6 +165,37 @@ func TestPipelineAPI(t *testing.T) {
 			if st, body, _ := send("sam", "GET", oppPath, ""); st != 200 || strings.Contains(body, "flags") {
 				t.Fatalf("Sam sees flags: %d %s", st, body)
 			}
+			// The plan: the template, Sam's own items only, status changes only.
+			if st, body, _ := send("pm", "POST", oppPath+"/plan/template", ""); st != 200 || strings.Count(body, `"key":"`) != 4 {
+				t.Fatalf("template: %d %s", st, body)
+			}
+			st, body, plan := send("sam", "GET", oppPath+"/plan", "")
+			items, _ := plan["data"].([]any)
+			if st != 200 || len(items) != 2 || strings.Contains(body, "owner_partner_id") {
+				t.Fatalf("Sam's plan: %d %s", st, body)
+			}
+			planSafe := policy.SafeFields(policy.PlanItems)
+			for _, it := range items {
+				for k := range it.(map[string]any) {
+					if !slices.Contains(planSafe, k) {
+						t.Errorf("Sam's plan carries %q", k)
+					}
+				}
+			}
+			item := items[0].(map[string]any)
+			itemPath := oppPath + "/plan/" + item["id"].(string)
+			if st, body, _ := send("sam", "PATCH", itemPath, `{"due_on":"2030-01-01","version":1}`); st != 422 || !slices.Equal(problemPaths(t, body), []string{"status"}) {
+				t.Fatalf("Sam moves a date: %d %s", st, body)
+			}
+			if st, body, m := send("sam", "PATCH", itemPath, `{"status":"done","version":1}`); st != 200 || m["status"] != "done" || m["version"] != 2.0 {
+				t.Fatalf("Sam's status change: %d %s", st, body)
+			}
+			if st, body, cur := send("sam", "PATCH", itemPath, `{"status":"open","version":1}`); st != 409 || cur["current"].(map[string]any)["status"] != "done" {
+				t.Fatalf("stale status change: %d %s", st, body)
+			}
+			if st, body, _ := send("pm", "POST", oppPath+"/plan", `{"title":"","due_on":"tomorrow"}`); st != 422 || !slices.Equal(problemPaths(t, body), []string{"title", "due_on"}) {
+				t.Fatalf("bad milestone: %d %s", st, body)
+			}
 			// Settings: admins only, bad values named.
 			admin := signIn(t, a, base, demo.AdminEmail)
 			resp, text := call(t, admin, "PUT", base+"/api/v1/pipeline/settings", strings.NewReader(`{"follow_up_hours":0}`), js...)

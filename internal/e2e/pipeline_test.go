@@ -134,11 +134,11 @@ func TestPipelineStageJourney(t *testing.T) {
 		chromedp.SendKeys("#note-body", internal),
 		chromedp.Click("#note-internal"),
 		chromedp.Click("#note-form button[type=submit]"),
-		chromedp.WaitVisible(".flash.success"),
+		chromedp.WaitVisible("#note-list li.note.internal"),
 		chromedp.SendKeys("#note-body", shared),
 		chromedp.Click("#note-shared"),
 		chromedp.Click("#note-form button[type=submit]"),
-		chromedp.WaitVisible(".flash.success"),
+		chromedp.WaitVisible("#note-list li.note.partner"),
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -255,7 +255,7 @@ func TestFlagsAt(t *testing.T) {
 
 func TestParseSettings(t *testing.T) {
 	s, err := pipeline.ParseSettings(nil)
-	if err != nil || s != pipeline.DefaultSettings() {
+	if err != nil || !reflect.DeepEqual(s, pipeline.DefaultSettings()) {
 		t.Fatalf("empty: %+v, %v", s, err)
 	}
 	s, err = pipeline.ParseSettings([]byte(`{"follow_up_hours": 48}`))
@@ -289,7 +289,7 @@ func FuzzParseSettings(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if back, err := pipeline.ParseSettings(again); err != nil || back != s {
+		if back, err := pipeline.ParseSettings(again); err != nil || !reflect.DeepEqual(back, s) {
 			t.Fatalf("round trip: %+v, %v", back, err)
 		}
 	})

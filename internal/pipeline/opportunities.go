@@ -196,7 +196,45 @@ func (s *Service) facts(ctx context.Context, o Opportunity) (stage.Facts, error)
 			return stage.Facts{}, err
 		}
 	}
-	return Facts(o, approved), nil
+	f := Facts(o, approved)
+	if o.ID != "" {
+		plan, err := s.Store.ListMilestones(ctx, o.WorkspaceID, o.ID)
+		if err != nil {
+			return stage.Facts{}, err
+		}
+		for _, m := range plan {
+			if m.Key != "" && m.Status == MilestoneDone {
+				f.Milestones[m.Key] = true
+			}
+		}
+	}
+	return f, nil
+}
+
+// Missing returns what a move of o to `to` would miss, by the rule MoveStage applies,
+// as field errors (empty when the move is allowed or cannot be judged).
+func (s *Service) Missing(ctx context.Context, o Opportunity, to string) ([]tandem.FieldError, error) {
+	md, err := s.model(o.Motion)
+	if err != nil {
+		return nil, nil
+	}
+	facts, err := s.facts(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	from := o.Stage
+	if from != stage.Lost && md.Index(from) < 0 {
+		from = ""
+	}
+	need, err := md.Missing(from, to, facts)
+	if err != nil {
+		return nil, nil
+	}
+	out := make([]tandem.FieldError, 0, len(need))
+	for _, n := range need {
+		out = append(out, tandem.FieldError{Path: n.Path, Detail: n.Text + " (needed to leave " + md.Label(n.Stage) + ")"})
+	}
+	return out, nil
 }
 
 // CreateOpportunity validates in and saves it as a new opportunity with its first

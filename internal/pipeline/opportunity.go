@@ -95,8 +95,8 @@ func DetailFields() []string {
 
 // Facts returns what is true of o for its stage model's exit criteria: which fields
 // have a value, whether a sourcing or influencing partner is recorded, and whether its
-// registration was approved. Mutual-action-plan milestones and attachments are not
-// recorded yet, so criteria on them are never met.
+// registration was approved. Milestones done are added by the service from the plan;
+// attachments are not recorded yet, so criteria on them are never met.
 func Facts(o Opportunity, registrationApproved bool) stage.Facts {
 	f := stage.Facts{Fields: map[string]bool{}, Milestones: map[string]bool{}, Attachments: map[string]bool{},
 		RegistrationApproved: registrationApproved}

@@ -71,6 +71,21 @@ type Store interface {
 	// FlagFollowUp marks a follow-up overdue with its effects (see FollowUpFlag) and
 	// reports whether it did.
 	FlagFollowUp(ctx context.Context, f FollowUpFlag) (bool, error)
+
+	// ListMilestones returns the opportunity's plan in plan order.
+	ListMilestones(ctx context.Context, workspaceID, opportunityID string) ([]Milestone, error)
+	// MilestoneByID returns one milestone, or a not-found error.
+	MilestoneByID(ctx context.Context, workspaceID, id string) (Milestone, error)
+	// SavePlan saves milestones in one transaction (see PlanWrite); a milestone whose
+	// stored version moved on fails it with a conflict.
+	SavePlan(ctx context.Context, w PlanWrite) error
+	// FlagMilestone marks a milestone nudged with its effects (see MilestoneFlag) and
+	// reports whether it did.
+	FlagMilestone(ctx context.Context, f MilestoneFlag) (bool, error)
+	// PartnerPerson returns an active partner user and the partner it belongs to.
+	PartnerPerson(ctx context.Context, workspaceID, userID string) (Person, string, error)
+	// PartnerContact returns a contact of a partner and the partner it belongs to.
+	PartnerContact(ctx context.Context, workspaceID, contactID string) (Person, string, error)
 }
 
 // Service is the one place accounts, contacts and opportunities are listed, created

@@ -21,6 +21,19 @@ type Settings struct {
 	// FollowUpHours: a meeting note starts a deadline this many hours later by which
 	// someone must write the follow-up; past it the owner is told.
 	FollowUpHours int `json:"follow_up_hours"`
+	// PlanTemplates replaces, per motion, the default mutual-action-plan template
+	// (DefaultTemplates); motions left out keep the default.
+	PlanTemplates map[string][]TemplateItem `json:"plan_templates,omitempty"`
+}
+
+// Templates returns the plan template of every motion: the workspace's own where it
+// has one, the default otherwise.
+func (s Settings) Templates() map[string][]TemplateItem {
+	out := DefaultTemplates()
+	for m, items := range s.PlanTemplates {
+		out[m] = items
+	}
+	return out
 }
 
 // DefaultSettings returns the rules a new workspace starts with: stale after 7 days
@@ -45,6 +58,7 @@ func (s Settings) Validate() error {
 	if s.FollowUpHours < 1 || s.FollowUpHours > maxFollowUpHours {
 		p.Add("follow_up_hours", "must be from 1 to %d hours", maxFollowUpHours)
 	}
+	validateTemplates(s.PlanTemplates, &p)
 	return p.Err("The pipeline settings are not valid.")
 }
 

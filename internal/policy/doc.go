@@ -24,6 +24,7 @@
 //	attribution      rlue     rlue     rl       rle      rl       rl       .
 //	internal_notes   rlcd     rlc      rlc      rl       .        .        .
 //	partner_notes    rlcd     rlc      rlc      rl       rlc      rlc      .
+//	plan_items       rlcud    rlcud    rlcu     rl       rlu      rlu      .
 //	announcements    rlcud    rlcud    rl       rl       rla      rla      rla
 //	content          rlcud    rlcud    rl       rl       rl       rl       rl
 //	payouts          rlcuxe   rlcue    .        rle      rl       .        .

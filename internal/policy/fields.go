@@ -19,7 +19,7 @@ var (
 	}
 	mapItemFields = fieldSet{
 		"id": nil, "title": nil, "owner_name": nil, "owner_side": nil, "due_on": nil,
-		"status": nil, "done_at": nil,
+		"status": nil, "done_at": nil, "version": nil,
 	}
 	payoutLineFields = fieldSet{
 		"opportunity_name": nil, "credit": nil, "rate": nil, "amount": nil, "closed_on": nil,
@@ -67,6 +67,7 @@ var safeFields = map[Kind]fieldSet{
 		"updated_at": nil,
 	},
 	PartnerNotes: noteFields,
+	PlanItems:    mapItemFields,
 	Announcements: {
 		"id": nil, "title": nil, "body": nil, "published_at": nil,
 		"requires_acknowledgement": nil, "acknowledge_by": nil, "acknowledged_at": nil,

@@ -27,6 +27,7 @@ const (
 	Attribution    Kind = "attribution"     // partner credit (sourced/influenced shares) on opportunities
 	InternalNotes  Kind = "internal_notes"  // notes only the vendor's people see
 	PartnerNotes   Kind = "partner_notes"   // notes shared between the vendor and one partner
+	PlanItems      Kind = "plan_items"      // mutual-action-plan milestones on opportunities, owned by either side
 	Announcements  Kind = "announcements"   // program announcements and their acknowledgements
 	Content        Kind = "content"         // content hub assets
 	Payouts        Kind = "payouts"         // commission statements and payouts
@@ -118,7 +119,7 @@ type kindInfo struct {
 
 var kindOrder = []Kind{
 	Settings, Users, PartnerUsers, Partners, PartnerProfile, Registrations, ConflictCases, Accounts,
-	Contacts, Opportunities, Attribution, InternalNotes, PartnerNotes, Announcements,
+	Contacts, Opportunities, Attribution, InternalNotes, PartnerNotes, PlanItems, Announcements,
 	Content, Payouts, AuditLog, APITokens, Outbox,
 }
 
@@ -136,6 +137,7 @@ var kindInfos = map[Kind]kindInfo{
 	Attribution:    {"attribution", "attribution", AreaAttribution, owned, set(Read, List, Update, Export)},
 	InternalNotes:  {"note", "internal notes", AreaNotes, vendorOnly, set(Read, List, Create, Delete)},
 	PartnerNotes:   {"note", "shared notes", AreaNotes, owned, set(Read, List, Create, Delete)},
+	PlanItems:      {"plan item", "plan items", AreaOpportunities, owned, set(Read, List, Create, Update, Delete)},
 	Announcements:  {"announcement", "announcements", AreaAnnouncements, published, set(Read, List, Create, Update, Delete, Acknowledge)},
 	Content:        {"content item", "content", AreaContent, published, set(Read, List, Create, Update, Delete)},
 	Payouts:        {"payout", "payouts", AreaPayouts, owned, set(Read, List, Create, Update, Decide, Export)},

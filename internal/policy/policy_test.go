@@ -29,6 +29,7 @@ admin            opportunities     Y Y Y Y Y - Y -
 admin            attribution       Y Y - Y - - Y -
 admin            internal_notes    Y Y Y - Y - - -
 admin            partner_notes     Y Y Y - Y - - -
+admin            plan_items        Y Y Y Y Y - - -
 admin            announcements     Y Y Y Y Y - - -
 admin            content           Y Y Y Y Y - - -
 admin            payouts           Y Y Y Y - Y Y -
@@ -49,6 +50,7 @@ partner_manager  opportunities     Y Y Y Y - - Y -
 partner_manager  attribution       Y Y - Y - - Y -
 partner_manager  internal_notes    Y Y Y - - - - -
 partner_manager  partner_notes     Y Y Y - - - - -
+partner_manager  plan_items        Y Y Y Y Y - - -
 partner_manager  announcements     Y Y Y Y Y - - -
 partner_manager  content           Y Y Y Y Y - - -
 partner_manager  payouts           Y Y Y Y - - Y -
@@ -69,6 +71,7 @@ sales            opportunities     Y Y Y Y - - Y -
 sales            attribution       Y Y - - - - - -
 sales            internal_notes    Y Y Y - - - - -
 sales            partner_notes     Y Y Y - - - - -
+sales            plan_items        Y Y Y Y - - - -
 sales            announcements     Y Y - - - - - -
 sales            content           Y Y - - - - - -
 sales            payouts           - - - - - - - -
@@ -89,6 +92,7 @@ viewer           opportunities     Y Y - - - - Y -
 viewer           attribution       Y Y - - - - Y -
 viewer           internal_notes    Y Y - - - - - -
 viewer           partner_notes     Y Y - - - - - -
+viewer           plan_items        Y Y - - - - - -
 viewer           announcements     Y Y - - - - - -
 viewer           content           Y Y - - - - - -
 viewer           payouts           Y Y - - - - Y -
@@ -109,6 +113,7 @@ partner_admin    opportunities     Y Y - - - - Y -
 partner_admin    attribution       Y Y - - - - - -
 partner_admin    internal_notes    n - - - n - - -
 partner_admin    partner_notes     Y Y Y - - - - -
+partner_admin    plan_items        Y Y - Y - - - -
 partner_admin    announcements     Y Y - - - - - Y
 partner_admin    content           Y Y - - - - - -
 partner_admin    payouts           Y Y - - - - - -
@@ -129,6 +134,7 @@ partner_seller   opportunities     Y Y - - - - - -
 partner_seller   attribution       Y Y - - - - - -
 partner_seller   internal_notes    n - - - n - - -
 partner_seller   partner_notes     Y Y Y - - - - -
+partner_seller   plan_items        Y Y - Y - - - -
 partner_seller   announcements     Y Y - - - - - Y
 partner_seller   content           Y Y - - - - - -
 partner_seller   payouts           - - - - - - - -
@@ -149,6 +155,7 @@ partner_marketer opportunities     - - - - - - - -
 partner_marketer attribution       - - - - - - - -
 partner_marketer internal_notes    n - - - n - - -
 partner_marketer partner_notes     - - - - - - - -
+partner_marketer plan_items        - - - - - - - -
 partner_marketer announcements     Y Y - - - - - Y
 partner_marketer content           Y Y - - - - - -
 partner_marketer payouts           - - - - - - - -
@@ -169,6 +176,7 @@ system           opportunities     Y Y Y Y Y - Y -
 system           attribution       Y Y - Y - - Y -
 system           internal_notes    Y Y Y - Y - - -
 system           partner_notes     Y Y Y - Y - - -
+system           plan_items        Y Y Y Y Y - - -
 system           announcements     Y Y Y Y Y - - Y
 system           content           Y Y Y Y Y - - -
 system           payouts           Y Y Y Y - Y Y -

@@ -40,6 +40,10 @@ func (ui *UI) registerPipeline(mux *http.ServeMux) {
 	ui.handle(mux, "GET /w/{slug}/portal/pipeline/{id}", ui.portal(ui.portalOpportunity))
 	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/notes", ui.console(ui.opportunityNote))
 	ui.handle(mux, "POST /w/{slug}/portal/pipeline/{id}/notes", ui.portal(ui.portalNote))
+	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/plan", ui.console(ui.planAdd))
+	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/plan/template", ui.console(ui.planTemplate))
+	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/plan/{item}", ui.console(ui.planUpdate))
+	ui.handle(mux, "POST /w/{slug}/portal/pipeline/{id}/plan/{item}", ui.portal(ui.portalPlanUpdate))
 }
 
 // pipe is the pipeline service the app wired in, or one over the UI's database.
@@ -403,6 +407,10 @@ func missingItems(fes []tandem.FieldError) []missingItem {
 		case "attribution":
 			it.Input = "attribution"
 		default:
+			if strings.HasPrefix(fe.Path, "milestones.") {
+				it.Input = "milestone"
+				break
+			}
 			for _, k := range pipeline.DetailFields() {
 				if k == fe.Path {
 					it.Input, it.Name = "text", "f_"+k
@@ -434,6 +442,8 @@ type detailState struct {
 	// A note that was refused, with its field errors.
 	noteForm   pipeline.NoteInput
 	noteErrors map[string]string
+	// A plan change that was refused, with its field errors.
+	planErrors []tandem.FieldError
 }
 
 func (ui *UI) opportunityDetail(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
@@ -488,6 +498,11 @@ func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 		return
 	}
 	flags := pipeline.FlagsAt(o, set, svc.Now())
+	plan, err := svc.Plan(ctx, v.Actor, o.ID)
+	if err != nil && tandem.KindOf(err) != tandem.KindForbidden {
+		ui.Error(w, r, err)
+		return
+	}
 	names := ui.pipelinePartnerNames(ctx, v.Actor)
 	md, _ := stage.Default(o.Motion)
 	cur := md.Index(o.Stage)
@@ -569,7 +584,9 @@ func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 		"AttrReason": st.attrReason, "AttrErrors": st.attrErrors, "CanEdit": canEdit, "CanCredit": canCredit,
 		"RegBase": "/w/" + v.WorkspaceSlug + "/registrations", "MotionLabel": o.Motion.Label(), "StageLabel": stageLabel(o.Motion, o.Stage),
 		"Notes": notes, "Flags": flags, "Settings": set, "CanNoteInternal": noteRes(policy.InternalNotes), "CanNoteShared": noteRes(policy.PartnerNotes),
-		"NoteForm": noteForm, "NoteErrors": st.noteErrors}
+		"NoteForm": noteForm, "NoteErrors": st.noteErrors, "Plan": ui.planRows(names, plan, svc.Now()), "PlanErrors": st.planErrors,
+		"CanPlan":    policy.Authorize(v.Actor, policy.Create, policy.Resource{Kind: policy.PlanItems, WorkspaceID: v.WorkspaceID}) == nil,
+		"PlanOwners": ui.planOwners(ctx, v.Actor, names, o), "Statuses": milestoneStatuses, "HasTemplate": len(set.Templates()[string(o.Motion)]) > 0}
 	ui.render(w, r, st.status, "pipeline_opportunity", p)
 }
 
@@ -715,29 +732,13 @@ func (ui *UI) opportunityEdit(w http.ResponseWriter, r *http.Request, v Viewer, 
 	ui.afterMove(w, r, v, p, moved, err, to, note, "", "Saved. ")
 }
 
-// stillMissing returns what a move of o to `to` still misses, by the same stage rule
-// the service applies (stage.Model.Missing over pipeline.Facts), so that a fill-in
-// form refused for a bad value keeps listing what the move needs.
-func (ui *UI) stillMissing(ctx context.Context, v Viewer, o pipeline.Opportunity, to string) []missingItem {
-	md, ok := stage.Default(o.Motion)
-	if !ok {
-		return nil
-	}
-	from := o.Stage
-	if from != stage.Lost && md.Index(from) < 0 {
-		from = ""
-	}
-	approved := false
-	if o.RegistrationID != "" {
-		approved, _ = store.Pipeline{DB: ui.o.DB}.RegistrationApproved(ctx, v.WorkspaceID, o.RegistrationID)
-	}
-	need, err := md.Missing(from, to, pipeline.Facts(o, approved))
+// stillMissing returns what a move of o to `to` still misses, by the rule the service
+// applies (pipeline.Service.Missing), so that a fill-in form refused for a bad value
+// keeps listing what the move needs.
+func (ui *UI) stillMissing(ctx context.Context, _ Viewer, o pipeline.Opportunity, to string) []missingItem {
+	fes, err := ui.pipe().Missing(ctx, o, to)
 	if err != nil {
 		return nil
-	}
-	var fes []tandem.FieldError
-	for _, n := range need {
-		fes = append(fes, tandem.FieldError{Path: n.Path, Detail: n.Text + " (needed to leave " + md.Label(n.Stage) + ")"})
 	}
 	return missingItems(fes)
 }
@@ -815,6 +816,138 @@ func attributionErrors(err error, rows []credit) []tandem.FieldError {
 	return out
 }
 
+// milestoneStatuses are the statuses a plan milestone can have, for the forms.
+var milestoneStatuses = []option{{"open", "Open"}, {"in_progress", "In progress"}, {"done", "Done"}}
+
+// planRow is a milestone as the console shows it.
+type planRow struct {
+	M       pipeline.Milestone
+	Owner   string
+	Overdue bool
+}
+
+func (ui *UI) planRows(n *partnerNames, ms []pipeline.Milestone, now time.Time) []planRow {
+	out := make([]planRow, len(ms))
+	for i, m := range ms {
+		owner := m.OwnerName
+		if m.OwnerSide == pipeline.SidePartner {
+			org := n.of(m.OwnerPartnerID)
+			if owner == "" {
+				owner = org
+			} else {
+				owner += " (" + org + ")"
+			}
+		}
+		if owner == "" {
+			owner = "Nobody yet"
+		}
+		out[i] = planRow{M: m, Owner: owner, Overdue: m.Overdue(now)}
+	}
+	return out
+}
+
+// planOwners lists who may own a milestone: the vendor's people and the partners
+// credited on the opportunity, as "vendor:<user>" and "partner:<partner>".
+func (ui *UI) planOwners(ctx context.Context, actor policy.Actor, n *partnerNames, o pipeline.Opportunity) []option {
+	var out []option
+	for _, u := range ui.internalUsers(ctx, actor) {
+		out = append(out, option{"vendor:" + u.Value, u.Label + " (your team)"})
+	}
+	for _, id := range o.Partners() {
+		out = append(out, option{"partner:" + id, n.of(id) + " (partner)"})
+	}
+	return out
+}
+
+// planFailed shows the opportunity again with the plan's errors, or the error page.
+func (ui *UI) planFailed(w http.ResponseWriter, r *http.Request, v Viewer, p Page, err error) {
+	switch tandem.KindOf(err) {
+	case tandem.KindInvalid:
+		ui.renderOpportunity(w, r, v, p, detailState{status: http.StatusUnprocessableEntity, planErrors: tandem.FieldsOf(err),
+			problem: "The plan was not changed: " + tandem.MessageOf(err)})
+	case tandem.KindConflict:
+		ui.renderOpportunity(w, r, v, p, detailState{status: http.StatusConflict,
+			problem: "Someone else changed this milestone a moment ago; it is shown as it is now. Apply your change again."})
+	default:
+		ui.Error(w, r, err)
+	}
+}
+
+// planAdd adds a milestone to the opportunity's plan.
+func (ui *UI) planAdd(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	id := r.PathValue("id")
+	title, key, due := r.PostFormValue("title"), r.PostFormValue("key"), r.PostFormValue("due_on")
+	in := pipeline.MilestoneInput{Title: &title, Key: &key, DueOn: &due}
+	side, who, _ := strings.Cut(r.PostFormValue("owner"), ":")
+	switch side {
+	case pipeline.SideVendor:
+		in.OwnerSide, in.OwnerUserID = &side, &who
+	case pipeline.SidePartner:
+		in.OwnerSide, in.OwnerPartnerID = &side, &who
+	}
+	if _, err := ui.pipe().AddMilestone(r.Context(), v.Actor, v.Name, id, in); err != nil {
+		ui.planFailed(w, r, v, p, err)
+		return
+	}
+	SetFlash(w, Flash{Kind: "success", Text: "Milestone added to the plan."})
+	http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/pipeline/"+id+"#plan", http.StatusSeeOther)
+}
+
+// planTemplate adds the motion's template milestones the plan lacks.
+func (ui *UI) planTemplate(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	id := r.PathValue("id")
+	added, err := ui.pipe().ApplyTemplate(r.Context(), v.Actor, v.Name, id)
+	if err != nil {
+		ui.planFailed(w, r, v, p, err)
+		return
+	}
+	text := "The plan already has every milestone of the template."
+	if len(added) > 0 {
+		text = strconv.Itoa(len(added)) + " milestones added from the template."
+	}
+	SetFlash(w, Flash{Kind: "success", Text: text})
+	http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/pipeline/"+id+"#plan", http.StatusSeeOther)
+}
+
+// planUpdate changes a milestone's status (and due date, when the form sends one).
+func (ui *UI) planUpdate(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	id := r.PathValue("id")
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	status := r.PostFormValue("status")
+	in := pipeline.MilestoneInput{Status: &status}
+	if due, ok := r.PostForm["due_on"]; ok && len(due) > 0 {
+		in.DueOn = &due[0]
+	}
+	if _, err := ui.pipe().UpdateMilestone(r.Context(), v.Actor, v.Name, id, r.PathValue("item"), version, in); err != nil {
+		ui.planFailed(w, r, v, p, err)
+		return
+	}
+	SetFlash(w, Flash{Kind: "success", Text: "Milestone updated."})
+	http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/pipeline/"+id+"#plan", http.StatusSeeOther)
+}
+
+// portalPlanUpdate lets the partner change the status of a milestone its
+// organisation owns.
+func (ui *UI) portalPlanUpdate(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	id := r.PathValue("id")
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	status := r.PostFormValue("status")
+	_, err := ui.pipe().UpdateMilestone(r.Context(), v.Actor, v.Name, id, r.PathValue("item"), version, pipeline.MilestoneInput{Status: &status})
+	switch tandem.KindOf(err) {
+	case "":
+		SetFlash(w, Flash{Kind: "success", Text: "Plan item updated."})
+		http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/portal/pipeline/"+id+"#plan", http.StatusSeeOther)
+	case tandem.KindInvalid, tandem.KindConflict:
+		msg := tandem.MessageOf(err)
+		for _, fe := range tandem.FieldsOf(err) {
+			msg += " " + fe.Path + " " + fe.Detail + "."
+		}
+		ui.renderPortalOpportunity(w, r, v, p, http.StatusUnprocessableEntity, portalState{planError: msg})
+	default:
+		ui.Error(w, r, err)
+	}
+}
+
 // noteInput reads the note form.
 func noteInput(r *http.Request) pipeline.NoteInput {
 	return pipeline.NoteInput{Body: r.PostFormValue("body"), Visibility: pipeline.Visibility(r.PostFormValue("visibility")),
@@ -890,12 +1023,18 @@ func (ui *UI) portalPipeline(w http.ResponseWriter, r *http.Request, v Viewer, p
 }
 
 func (ui *UI) portalOpportunity(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
-	ui.renderPortalOpportunity(w, r, v, p, http.StatusOK, "", "")
+	ui.renderPortalOpportunity(w, r, v, p, http.StatusOK, portalState{})
+}
+
+// portalState is what a re-rendered portal opportunity page carries from the request
+// that failed.
+type portalState struct {
+	noteBody, noteError, planError string
 }
 
 // renderPortalOpportunity shows the partner one opportunity in its safe view, with
 // the shared notes and, after a refused note, what was typed and why.
-func (ui *UI) renderPortalOpportunity(w http.ResponseWriter, r *http.Request, v Viewer, p Page, status int, noteBody, noteError string) {
+func (ui *UI) renderPortalOpportunity(w http.ResponseWriter, r *http.Request, v Viewer, p Page, status int, st portalState) {
 	svc := ui.pipe()
 	o, err := svc.Opportunity(r.Context(), v.Actor, r.PathValue("id"))
 	if err != nil {
@@ -920,6 +1059,16 @@ func (ui *UI) renderPortalOpportunity(w http.ResponseWriter, r *http.Request, v 
 	for i, s := range md.Stages {
 		steps = append(steps, stageStep{Key: s.Key, Label: s.Label, Current: s.Key == view.V.Stage, Passed: cur >= 0 && i < cur})
 	}
+	// The partner's own plan items, in their safe view.
+	var plan []pipeline.PartnerMilestoneView
+	if policy.RoleAllows(v.Actor.Role, policy.PlanItems, policy.List) {
+		ms, err := svc.Plan(r.Context(), v.Actor, o.ID)
+		if err != nil {
+			ui.Error(w, r, err)
+			return
+		}
+		plan = pipeline.ToPartnerMilestones(ms)
+	}
 	// Shared notes only, in their safe view.
 	var notes []pipeline.PartnerNoteView
 	if policy.RoleAllows(v.Actor.Role, policy.PartnerNotes, policy.List) {
@@ -932,7 +1081,8 @@ func (ui *UI) renderPortalOpportunity(w http.ResponseWriter, r *http.Request, v 
 	}
 	ui.markNav(&p, "/w/"+v.WorkspaceSlug+"/portal/pipeline")
 	p.Title, p.Data = view.V.Name, map[string]any{"O": view, "Credits": credits, "Steps": steps, "Base": "/w/" + v.WorkspaceSlug + "/portal/pipeline",
-		"Notes": notes, "CanNote": policy.RoleAllows(v.Actor.Role, policy.PartnerNotes, policy.Create), "NoteBody": noteBody, "NoteError": noteError}
+		"Notes": notes, "CanNote": policy.RoleAllows(v.Actor.Role, policy.PartnerNotes, policy.Create), "NoteBody": st.noteBody, "NoteError": st.noteError,
+		"Plan": plan, "PlanError": st.planError, "CanUpdatePlan": policy.RoleAllows(v.Actor.Role, policy.PlanItems, policy.Update), "Statuses": milestoneStatuses}
 	ui.render(w, r, status, "portal_pipeline_opportunity", p)
 }
 
@@ -951,7 +1101,7 @@ func (ui *UI) portalNote(w http.ResponseWriter, r *http.Request, v Viewer, p Pag
 		if fes := tandem.FieldsOf(err); len(fes) > 0 {
 			msg = "The note " + fes[0].Detail + "."
 		}
-		ui.renderPortalOpportunity(w, r, v, p, http.StatusUnprocessableEntity, in.Body, msg)
+		ui.renderPortalOpportunity(w, r, v, p, http.StatusUnprocessableEntity, portalState{noteBody: in.Body, noteError: msg})
 	default:
 		ui.Error(w, r, err)
 	}
