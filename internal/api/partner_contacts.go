@@ -124,7 +124,11 @@ func RegisterPartnerContacts(rt *Router, svc *partner.Contacts, partners *partne
 		if err := Decode(r, &in); err != nil {
 			return err
 		}
-		pr, err := partners.UpdateOwnProfile(r.Context(), p.Actor, p.Name, partner.ProfileChanges{Name: in.Name, Domain: in.Website, Regions: in.Regions, Verticals: in.Verticals})
+		if in.Website != nil {
+			return tandem.Invalid("The profile was not saved.", tandem.FieldError{Path: "website",
+				Detail: "is set by your partner manager (it decides which addresses may ask for your registration links); ask them to change it"})
+		}
+		pr, err := partners.UpdateOwnProfile(r.Context(), p.Actor, p.Name, partner.ProfileChanges{Name: in.Name, Regions: in.Regions, Verticals: in.Verticals})
 		if err != nil {
 			return err
 		}

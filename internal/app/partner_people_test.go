@@ -57,10 +57,25 @@ func TestPartnerPeopleAndOwnProfile(t *testing.T) {
 			if resp.StatusCode != 200 || !strings.Contains(page, "Ines Alvarez") || strings.Contains(page, "Secret-Margin-Note") || strings.Contains(page, "watchlist-zz") {
 				t.Fatalf("portal profile page: %d", resp.StatusCode)
 			}
-			// The partner admin edits the safe fields and its people; not the tier.
-			resp, body = call(t, sam, "PATCH", base+"/api/v1/partner-profile", strings.NewReader(`{"website":"https://www.northwind-new.example/","regions":["EMEA"]}`), json...)
-			if resp.StatusCode != 200 || !strings.Contains(body, `"website":"https://northwind-new.example"`) {
+			// The partner admin edits the safe fields and its people; not the tier, and not
+			// the website, which decides who may ask for the partner's registration links.
+			resp, body = call(t, sam, "PATCH", base+"/api/v1/partner-profile", strings.NewReader(`{"regions":["EMEA"]}`), json...)
+			if resp.StatusCode != 200 || !strings.Contains(body, `"regions":["EMEA"]`) {
 				t.Fatalf("own profile update: %d %s", resp.StatusCode, body)
+			}
+			resp, body = call(t, sam, "PATCH", base+"/api/v1/partner-profile", strings.NewReader(`{"website":"https://www.other-partner.example/"}`), json...)
+			if resp.StatusCode != 422 || !strings.Contains(body, `"website"`) {
+				t.Fatalf("partner changing its website: %d %s; want 422 naming website", resp.StatusCode, body)
+			}
+			if _, body = call(t, sam, "GET", base+"/api/v1/partner-profile", nil); strings.Contains(body, "other-partner") {
+				t.Fatalf("the refused website was saved: %s", body)
+			}
+			// The vendor changes it.
+			if resp, body := call(t, pm, "PATCH", base+"/api/v1/partners/prt_demo000000", strings.NewReader(`{"domain":"https://www.northwind-new.example/"}`), json...); resp.StatusCode != 200 {
+				t.Fatalf("vendor changing the partner's website: %d %s", resp.StatusCode, body)
+			}
+			if _, body = call(t, sam, "GET", base+"/api/v1/partner-profile", nil); !strings.Contains(body, `"website":"https://northwind-new.example"`) {
+				t.Fatalf("own profile after the vendor's change: %s", body)
 			}
 			if resp, _ := call(t, sam, "PATCH", base+"/api/v1/partner-profile", strings.NewReader(`{"tier":"Platinum"}`), json...); resp.StatusCode != 400 && resp.StatusCode != 422 {
 				t.Fatalf("partner changing its tier: %d", resp.StatusCode)

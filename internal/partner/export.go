@@ -47,6 +47,6 @@ func (s *Service) Export(ctx context.Context, actor policy.Actor, f Filter, w io
 		if !more || len(ps) == 0 {
 			return cw.Flush()
 		}
-		after = ps[len(ps)-1].ID
+		after = Cursor(ps[len(ps)-1], f.Sort)
 	}
 }

@@ -399,10 +399,11 @@ func (s *Service) SaveSettings(ctx context.Context, actor policy.Actor, actorNam
 	return in, len(rescored), nil
 }
 
-// ProfileChanges are the fields of its own profile a partner admin may change.
+// ProfileChanges are the fields of its own profile a partner admin may change. The
+// web domain is not one of them: it decides which email addresses may ask for the
+// partner's registration links, so only the vendor sets it.
 type ProfileChanges struct {
 	Name      *string
-	Domain    *string
 	Regions   *[]string
 	Verticals *[]string
 }
@@ -463,8 +464,8 @@ func (s *Service) OwnProfile(ctx context.Context, actor policy.Actor) (Profile, 
 	return pr, nil
 }
 
-// UpdateOwnProfile lets a partner admin change its organisation's name, website,
-// regions and verticals; everything else of the profile is the vendor's.
+// UpdateOwnProfile lets a partner admin change its organisation's name, regions and
+// verticals; everything else of the profile, the website included, is the vendor's.
 func (s *Service) UpdateOwnProfile(ctx context.Context, actor policy.Actor, actorName string, c ProfileChanges) (Profile, error) {
 	pid, ok := actor.PartnerOnly()
 	if !ok {
@@ -473,7 +474,7 @@ func (s *Service) UpdateOwnProfile(ctx context.Context, actor policy.Actor, acto
 	if err := policy.Authorize(actor, policy.Update, policy.Resource{Kind: policy.PartnerProfile, WorkspaceID: actor.WorkspaceID, ID: pid, Partners: []string{pid}}); err != nil {
 		return Profile{}, err
 	}
-	if _, err := s.update(ctx, actor, actorName, pid, Changes{Name: c.Name, Domain: c.Domain, Regions: c.Regions, Verticals: c.Verticals}, "partner.profile_update"); err != nil {
+	if _, err := s.update(ctx, actor, actorName, pid, Changes{Name: c.Name, Regions: c.Regions, Verticals: c.Verticals}, "partner.profile_update"); err != nil {
 		return Profile{}, err
 	}
 	return s.OwnProfile(ctx, actor)

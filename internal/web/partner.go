@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -231,7 +232,7 @@ func (ui *UI) partnerList(w http.ResponseWriter, r *http.Request, v Viewer, p Pa
 	}
 	next := ""
 	if more && len(ps) > 0 {
-		next = ps[len(ps)-1].ID
+		next = partner.Cursor(ps[len(ps)-1], f.Sort)
 	}
 	q := r.URL.Query()
 	q.Del("after")
@@ -239,7 +240,7 @@ func (ui *UI) partnerList(w http.ResponseWriter, r *http.Request, v Viewer, p Pa
 	for _, fe := range problems {
 		errs[strings.SplitN(fe.Path, "[", 2)[0]] = fe.Detail
 	}
-	p.Title, p.Data = "Partners", map[string]any{"Partners": ps, "Next": next, "F": f, "QueryString": q.Encode(),
+	p.Title, p.Data = "Partners", map[string]any{"Partners": ps, "NextURL": pageURL("", q, next), "ExportURL": pageURL("partners.csv", q, ""),
 		"Filtered": q.Encode() != "", "Motions": tandem.Motions, "Lifecycles": partner.Lifecycles, "Form": form, "Errors": errs}
 	ui.render(w, r, status, "partners", p)
 }
@@ -316,4 +317,21 @@ func (ui *UI) importPartners(w http.ResponseWriter, r *http.Request, v Viewer, p
 	p.Title, p.Data = "Partner import", map[string]any{"Message": msg, "Report": report, "Failed": err != nil,
 		"Back": "/w/" + v.WorkspaceSlug + "/partners", "BackLabel": "Partners"}
 	ui.render(w, r, status, "import_report", p)
+}
+
+// pageURL is path with the list's query q and, when after is not empty, the cursor of
+// the next page: the link a list page uses to go on, or to export what it shows. It is
+// "" when a next page was asked for (path "") but there is none.
+func pageURL(path string, q url.Values, after string) string {
+	if path == "" && after == "" {
+		return ""
+	}
+	q2 := url.Values{}
+	for k, vs := range q {
+		q2[k] = vs
+	}
+	if after != "" {
+		q2.Set("after", after)
+	}
+	return path + "?" + q2.Encode()
 }

@@ -167,8 +167,8 @@ func (ui *UI) portalProfile(w http.ResponseWriter, r *http.Request, v Viewer, p 
 }
 
 func (ui *UI) savePortalProfile(w http.ResponseWriter, r *http.Request, v Viewer, _ Page) {
-	name, website := r.PostFormValue("name"), r.PostFormValue("website")
+	name := r.PostFormValue("name")
 	regions, verticals := splitList(r.PostFormValue("regions")), splitList(r.PostFormValue("verticals"))
-	_, err := ui.o.Partners.UpdateOwnProfile(r.Context(), v.Actor, v.Name, partner.ProfileChanges{Name: &name, Domain: &website, Regions: &regions, Verticals: &verticals})
+	_, err := ui.o.Partners.UpdateOwnProfile(r.Context(), v.Actor, v.Name, partner.ProfileChanges{Name: &name, Regions: &regions, Verticals: &verticals})
 	ui.peopleOutcome(w, r, "/w/"+v.WorkspaceSlug+"/portal/profile", "Your profile was saved.", err)
 }

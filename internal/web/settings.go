@@ -174,7 +174,8 @@ func (ui *UI) auditLog(w http.ResponseWriter, r *http.Request, v Viewer, p Page)
 	}
 	q := r.URL.Query()
 	q.Del("after")
-	p.Title, p.Data = "Audit log", map[string]any{"Entries": es, "Next": next, "Query": q, "QueryString": q.Encode(), "Slug": v.WorkspaceSlug}
+	p.Title, p.Data = "Audit log", map[string]any{"Entries": es, "NextURL": pageURL("", q, next), "Query": q,
+		"ExportURL": pageURL("/w/"+v.WorkspaceSlug+"/audit.csv", q, ""), "Slug": v.WorkspaceSlug}
 	ui.render(w, r, http.StatusOK, "audit", p)
 }
 
