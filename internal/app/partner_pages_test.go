@@ -40,4 +40,3 @@ func TestSortedPartnerListPagesOn(t *testing.T) {
 		t.Fatalf("second page sorted by name: %d, last partner shown: %v", resp.StatusCode, strings.Contains(page, "Zz Paging Partner 59"))
 	}
 }
-
