@@ -3,6 +3,7 @@ package program
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -253,6 +254,19 @@ func (s *Service) Evaluate(ctx context.Context, workspaceID string) (int, error)
 			map[string]any{"review": r.ID, "direction": r.Direction, "from": r.FromTier, "to": r.ToTier}, r.Evidence.Summary))
 		count++
 	}
+	reviewed := make(map[string]bool, len(subjects))
+	for _, p := range subjects {
+		reviewed[p.ID] = true
+	}
+	for pid, prev := range openBy {
+		if reviewed[pid] {
+			continue
+		}
+		prev.Status, prev.UpdatedAt, prev.DecidedAt, prev.Rationale = Withdrawn, now, now, "The partner is no longer active, so its tier is not reviewed."
+		run.Withdraw = append(run.Withdraw, prev)
+		run.Audit = append(run.Audit, audit.New(ctx, sys, "Tier review", now, "tier_review.withdraw", "tier_review", prev.ID,
+			map[string]any{"status": Open}, map[string]any{"status": Withdrawn}, prev.Rationale))
+	}
 	if err := s.Store.SaveRun(ctx, run); err != nil {
 		return 0, fmt.Errorf("save the tier review of workspace %s: %w", workspaceID, err)
 	}
@@ -309,6 +323,22 @@ func (s *Service) Decide(ctx context.Context, actor policy.Actor, actorName, id 
 	}
 	if r.Status != Open {
 		return Review{}, tandem.Errorf(tandem.KindConflict, "This proposal is already %s.", r.Status)
+	}
+	if confirm {
+		set, err := s.Settings(ctx, actor.WorkspaceID)
+		if err != nil {
+			return Review{}, err
+		}
+		if _, ok := set.Find(r.ToTier); !ok {
+			return Review{}, tandem.Errorf(tandem.KindConflict, "The program no longer has the tier %s; dismiss this proposal.", r.ToTier)
+		}
+		subjects, err := s.Store.ReviewSubjects(ctx, actor.WorkspaceID)
+		if err != nil {
+			return Review{}, err
+		}
+		if !slices.ContainsFunc(subjects, func(p Subject) bool { return p.ID == r.PartnerID }) {
+			return Review{}, tandem.Errorf(tandem.KindConflict, "The partner is no longer active, so its tier is not changed; dismiss this proposal.")
+		}
 	}
 	now := s.Now().UTC()
 	r.Status = Dismissed

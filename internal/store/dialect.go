@@ -52,3 +52,12 @@ func (d Dialect) inJSONList(column, mark string) string {
 	}
 	return column + " IN (SELECT value FROM json_each(" + mark + "))"
 }
+
+// forUpdate is the suffix that makes a SELECT lock its rows until the transaction
+// ends. SQLite needs none: its write transactions already run one at a time.
+func (d Dialect) forUpdate() string {
+	if d == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}

@@ -207,6 +207,12 @@ func (s Program) Review(ctx context.Context, workspaceID, id string) (program.Re
 // SaveRun implements program.Store.
 func (s Program) SaveRun(ctx context.Context, run program.Run) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		// Runs of one workspace (the daily job, "review now") take turns, so a run that
+		// read the open reviews before another committed cannot open a second one.
+		if _, err := tx.ExecContext(ctx, `SELECT id FROM workspaces WHERE id = $1`+s.DB.dialect.forUpdate(), run.WorkspaceID); err != nil {
+			return fmt.Errorf("lock the workspace for its tier review: %w", err)
+		}
+		skipped := map[string]bool{} // partners whose proposal another run already opened
 		for pid, since := range run.Standings {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM tier_standings WHERE workspace_id = $1 AND partner_id = $2`, run.WorkspaceID, pid); err != nil {
 				return fmt.Errorf("save tier standing: %w", err)
@@ -233,6 +239,15 @@ func (s Program) SaveRun(ctx context.Context, run program.Run) error {
 			}
 		}
 		for _, r := range run.Create {
+			var open int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM tier_reviews WHERE workspace_id = $1 AND partner_id = $2 AND status = 'open'`,
+				r.WorkspaceID, r.PartnerID).Scan(&open); err != nil {
+				return fmt.Errorf("check open tier reviews: %w", err)
+			}
+			if open > 0 {
+				skipped[r.PartnerID] = true
+				continue
+			}
 			ev, err := json.Marshal(r.Evidence)
 			if err != nil {
 				return fmt.Errorf("encode tier review evidence: %w", err)
@@ -244,6 +259,9 @@ func (s Program) SaveRun(ctx context.Context, run program.Run) error {
 			}
 		}
 		for _, e := range run.Audit {
+			if e.Action == "tier_review.propose" && skipped[e.SubjectID] {
+				continue
+			}
 			if err := insertAudit(ctx, tx, e); err != nil {
 				return err
 			}

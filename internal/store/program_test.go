@@ -183,3 +183,69 @@ func hasAction(es []audit.Entry, action string) bool {
 	}
 	return false
 }
+
+// Runs that overlap never open two proposals for one partner, and a partner that stops
+// being active loses its open proposal and cannot have it confirmed.
+func TestTierReviewRunsTakeTurnsAndFollowThePartnersLifecycle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws, err := demo.Load(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := &program.Service{Store: store.Program{DB: db}, Now: func() time.Time { return t0 }}
+		admin := policy.Actor{Kind: policy.ActorUser, WorkspaceID: ws.ID, UserID: "usr_demo000000", Role: tandem.RoleAdmin}
+		set := program.Default()
+		set.GraceDays = 0 // below the tier's requirements: proposed for demotion at once
+		if _, err := svc.Update(ctx, admin, "Ada", set); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, name := range []string{"Zz Idle Platinum One", "Zz Idle Platinum Two"} {
+			p := partner.Partner{WorkspaceID: ws.ID, ID: tandem.NewID("prt", t0), Name: name, Tier: "Platinum", Lifecycle: partner.Active, CreatedAt: t0, UpdatedAt: t0}
+			if err := db.CreatePartner(ctx, db.SQL(), p); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, p.ID)
+		}
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() { _, err := svc.Evaluate(ctx, ws.ID); errs <- err }()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		open, err := svc.List(ctx, admin, program.Open, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := map[string][]program.Review{}
+		for _, r := range open {
+			per[r.PartnerID] = append(per[r.PartnerID], r)
+		}
+		for _, id := range ids {
+			if len(per[id]) != 1 || per[id][0].Direction != program.Demotion {
+				t.Fatalf("partner %s after four overlapping runs: %+v; want one demotion proposal", id, per[id])
+			}
+		}
+		dormant := ids[1]
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE partners SET lifecycle = 'dormant' WHERE workspace_id = $1 AND id = $2`, ws.ID, dormant); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Decide(ctx, admin, "Ada", per[dormant][0].ID, true, "go ahead"); tandem.KindOf(err) != tandem.KindConflict {
+			t.Fatalf("confirming the proposal of a dormant partner: %v, want conflict", err)
+		}
+		if p, _ := (store.Partners{DB: db}).PartnerByID(ctx, ws.ID, dormant); p.Tier != "Platinum" {
+			t.Fatalf("the dormant partner's tier changed to %q", p.Tier)
+		}
+		if _, err := svc.Evaluate(ctx, ws.ID); err != nil {
+			t.Fatal(err)
+		}
+		r, err := (store.Program{DB: db}).Review(ctx, ws.ID, per[dormant][0].ID)
+		if err != nil || r.Status != program.Withdrawn {
+			t.Fatalf("the dormant partner's proposal after the next run: %s, %v; want withdrawn", r.Status, err)
+		}
+	})
+}
