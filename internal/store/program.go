@@ -106,7 +106,8 @@ func (s Program) MeasurePartners(ctx context.Context, workspaceID, currency stri
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("measure partner revenue: %w", err)
 	}
-	rows2, err := s.DB.read.QueryContext(ctx, `SELECT partner_id, count(*) FROM registrations WHERE workspace_id = $1 AND created_at >= $2 GROUP BY partner_id`,
+	rows2, err := s.DB.read.QueryContext(ctx, `SELECT partner_id, count(*) FROM registrations WHERE workspace_id = $1 AND created_at >= $2
+		AND status NOT IN ('declined', 'withdrawn') GROUP BY partner_id`,
 		workspaceID, ms(now.Add(-program.ActivityWindow)))
 	if err != nil {
 		return nil, fmt.Errorf("measure partner activity: %w", err)

@@ -59,11 +59,17 @@ func TestTierReviewProposesAndNeverChangesSilently(t *testing.T) {
 		}
 		rising, falling := mk("Zz Rising Partner", "Registered"), mk("Zz Falling Partner", "Platinum")
 
-		// Rising: 3 registrations this quarter (one too old to count) and 60,000.00 won.
+		// Rising: 3 registrations this quarter (one too old to count, and a declined and a
+		// withdrawn one that never count) and 60,000.00 won.
 		var regs []registration.Registration
 		for i, at := range []time.Time{t0.Add(-24 * time.Hour), t0.Add(-30 * 24 * time.Hour), t0.Add(-80 * 24 * time.Hour), t0.Add(-100 * 24 * time.Hour)} {
 			regs = append(regs, registration.Registration{WorkspaceID: ws.ID, ID: tandem.NewID("reg", at.Add(time.Duration(i))), PartnerID: rising,
 				Status: registration.Pending, Channel: registration.ChannelAPI, CustomerName: "Customer", Motion: tandem.MotionReferral, CreatedAt: at, UpdatedAt: at})
+		}
+		for i, st := range []registration.Status{registration.Declined, registration.Withdrawn} { // recent, but they do not count
+			at := t0.Add(-time.Duration(i+2) * time.Hour)
+			regs = append(regs, registration.Registration{WorkspaceID: ws.ID, ID: tandem.NewID("reg", at), PartnerID: rising,
+				Status: st, Channel: registration.ChannelAPI, CustomerName: "Junk", Motion: tandem.MotionReferral, CreatedAt: at, UpdatedAt: at})
 		}
 		if err := db.BulkInsertRegistrations(ctx, regs); err != nil {
 			t.Fatal(err)
