@@ -23,10 +23,12 @@ import (
 	"github.com/tandemprm/tandem/internal/jobs"
 	"github.com/tandemprm/tandem/internal/match"
 	"github.com/tandemprm/tandem/internal/notify"
+	"github.com/tandemprm/tandem/internal/offboard"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/platform/config"
 	"github.com/tandemprm/tandem/internal/platform/signedlink"
+	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/program"
 	"github.com/tandemprm/tandem/internal/registration"
 	"github.com/tandemprm/tandem/internal/server"
@@ -141,6 +143,11 @@ func (a *App) init(ctx context.Context) error {
 	a.DB.SetJobs(q)
 	secure := strings.HasPrefix(a.Config.BaseURL, "https://")
 	partners := &partner.Service{Store: store.Partners{DB: a.DB}, Now: now, CheckTier: a.Program.CheckTier}
+	offboarder := &offboard.Service{Store: store.Offboarding{DB: a.DB}, Now: now}
+	partners.Offboard = func(ctx context.Context, actor policy.Actor, actorName, id, rationale string) error {
+		_, err := offboarder.Offboard(ctx, actor, actorName, id, offboard.Input{Reason: rationale, Confirmed: true})
+		return err
+	}
 	a.Identity = identity.NewService(store.Identity{DB: a.DB}, renderer{}, now, a.Config.BaseURL)
 	a.Server = server.New(server.Options{DB: a.DB, Jobs: q, Logger: a.Logger, MaxBodyBytes: a.Config.MaxBodyBytes, Secure: secure})
 	a.API = api.NewRouter(a.Server.Mux, a.DB, authenticator(a.Identity), now)
@@ -160,6 +167,7 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterAccountsIO(a.API, pipe)
 	api.RegisterPipelineSettings(a.API, pipe)
 	api.RegisterProgram(a.API, a.Program)
+	api.RegisterOffboard(a.API, offboarder)
 	cookieKey, err := a.DB.DeploymentKey(ctx, "browser-state", 32, rand.Read, now())
 	if err != nil {
 		return err
@@ -174,7 +182,7 @@ func (a *App) init(ctx context.Context) error {
 	}
 	a.Links = &actionlink.Service{Store: store.ActionLinks{DB: a.DB}, Keys: keys, Now: now, BaseURL: a.Config.BaseURL}
 	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Contacts: partnerContacts, Identity: a.Identity, Workspaces: workspaces, Notify: notifications, Version: a.Version, Logger: a.Logger,
-		Registrations: a.Registrations, Links: a.Links, Conflicts: a.Conflicts, Pipeline: pipe, Program: a.Program,
+		Registrations: a.Registrations, Links: a.Links, Conflicts: a.Conflicts, Pipeline: pipe, Program: a.Program, Offboard: offboarder,
 		PublicRegistration: &registration.Public{Store: store.Registrations{DB: a.DB}, Links: a.Links, Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL},
 		Secure:             secure, SMTPConfigured: smtpOn})
 	if err != nil {

@@ -199,6 +199,10 @@ var isolationCases = map[string]map[string]string{
 	"POST /w/{slug}/settings/tiers":             {"slug": "victim-slug"},
 	"GET /w/{slug}/tier-reviews":                {"slug": "victim-slug"},
 	"POST /w/{slug}/tier-reviews/run":           {"slug": "victim-slug"},
+	"GET /api/v1/partners/{id}/offboard":        {"id": "victim-partner"},
+	"POST /api/v1/partners/{id}/offboard":       {"id": "victim-partner"},
+	"GET /w/{slug}/partners/{id}/offboard":      {"slug": "victim-slug", "id": "victim-partner"},
+	"POST /w/{slug}/partners/{id}/offboard":     {"slug": "victim-slug", "id": "victim-partner"},
 	"POST /w/{slug}/tier-reviews/{id}/decision": {"slug": "victim-slug", "id": "victim-tier-review"},
 }
 

@@ -64,6 +64,11 @@ type Service struct {
 	// tiers (a KindInvalid error on "tier"); it is asked when a partner is created
 	// with a tier or its tier is changed.
 	CheckTier func(ctx context.Context, workspaceID, tier string) error
+	// Offboard, when set, carries out a move to offboarded: it ends the partner's
+	// people's access and hands over its open deals in the same transaction as the
+	// move (package offboard), so no lifecycle change leaves an offboarded partner
+	// with access.
+	Offboard func(ctx context.Context, actor policy.Actor, actorName, id, rationale string) error
 }
 
 // checkTier applies CheckTier when it is set.
@@ -325,6 +330,12 @@ func (s *Service) MoveLifecycle(ctx context.Context, actor policy.Actor, actorNa
 	rationale = strings.TrimSpace(rationale)
 	if len(rationale) > 2000 {
 		return Partner{}, tandem.Invalid("The lifecycle change is not valid.", tandem.FieldError{Path: "rationale", Detail: "must be at most 2000 characters"})
+	}
+	if to == Offboarded && s.Offboard != nil {
+		if err := s.Offboard(ctx, actor, actorName, id, rationale); err != nil {
+			return Partner{}, err
+		}
+		return s.Store.PartnerByID(ctx, actor.WorkspaceID, id)
 	}
 	after := before
 	after.Lifecycle, after.UpdatedAt = to, s.Now().UTC()

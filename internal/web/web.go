@@ -21,6 +21,7 @@ import (
 
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/notify"
+	"github.com/tandemprm/tandem/internal/offboard"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/platform/reqid"
@@ -63,6 +64,8 @@ type Options struct {
 	Conflicts *conflictcase.Service
 	// Program is the partner program: tiers and tier reviews.
 	Program *program.Service
+	// Offboard ends partnerships.
+	Offboard *offboard.Service
 	// PublicRegistration sends registration links from the public form.
 	PublicRegistration *registration.Public
 	Version            string
@@ -182,6 +185,7 @@ func (ui *UI) Register(mux *http.ServeMux) {
 	ui.registerRegistrationSettings(mux)
 	ui.registerPipeline(mux)
 	ui.registerProgram(mux)
+	ui.registerOffboard(mux)
 	ui.handle(mux, "GET /w/{slug}/notifications", ui.anyone(ui.notifications))
 	ui.handle(mux, "POST /w/{slug}/notifications/read", ui.anyone(ui.readNotifications))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { ui.NotFound(w, r) })
