@@ -37,7 +37,8 @@ func setup(t *testing.T, db *store.DB) (*httptest.Server, *store.DB) {
 	}
 	rt := api.NewRouter(srv.Mux, db, auth, time.Now)
 	api.RegisterIndex(rt, "test")
-	api.RegisterPartners(rt, &partner.Service{Store: store.Partners{DB: db}, Now: time.Now})
+	api.RegisterPartners(rt, &partner.Service{Store: store.Partners{DB: db}, Now: time.Now},
+		&partner.Segments{Store: store.Segments{DB: db}, Partners: store.Partners{DB: db}, Now: time.Now})
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	return hs, db

@@ -124,13 +124,16 @@ type lifecycleChangeJSON struct {
 const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 
 // RegisterPartners adds the partner routes.
-func RegisterPartners(rt *Router, svc *partner.Service) {
+func RegisterPartners(rt *Router, svc *partner.Service, segments *partner.Segments) {
 	rt.Handle("GET", "/api/v1/partners", func(w http.ResponseWriter, r *http.Request, p Principal) error {
 		pg, err := PageParams(r)
 		if err != nil {
 			return err
 		}
-		f := partner.FilterFromQuery(r.URL.Query())
+		f, err := segments.Resolve(r.Context(), p.Actor, partner.FilterFromQuery(r.URL.Query()))
+		if err != nil {
+			return err
+		}
 		ps, more, err := svc.List(r.Context(), p.Actor, f, pg.After, pg.Limit)
 		if err != nil {
 			return err
@@ -143,8 +146,11 @@ func RegisterPartners(rt *Router, svc *partner.Service) {
 		return nil
 	})
 	rt.Handle("GET", "/api/v1/partners/export", func(w http.ResponseWriter, r *http.Request, p Principal) error {
-		f := partner.FilterFromQuery(r.URL.Query())
 		if err := policy.Authorize(p.Actor, policy.Export, policy.Resource{Kind: policy.Partners, WorkspaceID: p.Actor.WorkspaceID}); err != nil {
+			return err
+		}
+		f, err := segments.Resolve(r.Context(), p.Actor, partner.FilterFromQuery(r.URL.Query()))
+		if err != nil {
 			return err
 		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")

@@ -152,7 +152,9 @@ func (a *App) init(ctx context.Context) error {
 	a.Server = server.New(server.Options{DB: a.DB, Jobs: q, Logger: a.Logger, MaxBodyBytes: a.Config.MaxBodyBytes, Secure: secure})
 	a.API = api.NewRouter(a.Server.Mux, a.DB, authenticator(a.Identity), now)
 	api.RegisterIndex(a.API, a.Version)
-	api.RegisterPartners(a.API, partners)
+	segments := &partner.Segments{Store: store.Segments{DB: a.DB}, Partners: store.Partners{DB: a.DB}, Now: now}
+	api.RegisterPartners(a.API, partners, segments)
+	api.RegisterSegments(a.API, segments)
 	partnerContacts := &partner.Contacts{Store: store.PartnerContacts{DB: a.DB}, Partners: store.Partners{DB: a.DB}, Invite: partnerInviter{a.Identity}, Now: now}
 	api.RegisterPartnerContacts(a.API, partnerContacts, partners)
 	api.RegisterIdentity(a.API, a.Identity, a.DB)
@@ -181,7 +183,7 @@ func (a *App) init(ctx context.Context) error {
 		return err
 	}
 	a.Links = &actionlink.Service{Store: store.ActionLinks{DB: a.DB}, Keys: keys, Now: now, BaseURL: a.Config.BaseURL}
-	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Contacts: partnerContacts, Identity: a.Identity, Workspaces: workspaces, Notify: notifications, Version: a.Version, Logger: a.Logger,
+	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Contacts: partnerContacts, Segments: segments, Views: &partner.Views{Store: store.Segments{DB: a.DB}, Now: now}, Identity: a.Identity, Workspaces: workspaces, Notify: notifications, Version: a.Version, Logger: a.Logger,
 		Registrations: a.Registrations, Links: a.Links, Conflicts: a.Conflicts, Pipeline: pipe, Program: a.Program, Offboard: offboarder,
 		PublicRegistration: &registration.Public{Store: store.Registrations{DB: a.DB}, Links: a.Links, Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL},
 		Secure:             secure, SMTPConfigured: smtpOn})

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -83,6 +84,17 @@ var isolationCases = map[string]map[string]string{
 	"POST /w/{slug}/settings/partners":                       {"slug": "victim-slug"},
 	"GET /api/v1/partners/{id}/lifecycle":                    {"id": "victim-partner"},
 	"GET /api/v1/partner-settings":                           nil,
+	"GET /api/v1/segments":                                   nil,
+	"POST /api/v1/segments":                                  nil,
+	"POST /api/v1/segments/check":                            nil,
+	"GET /api/v1/segments/{id}":                              {"id": "victim-segment"},
+	"PATCH /api/v1/segments/{id}":                            {"id": "victim-segment"},
+	"DELETE /api/v1/segments/{id}":                           {"id": "victim-segment"},
+	"GET /w/{slug}/segments":                                 {"slug": "victim-slug"},
+	"POST /w/{slug}/segments":                                {"slug": "victim-slug"},
+	"POST /w/{slug}/segments/{id}/delete":                    {"slug": "victim-slug", "id": "victim-segment"},
+	"POST /w/{slug}/partners/views":                          {"slug": "victim-slug"},
+	"POST /w/{slug}/partners/views/{id}/delete":              {"slug": "victim-slug", "id": "victim-view"},
 	"GET /api/v1/partners/{id}/contacts":                     {"id": "victim-partner"},
 	"POST /api/v1/partners/{id}/contacts":                    {"id": "victim-partner"},
 	"PATCH /api/v1/partners/{id}/contacts/{contact}":         {"id": "victim-partner", "contact": "victim-partner-contact"},
@@ -352,6 +364,18 @@ func TestIsolation(t *testing.T) {
 		t.Fatalf("victim partner contact: %+v, %v", victimPartnerContact, err)
 	}
 	v.secrets = append(v.secrets, victimPartnerContact.Email)
+	// A saved segment and a saved view of workspace A's partner manager.
+	segs := &partner.Segments{Store: store.Segments{DB: a.DB}, Partners: store.Partners{DB: a.DB}, Now: ids.Now}
+	victimSegment, err := segs.Create(ctx, policy.System(wsA.ID), "setup", "Zebulon segment", `tags contains "zebulon-tag"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pmA, _ := ids.Store.UsersByEmail(ctx, demo.ManagerEmail)
+	victimView, err := (&partner.Views{Store: store.Segments{DB: a.DB}, Now: ids.Now}).Save(ctx, pmA[0].Actor(), "Zebulon view", url.Values{"tag": {"zebulon"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.secrets = append(v.secrets, victimSegment.ID, victimView.ID)
 	fromB := append([]string{wsA.ID, "prt_demo0000", "usr_demo0000", demo.AdminEmail, "Northwind"}, v.secrets...)
 
 	routes := map[string]bool{}
@@ -389,6 +413,10 @@ func TestIsolation(t *testing.T) {
 				return victimAcc.ID
 			case "victim-contact":
 				return victimContact.ID
+			case "victim-segment":
+				return victimSegment.ID
+			case "victim-view":
+				return victimView.ID
 			case "victim-partner-contact":
 				return "con_demo010000"
 			case "victim-opportunity":

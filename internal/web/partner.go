@@ -224,9 +224,32 @@ func (ui *UI) partners(w http.ResponseWriter, r *http.Request, v Viewer, p Page)
 }
 
 func (ui *UI) partnerList(w http.ResponseWriter, r *http.Request, v Viewer, p Page, status int, form map[string]string, problems []tandem.FieldError) {
+	ctx := r.Context()
 	f := partner.FilterFromQuery(r.URL.Query())
-	ps, more, err := ui.o.Partners.List(r.Context(), v.Actor, f, r.URL.Query().Get("after"), 50)
+	segs, err := ui.o.Segments.List(ctx, v.Actor)
 	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	views, err := ui.o.Views.List(ctx, v.Actor)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	var ps []partner.Partner
+	more, problem := false, ""
+	rf, err := ui.o.Segments.Resolve(ctx, v.Actor, f)
+	if err == nil {
+		ps, more, err = ui.o.Partners.List(ctx, v.Actor, rf, r.URL.Query().Get("after"), 50)
+	}
+	switch tandem.KindOf(err) {
+	case "":
+	case tandem.KindInvalid:
+		status, problem = http.StatusUnprocessableEntity, tandem.MessageOf(err)
+		for _, fe := range tandem.FieldsOf(err) {
+			problem += " " + fe.Path + ": " + fe.Detail + "."
+		}
+	default:
 		ui.Error(w, r, err)
 		return
 	}
@@ -234,14 +257,21 @@ func (ui *UI) partnerList(w http.ResponseWriter, r *http.Request, v Viewer, p Pa
 	if more && len(ps) > 0 {
 		next = partner.Cursor(ps[len(ps)-1], f.Sort)
 	}
-	q := r.URL.Query()
-	q.Del("after")
+	q := f.Values()
 	errs := map[string]string{}
 	for _, fe := range problems {
 		errs[strings.SplitN(fe.Path, "[", 2)[0]] = fe.Detail
 	}
+	segName := ""
+	for _, s := range segs {
+		if s.ID == f.SegmentID {
+			segName = s.Name
+		}
+	}
 	p.Title, p.Data = "Partners", map[string]any{"Partners": ps, "NextURL": pageURL("", q, next), "ExportURL": pageURL("partners.csv", q, ""),
-		"Filtered": q.Encode() != "", "Motions": tandem.Motions, "Lifecycles": partner.Lifecycles, "Form": form, "Errors": errs}
+		"F": f, "QueryString": q.Encode(), "Filtered": len(q) > 0, "Motions": tandem.Motions, "Lifecycles": partner.Lifecycles, "Form": form, "Errors": errs,
+		"Segments": segs, "SegmentName": segName, "Views": views, "Problem": problem,
+		"Sorts": []struct{ Value, Label string }{{"", "Date added"}, {"name", "Name"}, {"tier", "Tier"}, {"fit", "Fit (highest first)"}, {"updated", "Last change"}}}
 	ui.render(w, r, status, "partners", p)
 }
 
@@ -273,9 +303,14 @@ func (ui *UI) exportPartners(w http.ResponseWriter, r *http.Request, v Viewer, _
 		ui.Error(w, r, err)
 		return
 	}
+	f, err := ui.o.Segments.Resolve(r.Context(), v.Actor, partner.FilterFromQuery(r.URL.Query()))
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="partners.csv"`)
-	if err := ui.o.Partners.Export(r.Context(), v.Actor, partner.FilterFromQuery(r.URL.Query()), w); err != nil {
+	if err := ui.o.Partners.Export(r.Context(), v.Actor, f, w); err != nil {
 		ui.o.Logger.ErrorContext(r.Context(), "partner export failed", "error", err.Error())
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -50,7 +51,10 @@ type Options struct {
 	DB       *store.DB
 	Partners *partner.Service
 	// Contacts is the people of partner organisations.
-	Contacts   *partner.Contacts
+	Contacts *partner.Contacts
+	// Segments are saved rules over partners; Views each person's saved lists.
+	Segments   *partner.Segments
+	Views      *partner.Views
 	Identity   *identity.Service
 	Notify     *notify.Service
 	Workspaces *workspace.Service
@@ -135,6 +139,12 @@ var funcs = template.FuncMap{
 		return n * 100 / max
 	},
 	"lower": strings.ToLower,
+	// query re-encodes a query string for use after "?" in a link: re-encoding
+	// leaves only percent-escaped text, so it is safe as it is.
+	"query": func(s string) template.URL {
+		v, _ := url.ParseQuery(s)
+		return template.URL(v.Encode())
+	},
 	"first": func(cs []conflictcase.Count) int {
 		if len(cs) == 0 {
 			return 0
@@ -180,6 +190,7 @@ func (ui *UI) Register(mux *http.ServeMux) {
 	ui.registerSSO(mux)
 	ui.registerPartner(mux)
 	ui.registerPartnerPeople(mux)
+	ui.registerSegments(mux)
 	ui.registerRegistrations(mux)
 	ui.registerConflicts(mux)
 	ui.registerRegistrationSettings(mux)
@@ -285,7 +296,7 @@ func (ui *UI) console(h viewHandler) http.HandlerFunc {
 		}
 		base := "/w/" + v.WorkspaceSlug
 		p := Page{Layout: "console", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
-		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"},
+		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"}, {Label: "Segments", Href: base + "/segments"},
 			{Label: "Registrations", Href: base + "/registrations"}, {Label: "Pipeline", Href: base + "/pipeline"}, {Label: "Conflicts", Href: base + "/conflicts"}, {Label: "Tier reviews", Href: base + "/tier-reviews"}, {Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
 			{Label: "Partner program", Href: base + "/settings/partners"},
 			{Label: "Single sign-on", Href: base + "/settings/sso"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug), {Label: "API tokens", Href: base + "/settings/tokens"},
