@@ -369,6 +369,7 @@ func (s *Service) SaveSettings(ctx context.Context, actor policy.Actor, actorNam
 	if in.Territories == nil {
 		in.Territories = []string{}
 	}
+	in.normalizeCoverage()
 	if in.Fit.Missing == "" {
 		in.Fit.Missing = fitscore.MissingExclude
 	}

@@ -17,6 +17,9 @@ type Settings struct {
 	Territories []string `json:"territories"`
 	// Fit is the partner ICP the fit score is computed with.
 	Fit fitscore.Config `json:"fit"`
+	// Coverage lists, by territory (spelled as in Territories), the customer countries
+	// it covers as two-letter codes; see coverage.go.
+	Coverage map[string][]string `json:"coverage,omitempty"`
 }
 
 // MaxTerritories bounds the workspace's list of territories.
@@ -51,6 +54,7 @@ func (s Settings) Validate() error {
 			seen[k] = i
 		}
 	}
+	pr = append(pr, s.coverageProblems()...)
 	for _, f := range tandem.FieldsOf(s.Fit.Validate()) {
 		pr = append(pr, tandem.FieldError{Path: "fit." + f.Path, Detail: f.Detail})
 	}

@@ -130,6 +130,14 @@ func (s *Service) Import(ctx context.Context, actor policy.Actor, actorName stri
 	}
 	partners := map[string]*partner.Partner{}
 	var lookupErr error
+	var terr *partner.Settings // the territories, when the workspace limits partners to theirs
+	if ts, ok := s.Store.(TerritorySource); ok && set.Eligibility.InTerritory {
+		ps, err := ts.PartnerSettings(ctx, actor.WorkspaceID)
+		if err != nil {
+			return ImportResult{}, err
+		}
+		terr = &ps
+	}
 	schema := csvimport.Schema{Columns: uploadColumns(set), Validate: func(row map[string]string) tandem.Problems {
 		in := rowInput(row)
 		if actor.IsPartner() {
@@ -154,6 +162,11 @@ func (s *Service) Import(ctx context.Context, actor policy.Actor, actorName stri
 		}
 		if p == nil {
 			return append(probs, tandem.FieldError{Path: "partner_id", Detail: "is not a partner of this workspace"})
+		}
+		if terr != nil && len(p.Territories) > 0 {
+			if ok, why := terr.InTerritory(*p, reg.CustomerCountry); !ok {
+				probs = append(probs, tandem.FieldError{Path: "customer_country", Detail: why})
+			}
 		}
 		if reg.Motion != "" {
 			if err := eligible(*p, reg.Motion); err != nil {

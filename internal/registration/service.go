@@ -174,7 +174,7 @@ func (s *Service) prepare(ctx context.Context, actor policy.Actor, actorName str
 	if err := eligible(p, r.Motion); err != nil {
 		return Registration{}, Effects{}, Receipt{}, err
 	}
-	if err := s.withinLimits(ctx, set, p, batch); err != nil {
+	if err := s.withinLimits(ctx, set, p, r, batch); err != nil {
 		return Registration{}, Effects{}, Receipt{}, err
 	}
 	now := s.Now().UTC()
@@ -242,9 +242,15 @@ type OpenCounter interface {
 	CountOpenRegistrations(ctx context.Context, workspaceID, partnerID string) (int, error)
 }
 
-// withinLimits applies the workspace's eligibility rules: the partner's tier, and how
-// many registrations it may have open at once (those of the same upload included).
-func (s *Service) withinLimits(ctx context.Context, set Settings, p partner.Partner, batch map[string]Registration) error {
+// TerritorySource gives the workspace's territories and what they cover.
+type TerritorySource interface {
+	PartnerSettings(ctx context.Context, workspaceID string) (partner.Settings, error)
+}
+
+// withinLimits applies the workspace's eligibility rules: the partner's tier, its
+// territories against the customer's country, and how many registrations it may have
+// open at once (those of the same upload included).
+func (s *Service) withinLimits(ctx context.Context, set Settings, p partner.Partner, r Registration, batch map[string]Registration) error {
 	el := set.Eligibility
 	if el.MinTierRank > 0 && set.TierRank(p.Tier) < el.MinTierRank {
 		tier := p.Tier
@@ -252,6 +258,9 @@ func (s *Service) withinLimits(ctx context.Context, set Settings, p partner.Part
 			tier = "no tier"
 		}
 		return tandem.Errorf(tandem.KindForbidden, "%s (%s) cannot register deals: registration is open from a higher program tier. Your partner manager can tell you how to get there.", p.Name, tier)
+	}
+	if err := s.inTerritory(ctx, set, p, r.CustomerCountry); err != nil {
+		return err
 	}
 	if el.MaxOpen <= 0 {
 		return nil
@@ -271,6 +280,23 @@ func (s *Service) withinLimits(ctx context.Context, set Settings, p partner.Part
 	}
 	if n >= el.MaxOpen {
 		return tandem.Errorf(tandem.KindForbidden, "%s already has %d registrations waiting or protected, the most this program allows at once. Close or withdraw one, or ask your partner manager.", p.Name, n)
+	}
+	return nil
+}
+
+// inTerritory applies the territory rule when the workspace switched it on: a partner
+// with territories registers only customers in a country one of them covers.
+func (s *Service) inTerritory(ctx context.Context, set Settings, p partner.Partner, country string) error {
+	ts, ok := s.Store.(TerritorySource)
+	if !ok || !set.Eligibility.InTerritory || len(p.Territories) == 0 {
+		return nil
+	}
+	ps, err := ts.PartnerSettings(ctx, p.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	if ok, why := ps.InTerritory(p, country); !ok {
+		return tandem.Invalid("The registration is outside your territories.", tandem.FieldError{Path: "customer_country", Detail: why})
 	}
 	return nil
 }

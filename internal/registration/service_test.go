@@ -764,3 +764,51 @@ func TestAdminSignOffOnLargeDeals(t *testing.T) {
 		}
 	})
 }
+
+func TestPartnersWithTerritoriesRegisterOnlyCustomersInThem(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		admin := policy.Actor{Kind: policy.ActorUser, WorkspaceID: "ws_demo", UserID: "usr_demo000000", Role: tandem.RoleAdmin}
+		ps := &partner.Service{Store: store.Partners{DB: db}, Now: func() time.Time { return f.now }}
+		pset, err := ps.Settings(f.ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pset.Territories = []string{"Benelux", "DACH"}
+		pset.Coverage = map[string][]string{"Benelux": {"nl", "BE", "Luxembourg"}, "DACH": {"DE", "AT", "CH"}}
+		if _, _, err := ps.SaveSettings(f.ctx, admin, "Ada", pset); err != nil {
+			t.Fatalf("save territories: %v (%v)", err, tandem.FieldsOf(err))
+		}
+		benelux := []string{"benelux"}
+		if _, err := ps.Update(f.ctx, admin, "Ada", f.a.ID, partner.Changes{Territories: &benelux}); err != nil {
+			t.Fatalf("assign Benelux: %v (%v)", err, tandem.FieldsOf(err))
+		}
+		set, _ := f.svc.GetSettings(f.ctx, admin)
+		set.Eligibility.InTerritory = true
+		if _, err := f.svc.UpdateSettings(f.ctx, admin, "Ada", set); err != nil {
+			t.Fatal(err)
+		}
+		f.submit(t, f.a, registration.Input{CustomerName: "Zuiderzee Logistics BV", CustomerDomain: "zuiderzee.example", CustomerCountry: "NL"})
+		for _, country := range []string{"DE", ""} {
+			_, err := f.svc.Submit(f.ctx, f.reviewer, "Paul", registration.ChannelAPI, registration.Input{PartnerID: f.a.ID, CustomerName: "Rheinland Tools GmbH",
+				CustomerDomain: "rheinland-tools.example", CustomerCountry: country, Motion: string(f.motion)})
+			fs := tandem.FieldsOf(err)
+			if len(fs) != 1 || fs[0].Path != "customer_country" || !strings.Contains(fs[0].Detail, "Benelux") || strings.Contains(fs[0].Detail, "DACH") {
+				t.Fatalf("country %q outside the partner's territory: %v %v", country, err, fs)
+			}
+		}
+		// A partner nobody assigned territories to is not bound by the rule.
+		f.submit(t, f.b, registration.Input{CustomerName: "Rheinland Tools GmbH", CustomerDomain: "rheinland-tools.example", CustomerCountry: "DE"})
+		// A CSV upload reports the same by line and column in its dry run.
+		csv := "partner_id,customer_name,website,country,motion\n" +
+			f.a.ID + ",Gent Harbour NV,gentharbour.example,BE," + string(f.motion) + "\n" +
+			f.a.ID + ",Wiener Kaffee GmbH,wienerkaffee.example,AT," + string(f.motion) + "\n"
+		res, err := f.svc.Import(f.ctx, f.reviewer, "Paul", strings.NewReader(csv), csvimport.AllOrNothing, true, csvimport.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Report.Rejected) != 1 || res.Report.Rejected[0].Line != 3 || res.Report.Rejected[0].Column != "customer_country" {
+			t.Fatalf("dry run rejected %+v; want line 3, customer_country", res.Report.Rejected)
+		}
+	})
+}

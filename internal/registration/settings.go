@@ -74,6 +74,9 @@ const maxCustomFields = 30
 type Eligibility struct {
 	MinTierRank int `json:"min_tier_rank"`
 	MaxOpen     int `json:"max_open"`
+	// InTerritory limits partners with territories to customers in a country one of
+	// their territories covers (partner.Settings.InTerritory).
+	InTerritory bool `json:"in_territory,omitempty"`
 }
 
 // AutoApprove configures automatic approval.

@@ -584,3 +584,8 @@ func (s Registrations) PartnersByDomain(ctx context.Context, workspaceID, domain
 func (s Registrations) QueueMessage(ctx context.Context, m outbox.Message) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error { return s.DB.queueMessage(ctx, tx, m) })
 }
+
+// PartnerSettings implements registration.TerritorySource.
+func (s Registrations) PartnerSettings(ctx context.Context, workspaceID string) (partner.Settings, error) {
+	return Partners(s).PartnerSettings(ctx, workspaceID)
+}

@@ -61,6 +61,9 @@ func (ui *UI) renderPartnerSettings(w http.ResponseWriter, r *http.Request, p Pa
 	errs := map[string]string{}
 	for _, fe := range problems {
 		key := strings.SplitN(fe.Path, "[", 2)[0]
+		if name, ok := strings.CutPrefix(key, "coverage."); ok {
+			key, fe.Detail = "territories", name+": "+fe.Detail
+		}
 		var i int
 		var field string
 		if n, _ := fmt.Sscanf(strings.ReplaceAll(strings.TrimPrefix(fe.Path, "fit.criteria["), "].", " "), "%d %s", &i, &field); n == 2 && i < len(set.Fit.Criteria) {
@@ -70,7 +73,7 @@ func (ui *UI) renderPartnerSettings(w http.ResponseWriter, r *http.Request, p Pa
 			errs[key] = fe.Detail
 		}
 	}
-	p.Title, p.Data = "Partner program settings", map[string]any{"S": set, "Territories": strings.Join(set.Territories, "\n"),
+	p.Title, p.Data = "Partner program settings", map[string]any{"S": set, "Territories": territoryLines(set),
 		"Rows": criterionRows(set), "Errors": errs}
 	ui.render(w, r, status, "partner_settings", p)
 }
@@ -83,7 +86,7 @@ func (ui *UI) savePartnerSettings(w http.ResponseWriter, r *http.Request, v View
 	}
 	_ = r.ParseForm()
 	var pr tandem.Problems
-	set.Territories = strings.FieldsFunc(r.PostFormValue("territories"), func(r rune) bool { return r == '\n' || r == '\r' })
+	set.Territories, set.Coverage = parseTerritoryLines(r.PostFormValue("territories"))
 	set.Fit.Missing = fitscore.Missing(r.PostFormValue("missing"))
 	for i, c := range set.Fit.Criteria {
 		k := string(c.Kind)
@@ -138,4 +141,38 @@ func (ui *UI) savePartnerSettings(w http.ResponseWriter, r *http.Request, v View
 	default:
 		ui.Error(w, r, err)
 	}
+}
+
+// territoryLines writes the territories one per line, each followed by the countries
+// it covers: "Benelux: BE, LU, NL".
+func territoryLines(set partner.Settings) string {
+	lines := make([]string, len(set.Territories))
+	for i, t := range set.Territories {
+		lines[i] = t
+		if cs := set.Coverage[t]; len(cs) > 0 {
+			lines[i] += ": " + strings.Join(cs, ", ")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// parseTerritoryLines reads what territoryLines writes: one territory per line, with
+// an optional colon and the countries it covers, separated by commas.
+func parseTerritoryLines(text string) ([]string, map[string][]string) {
+	var names []string
+	coverage := map[string][]string{}
+	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		name, countries, _ := strings.Cut(line, ":")
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		names = append(names, name)
+		for _, c := range strings.Split(countries, ",") {
+			if c = strings.TrimSpace(c); c != "" {
+				coverage[name] = append(coverage[name], c)
+			}
+		}
+	}
+	return names, coverage
 }

@@ -79,6 +79,7 @@ func (ui *UI) saveRegistrationSettings(w http.ResponseWriter, r *http.Request, v
 		set.TwoStepFrom = n
 	}
 	set.SecondApprover = strings.TrimSpace(r.PostFormValue("second_approver"))
+	set.Eligibility.InTerritory = r.PostFormValue("in_territory") == "on"
 	set.Protection.AutoExtend = r.PostFormValue("auto_extend") == "on"
 	set.AutoApprove.Enabled = r.PostFormValue("auto_approve") == "on"
 	set.Protection.MotionWindowDays = map[tandem.Motion]int{}
