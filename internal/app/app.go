@@ -220,10 +220,12 @@ func (a *App) warmIndexes(ctx context.Context) {
 	for _, id := range ids {
 		start := time.Now()
 		if err := a.Registrations.Finder.Warm(ctx, id); err != nil {
-			if ctx.Err() == nil {
-				a.Logger.WarnContext(ctx, "company index not warmed", "workspace", id, "error", err.Error())
+			if ctx.Err() != nil {
+				return
 			}
-			return
+			// The index builds on first use instead; the other workspaces still warm.
+			a.Logger.WarnContext(ctx, "company index not warmed", "workspace", id, "error", err.Error())
+			continue
 		}
 		a.Logger.InfoContext(ctx, "company index ready", "workspace", id, "records", a.Registrations.Finder.Len(id), "took", time.Since(start).Round(time.Millisecond).String())
 	}

@@ -378,20 +378,24 @@ type FollowUpSource interface {
 }
 
 // SweepFollowUps runs every follow-up timer overdue by more than grace, in case its
-// job was lost; FollowUpTick's checks make one that already ran do nothing. It
-// returns how many it ran.
+// job was lost; FollowUpTick's checks make one that already ran do nothing. A timer
+// that fails does not hold up the others: it returns how many ran and every failure.
 func (s *Service) SweepFollowUps(ctx context.Context, src FollowUpSource, grace time.Duration) (int, error) {
 	due, err := src.DueFollowUps(ctx, s.Now().Add(-grace), 500)
 	if err != nil {
 		return 0, err
 	}
-	for i, a := range due {
+	ran := 0
+	var errs []error
+	for _, a := range due {
 		var early *EarlyError
 		if err := s.FollowUpTick(ctx, a); err != nil && !errors.As(err, &early) {
-			return i, fmt.Errorf("follow-up timer of opportunity %s: %w", a.OpportunityID, err)
+			errs = append(errs, fmt.Errorf("follow-up timer of opportunity %s: %w", a.OpportunityID, err))
+			continue
 		}
+		ran++
 	}
-	return len(due), nil
+	return ran, errors.Join(errs...)
 }
 
 // consolePath is the opportunity's page in the console, inside the workspace.

@@ -540,23 +540,25 @@ type TimerSource interface {
 }
 
 // Sweep runs every registration timer that is overdue by more than grace, in case its
-// job was lost; Tick's checks make a timer that already ran do nothing. It returns
-// how many timers it ran.
+// job was lost; Tick's checks make a timer that already ran do nothing. A timer that
+// fails does not hold up the others: it returns how many ran and every failure.
 func (s *Service) Sweep(ctx context.Context, src TimerSource, grace time.Duration) (int, error) {
 	due, err := src.DueTimers(ctx, s.Now().Add(-grace), 500)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
+	var errs []error
 	for _, a := range due {
 		err := s.Tick(ctx, a)
 		var early *EarlyError
 		if err != nil && !errors.As(err, &early) {
-			return n, fmt.Errorf("registration %s timer: %w", a.RegistrationID, err)
+			errs = append(errs, fmt.Errorf("registration %s timer: %w", a.RegistrationID, err))
+			continue // one broken registration must not hold up everyone else's timers
 		}
 		n++
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }
 
 // TimerArgs is the durable job that runs Tick for one registration at WakeMS (Unix

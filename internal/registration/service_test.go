@@ -420,6 +420,25 @@ func TestSweepRunsTimersWhoseJobWasLostAndOnlyOnce(t *testing.T) {
 		if n, err := f.svc.Sweep(f.ctx, st, time.Minute); err != nil || n != 0 {
 			t.Fatalf("a second sweep ran %d timers (%v), want none", n, err)
 		}
+		// A registration whose stored answers cannot be read fails its timer, and the
+		// sweep still runs the others and reports the failure by registration.
+		broken := f.submit(t, f.a, registration.Input{CustomerName: "Aurinko Paper Oy", CustomerDomain: "aurinko.example"}).Registration
+		fine := f.submit(t, f.a, registration.Input{CustomerName: "Kuura Bakery Oy", CustomerDomain: "kuura.example"}).Registration
+		if _, err := db.SQL().ExecContext(f.ctx, `UPDATE registrations SET custom = '{not json' WHERE workspace_id = 'ws_demo' AND id = $1`, broken.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.now = fine.WakeAt.Add(2 * time.Minute)
+		due, err := st.DueTimers(f.ctx, f.now.Add(-time.Minute), 500)
+		if err != nil || len(due) < 2 {
+			t.Fatalf("due timers: %d, %v; want the broken and the healthy one at least", len(due), err)
+		}
+		n, err = f.svc.Sweep(f.ctx, st, time.Minute)
+		if n != len(due)-1 || err == nil || !strings.Contains(err.Error(), broken.ID) {
+			t.Fatalf("sweep with one broken registration ran %d of %d (%v); want all but it, and an error naming %s", n, len(due), err, broken.ID)
+		}
+		if got, _ := f.svc.Get(f.ctx, f.reviewer, fine.ID); got.ReviewRemindedAt.IsZero() {
+			t.Fatal("the healthy registration's reminder did not run")
+		}
 	})
 }
 
