@@ -17,6 +17,7 @@ import (
 
 	"github.com/tandemprm/tandem/internal/actionlink"
 	"github.com/tandemprm/tandem/internal/api"
+	"github.com/tandemprm/tandem/internal/application"
 	"github.com/tandemprm/tandem/internal/conflictcase"
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/identity"
@@ -170,6 +171,15 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterPipelineSettings(a.API, pipe)
 	api.RegisterProgram(a.API, a.Program)
 	api.RegisterOffboard(a.API, offboarder)
+	applications := &application.Service{Store: store.Applications{DB: a.DB}, Identity: a.Identity, Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL,
+		EntryTier: func(ctx context.Context, workspaceID string) (string, error) {
+			set, err := a.Program.Settings(ctx, workspaceID)
+			if err != nil || len(set.Tiers) == 0 {
+				return "", err
+			}
+			return set.Sorted()[0].Name, nil
+		}}
+	api.RegisterApplications(a.API, applications)
 	cookieKey, err := a.DB.DeploymentKey(ctx, "browser-state", 32, rand.Read, now())
 	if err != nil {
 		return err
@@ -184,7 +194,7 @@ func (a *App) init(ctx context.Context) error {
 	}
 	a.Links = &actionlink.Service{Store: store.ActionLinks{DB: a.DB}, Keys: keys, Now: now, BaseURL: a.Config.BaseURL}
 	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Contacts: partnerContacts, Segments: segments, Views: &partner.Views{Store: store.Segments{DB: a.DB}, Now: now}, Identity: a.Identity, Workspaces: workspaces, Notify: notifications, Version: a.Version, Logger: a.Logger,
-		Registrations: a.Registrations, Links: a.Links, Conflicts: a.Conflicts, Pipeline: pipe, Program: a.Program, Offboard: offboarder,
+		Registrations: a.Registrations, Links: a.Links, Conflicts: a.Conflicts, Pipeline: pipe, Program: a.Program, Offboard: offboarder, Applications: applications,
 		PublicRegistration: &registration.Public{Store: store.Registrations{DB: a.DB}, Links: a.Links, Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL},
 		Secure:             secure, SMTPConfigured: smtpOn})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tandemprm/tandem/internal/app"
 	"github.com/tandemprm/tandem/internal/app/apptest"
+	"github.com/tandemprm/tandem/internal/application"
 	"github.com/tandemprm/tandem/internal/conflictcase"
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/identity"
@@ -215,6 +216,15 @@ var isolationCases = map[string]map[string]string{
 	"POST /api/v1/partners/{id}/offboard":       {"id": "victim-partner"},
 	"GET /w/{slug}/partners/{id}/offboard":      {"slug": "victim-slug", "id": "victim-partner"},
 	"POST /w/{slug}/partners/{id}/offboard":     {"slug": "victim-slug", "id": "victim-partner"},
+	"GET /api/v1/applications":                  nil,
+	"GET /api/v1/applications/{id}":             {"id": "victim-application"},
+	"POST /api/v1/applications/{id}/decision":   {"id": "victim-application"},
+	"GET /w/{slug}/apply":                       {"slug": "public-slug"},
+	"POST /w/{slug}/apply":                      {"slug": "public-slug"},
+	"GET /w/{slug}/applications":                {"slug": "victim-slug"},
+	"GET /w/{slug}/applications/{id}":           {"slug": "victim-slug", "id": "victim-application"},
+	"POST /w/{slug}/applications/{id}/accept":   {"slug": "victim-slug", "id": "victim-application"},
+	"POST /w/{slug}/applications/{id}/reject":   {"slug": "victim-slug", "id": "victim-application"},
 	"POST /w/{slug}/tier-reviews/{id}/decision": {"slug": "victim-slug", "id": "victim-tier-review"},
 }
 
@@ -351,6 +361,17 @@ func TestIsolation(t *testing.T) {
 		t.Fatalf("victim tier review: %v, %v", reviewsA, err)
 	}
 	victimReview := reviewsA[0].ID
+	// An application to workspace A from the public form.
+	apps := &application.Service{Store: store.Applications{DB: a.DB}, Now: ids.Now}
+	if err := apps.Submit(ctx, demo.Slug, application.Form{Company: "Zebulon Applicant Ltd", Website: "zebulon-applicant.example",
+		ContactName: "Zed", ContactEmail: "zed@zebulon-applicant.example", Motions: []tandem.Motion{tandem.MotionReferral}}); err != nil {
+		t.Fatal(err)
+	}
+	appsA, err := (store.Applications{DB: a.DB}).Applications(ctx, wsA.ID, "new", 1)
+	if err != nil || len(appsA) != 1 {
+		t.Fatalf("victim application: %v, %v", appsA, err)
+	}
+	victimApp := appsA[0].ID
 	victimItem, err := pipe.AddMilestone(ctx, policy.System(wsA.ID), "setup", victimOpp.ID, pipeline.MilestoneInput{Title: &oppName,
 		OwnerSide: &partnerSide})
 	if err != nil {
@@ -425,6 +446,8 @@ func TestIsolation(t *testing.T) {
 				return victimItem.ID
 			case "victim-tier-review":
 				return victimReview
+			case "victim-application":
+				return victimApp
 			}
 			t.Fatalf("route %s: no value for %s", route, m)
 			return ""
@@ -495,6 +518,9 @@ func TestIsolation(t *testing.T) {
 	u, err := ids.Store.UserByID(ctx, wsA.ID, v.userID)
 	if err != nil || u.Status == identity.Deactivated {
 		t.Fatalf("victim user after the walk: %+v, %v", u, err)
+	}
+	if ap, err := (store.Applications{DB: a.DB}).Application(ctx, wsA.ID, victimApp); err != nil || ap.Status != "new" {
+		t.Fatalf("victim application after the walk: %+v, %v", ap, err)
 	}
 	if r, err := (store.Program{DB: a.DB}).Review(ctx, wsA.ID, victimReview); err != nil || r.Status != "open" {
 		t.Fatalf("victim tier review after the walk: %+v, %v", r, err)

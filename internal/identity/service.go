@@ -241,6 +241,32 @@ type Invitation struct {
 // area of the policy; nobody may grant a role above their own. A partner actor who
 // invites someone to a partner role without naming a partner invites into their own.
 func (s *Service) Invite(ctx context.Context, actor policy.Actor, actorName string, in Invitation) (User, error) {
+	pi, err := s.PrepareInvite(ctx, actor, actorName, in, "")
+	if err != nil {
+		return User{}, err
+	}
+	if err := s.Store.CreateUser(ctx, pi.User, pi.Link, pi.Message, pi.Audit); err != nil {
+		return User{}, err
+	}
+	return pi.User, nil
+}
+
+// PendingInvite is an invitation ready to save: the person, their sign-in link, the
+// email carrying it and the audit entry. Whoever saves it stores all four in one
+// transaction (Store.CreateUser does).
+type PendingInvite struct {
+	User    User
+	Link    SignInLink
+	Message outbox.Message
+	Audit   audit.Entry
+}
+
+// PrepareInvite checks an invitation exactly as Invite does and builds it without
+// saving it, for callers that save it in the same transaction as another change
+// (accepting a partner application creates the partner and invites its contact
+// together). partnerName names a partner that is being created in that transaction;
+// when empty, the partner is looked up.
+func (s *Service) PrepareInvite(ctx context.Context, actor policy.Actor, actorName string, in Invitation, partnerName string) (PendingInvite, error) {
 	if pid, ok := actor.PartnerOnly(); ok && in.PartnerID == "" && in.Role.IsPartner() {
 		in.PartnerID = pid // partner people invite colleagues into their own organisation
 	}
@@ -262,7 +288,7 @@ func (s *Service) Invite(ctx context.Context, actor policy.Actor, actorName stri
 		p.Add("partner_id", "must be empty for an internal role")
 	}
 	if err := p.Err("The invitation is not valid."); err != nil {
-		return User{}, err
+		return PendingInvite{}, err
 	}
 	kind := policy.Users
 	res := policy.Resource{Kind: kind, WorkspaceID: actor.WorkspaceID}
@@ -270,24 +296,23 @@ func (s *Service) Invite(ctx context.Context, actor policy.Actor, actorName stri
 		res = policy.Resource{Kind: policy.PartnerUsers, WorkspaceID: actor.WorkspaceID, Partners: []string{in.PartnerID}}
 	}
 	if err := policy.Authorize(actor, policy.Create, res); err != nil {
-		return User{}, err
+		return PendingInvite{}, err
 	}
 	if !mayGrant(actor, in.Role) {
-		return User{}, tandem.Errorf(tandem.KindForbidden, "You cannot give someone the %s role.", RoleLabel(in.Role))
+		return PendingInvite{}, tandem.Errorf(tandem.KindForbidden, "You cannot give someone the %s role.", RoleLabel(in.Role))
 	}
-	partnerName := ""
-	if in.PartnerID != "" {
+	if in.PartnerID != "" && partnerName == "" {
 		partnerName, err = s.Store.PartnerName(ctx, actor.WorkspaceID, in.PartnerID)
 		if tandem.KindOf(err) == tandem.KindNotFound {
-			return User{}, tandem.Invalid("The invitation is not valid.", tandem.FieldError{Path: "partner_id", Detail: "no such partner"})
+			return PendingInvite{}, tandem.Invalid("The invitation is not valid.", tandem.FieldError{Path: "partner_id", Detail: "no such partner"})
 		}
 		if err != nil {
-			return User{}, err
+			return PendingInvite{}, err
 		}
 	}
 	ws, err := s.Store.WorkspaceByID(ctx, actor.WorkspaceID)
 	if err != nil {
-		return User{}, err
+		return PendingInvite{}, err
 	}
 	now := s.Now().UTC()
 	u := User{WorkspaceID: actor.WorkspaceID, ID: tandem.NewID("usr", now), Email: email, Name: name, Role: in.Role,
@@ -304,13 +329,10 @@ func (s *Service) Invite(ctx context.Context, actor policy.Actor, actorName stri
 		"IsPartner": in.PartnerID != "", "PartnerName": partnerName,
 	})
 	if err != nil {
-		return User{}, err
+		return PendingInvite{}, err
 	}
 	e := audit.New(ctx, actor, actorName, now, "user.invite", "user", u.ID, nil, u, "")
-	if err := s.Store.CreateUser(ctx, u, link, msg, e); err != nil {
-		return User{}, err
-	}
-	return u, nil
+	return PendingInvite{User: u, Link: link, Message: msg, Audit: e}, nil
 }
 
 // Deactivate ends a person's access at once — sessions, sign-in links and the API

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"github.com/tandemprm/tandem/internal/actionlink"
+	"github.com/tandemprm/tandem/internal/application"
 	"github.com/tandemprm/tandem/internal/conflictcase"
 	"github.com/tandemprm/tandem/internal/registration"
 	"html/template"
@@ -70,6 +71,8 @@ type Options struct {
 	Program *program.Service
 	// Offboard ends partnerships.
 	Offboard *offboard.Service
+	// Applications takes partner applications from the public form.
+	Applications *application.Service
 	// PublicRegistration sends registration links from the public form.
 	PublicRegistration *registration.Public
 	Version            string
@@ -197,6 +200,7 @@ func (ui *UI) Register(mux *http.ServeMux) {
 	ui.registerPipeline(mux)
 	ui.registerProgram(mux)
 	ui.registerOffboard(mux)
+	ui.registerApplications(mux)
 	ui.handle(mux, "GET /w/{slug}/notifications", ui.anyone(ui.notifications))
 	ui.handle(mux, "POST /w/{slug}/notifications/read", ui.anyone(ui.readNotifications))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { ui.NotFound(w, r) })
@@ -297,7 +301,7 @@ func (ui *UI) console(h viewHandler) http.HandlerFunc {
 		base := "/w/" + v.WorkspaceSlug
 		p := Page{Layout: "console", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
 		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"}, {Label: "Segments", Href: base + "/segments"},
-			{Label: "Registrations", Href: base + "/registrations"}, {Label: "Pipeline", Href: base + "/pipeline"}, {Label: "Conflicts", Href: base + "/conflicts"}, {Label: "Tier reviews", Href: base + "/tier-reviews"}, {Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
+			{Label: "Registrations", Href: base + "/registrations"}, {Label: "Pipeline", Href: base + "/pipeline"}, {Label: "Conflicts", Href: base + "/conflicts"}, {Label: "Applications", Href: base + "/applications"}, {Label: "Tier reviews", Href: base + "/tier-reviews"}, {Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
 			{Label: "Partner program", Href: base + "/settings/partners"},
 			{Label: "Single sign-on", Href: base + "/settings/sso"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug), {Label: "API tokens", Href: base + "/settings/tokens"},
 			{Label: "Audit log", Href: base + "/audit"}, {Label: "Outbox", Href: base + "/outbox"}} {
