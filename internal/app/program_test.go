@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/policy"
@@ -72,6 +73,10 @@ func TestProgramTiersAndTierReviewPages(t *testing.T) {
 		t.Fatalf("partner moved to a tier the program lacks: %d %s", resp.StatusCode, body)
 	}
 
+	resp, body = form(t, admin, base+"/w/demo/partners", url.Values{"name": {"Tierless Tester"}, "motions": {"referral"}, "tier": {"Gold"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "is not one of the program") {
+		t.Fatalf("new partner in a tier the program lacks: %d", resp.StatusCode)
+	}
 	// The review proposes; the page shows the evidence; a confirmation applies it.
 	resp, _ = call(t, admin, "POST", base+"/w/demo/tier-reviews/run", nil)
 	if resp.StatusCode != http.StatusSeeOther {
@@ -107,5 +112,33 @@ func TestProgramTiersAndTierReviewPages(t *testing.T) {
 	sam := signIn(t, a, base, demo.PartnerEmail)
 	if resp, _ := call(t, sam, "GET", base+"/api/v1/tier-reviews", nil); resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("partner user listed tier reviews: %d", resp.StatusCode)
+	}
+}
+
+// TestTierReviewRunsAsAScheduledJob: the durable job runs at start and evaluates
+// every active partner of the workspace (each gets a standing), without a person
+// asking for it.
+func TestTierReviewRunsAsAScheduledJob(t *testing.T) {
+	a, _ := start(t, storetest.Engines()[0])
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var done, standings, active int
+		db := a.DB.SQL()
+		if err := db.QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'tier_review_all' AND state = 'completed'`).Scan(&done); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(`SELECT count(*) FROM tier_standings WHERE workspace_id = 'ws_demo'`).Scan(&standings); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(`SELECT count(*) FROM partners WHERE workspace_id = 'ws_demo' AND lifecycle = 'active'`).Scan(&active); err != nil {
+			t.Fatal(err)
+		}
+		if done > 0 && standings == active && active > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 20 s: %d completed tier review jobs, %d standings for %d active partners", done, standings, active)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
