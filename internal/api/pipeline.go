@@ -9,6 +9,7 @@ import (
 	"github.com/tandemprm/tandem/internal/attribution"
 	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/platform/reqid"
+	"github.com/tandemprm/tandem/internal/pricing"
 	"github.com/tandemprm/tandem/internal/registration"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
@@ -67,6 +68,8 @@ type opportunityJSON struct {
 	Version        int                 `json:"version"`
 	// Flags is what needs attention (staleness, an owed follow-up), when computed.
 	Flags *pipeline.Flags `json:"flags,omitempty"`
+	// Pricing is the discount, its approval and price protection (never for partners).
+	Pricing pipeline.Pricing `json:"pricing"`
 }
 
 // formatMinor writes hundredths as a plain decimal ("12500.50").
@@ -89,7 +92,7 @@ func opportunityOut(p Principal, o pipeline.Opportunity, flags ...pipeline.Flags
 	}
 	return opportunityJSON{PartnerView: v, AccountID: o.AccountID, Amount: formatMinor(o.AmountMinor), Currency: o.Currency, CloseOn: o.CloseOn,
 		Status: string(o.Status), OwnerUserID: o.OwnerUserID, PartnerID: o.PartnerID, Fields: fields, Attribution: attr,
-		LastActivityAt: timePtr(o.LastActivityAt), CreatedAt: o.CreatedAt, Version: o.Version, Flags: firstFlags(flags)}
+		LastActivityAt: timePtr(o.LastActivityAt), CreatedAt: o.CreatedAt, Version: o.Version, Flags: firstFlags(flags), Pricing: o.Pricing}
 }
 
 func firstFlags(fs []pipeline.Flags) *pipeline.Flags {
@@ -511,6 +514,71 @@ func RegisterPipeline(rt *Router, svc *pipeline.Service) {
 			return err
 		}
 		WriteJSON(w, http.StatusOK, oneMilestone(p, m))
+		return nil
+	})
+	rt.Handle("POST", "/api/v1/opportunities/{id}/discount", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in struct {
+			Discount json.Number `json:"discount"`
+			Reason   string      `json:"reason"`
+			Version  int         `json:"version"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		pct, err := attribution.ParsePercent(string(in.Discount))
+		if err != nil {
+			return tandem.Invalid("The discount cannot be asked for.", tandem.FieldError{Path: "discount", Detail: err.Error()})
+		}
+		o, err := svc.RequestDiscount(r.Context(), p.Actor, p.Name, r.PathValue("id"), pipeline.DiscountRequest{Discount: pct, Reason: in.Reason, Version: in.Version})
+		if err != nil {
+			return staleOr(w, r, p, err)
+		}
+		WriteJSON(w, http.StatusOK, opportunityOut(p, o))
+		return nil
+	})
+	rt.Handle("POST", "/api/v1/opportunities/{id}/discount/decision", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in struct {
+			Approve *bool  `json:"approve"`
+			Reason  string `json:"reason"`
+			Version int    `json:"version"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		if in.Approve == nil {
+			return tandem.Invalid("The decision is not valid.", tandem.FieldError{Path: "approve", Detail: "is required: true to approve, false to decline"})
+		}
+		o, err := svc.DecideDiscount(r.Context(), p.Actor, p.Name, r.PathValue("id"), pipeline.DiscountDecision{Approve: *in.Approve, Reason: in.Reason, Version: in.Version})
+		if err != nil {
+			return staleOr(w, r, p, err)
+		}
+		WriteJSON(w, http.StatusOK, opportunityOut(p, o))
+		return nil
+	})
+	rt.Handle("PUT", "/api/v1/opportunities/{id}/price-protection", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in struct {
+			Enabled  bool        `json:"enabled"`
+			From     time.Time   `json:"from"`
+			Until    time.Time   `json:"until"`
+			Discount json.Number `json:"discount"`
+			Version  int         `json:"version"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		var pct attribution.Percent
+		if in.Discount != "" {
+			var err error
+			if pct, err = attribution.ParsePercent(string(in.Discount)); err != nil {
+				return tandem.Invalid("The price protection is not valid.", tandem.FieldError{Path: "price_protection.discount", Detail: err.Error()})
+			}
+		}
+		o, err := svc.SetPriceProtection(r.Context(), p.Actor, p.Name, r.PathValue("id"),
+			pricing.Protection{Enabled: in.Enabled, From: in.From.UTC(), Until: in.Until.UTC(), Discount: pct}, in.Version)
+		if err != nil {
+			return staleOr(w, r, p, err)
+		}
+		WriteJSON(w, http.StatusOK, opportunityOut(p, o))
 		return nil
 	})
 	rt.Handle("GET", "/api/v1/opportunities/{id}/notes", func(w http.ResponseWriter, r *http.Request, p Principal) error {

@@ -216,8 +216,14 @@ func TestPlanAndNotePages(t *testing.T) {
 	if resp, _ := form(t, pm, page+"/notes", url.Values{"body": {" "}, "visibility": {"internal"}}); resp.StatusCode != 422 {
 		t.Fatalf("empty note: %d", resp.StatusCode)
 	}
+	if resp, _ := form(t, pm, page+"/discount", url.Values{"discount": {"18%"}, "reason": {"Quokka-sized rollout"}, "version": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("discount: %d", resp.StatusCode)
+	}
+	if resp, body := form(t, pm, page+"/price-protection", url.Values{"enabled": {"on"}, "from": {"2026-01-01"}, "until": {"2025-01-01"}, "version": {"2"}}); resp.StatusCode != 422 || !strings.Contains(body, "price_protection.until") {
+		t.Fatalf("reversed protection: %d", resp.StatusCode)
+	}
 	_, body := call(t, pm, "GET", page, nil)
-	for _, want := range []string{`id="follow-up-flag"`, "Discovery workshop held", "Overdue", "margin is thin", "Workshop agenda sent"} {
+	for _, want := range []string{`id="follow-up-flag"`, "waiting for approval", "Discovery workshop held", "Overdue", "margin is thin", "Workshop agenda sent"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the console page lacks %q", want)
 		}
@@ -232,7 +238,7 @@ func TestPlanAndNotePages(t *testing.T) {
 			t.Errorf("the portal lacks %q", want)
 		}
 	}
-	for _, leak := range []string{"margin is thin", "Internal pricing sign-off", "Joint seller", "usr_demo000001", "owner_partner"} {
+	for _, leak := range []string{"margin is thin", "Quokka-sized", "18%", "Pricing", "Internal pricing sign-off", "Joint seller", "usr_demo000001", "owner_partner"} {
 		if strings.Contains(body, leak) {
 			t.Errorf("the portal shows %q", leak)
 		}

@@ -165,6 +165,21 @@ func TestPipelineAPI(t *testing.T) {
 			if st, body, _ := send("sam", "GET", oppPath, ""); st != 200 || strings.Contains(body, "flags") {
 				t.Fatalf("Sam sees flags: %d %s", st, body)
 			}
+			// Pricing: never in anything Sam receives.
+			if st, body, _ := send("pm", "POST", oppPath+"/discount", `{"discount":12.5,"reason":"pilot","version":4}`); st != 200 || !strings.Contains(body, `"status":"pending"`) {
+				t.Fatalf("discount: %d %s", st, body)
+			}
+			if st, body, _ := send("pm", "POST", oppPath+"/discount/decision", `{"approve":true,"reason":"mine","version":5}`); st != 403 {
+				t.Fatalf("self-approval: %d %s", st, body)
+			}
+			for _, path := range []string{oppPath, "/api/v1/opportunities"} {
+				if st, body, _ := send("sam", "GET", path, ""); st != 200 || strings.Contains(body, "pricing") || strings.Contains(body, "12.5") || strings.Contains(body, "pilot") {
+					t.Fatalf("Sam sees pricing at %s: %d %s", path, st, body)
+				}
+			}
+			if st, body, _ := send("sam", "POST", oppPath+"/discount", `{"discount":50,"reason":"x","version":5}`); st != 403 {
+				t.Fatalf("Sam asks for a discount: %d %s", st, body)
+			}
 			// The plan: the template, Sam's own items only, status changes only.
 			if st, body, _ := send("pm", "POST", oppPath+"/plan/template", ""); st != 200 || strings.Count(body, `"key":"`) != 4 {
 				t.Fatalf("template: %d %s", st, body)

@@ -94,6 +94,7 @@ type Person struct {
 	UserID string
 	Name   string
 	Email  string
+	Role   tandem.Role // for the vendor's people, when the store knows it
 }
 
 // WorkspaceInfo is what the pipeline needs of its workspace: names for messages and

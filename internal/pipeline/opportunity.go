@@ -53,6 +53,8 @@ type Opportunity struct {
 	// none owed); FollowUpOverdueAt when its timer found it missing. Notes set them.
 	FollowUpDueAt     time.Time
 	FollowUpOverdueAt time.Time
+	// Pricing is the discount asked for, its approval and price protection (internal).
+	Pricing Pricing
 
 	// Filled when read from the store, never saved from here.
 	AccountName string
@@ -109,6 +111,10 @@ func Facts(o Opportunity, registrationApproved bool) stage.Facts {
 		if strings.TrimSpace(v) != "" {
 			f.Fields[k] = true
 		}
+	}
+	if o.Pricing.Status != DiscountNone {
+		// A discount asked for through the guardrails counts only once granted.
+		f.Fields["discount"] = o.Pricing.Granted()
 	}
 	for _, e := range o.Attribution {
 		switch e.Kind {

@@ -81,6 +81,8 @@ type Write struct {
 	Attribution *[]attribution.Entry
 	Stage       *StageChange
 	Audit       []audit.Entry
+	// Effects are what the change tells people (notifications, emails), saved with it.
+	Effects Effects
 }
 
 // StaleError is the cause of a KindConflict error returned when a record changed

@@ -86,6 +86,10 @@ type Store interface {
 	PartnerPerson(ctx context.Context, workspaceID, userID string) (Person, string, error)
 	// PartnerContact returns a contact of a partner and the partner it belongs to.
 	PartnerContact(ctx context.Context, workspaceID, contactID string) (Person, string, error)
+	// Approvers returns the active admins and partner managers, with their roles.
+	Approvers(ctx context.Context, workspaceID string) ([]Person, error)
+	// PartnerTier returns the partner's program tier ("" when it has none).
+	PartnerTier(ctx context.Context, workspaceID, partnerID string) (string, error)
 }
 
 // Service is the one place accounts, contacts and opportunities are listed, created

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/pricing"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 
@@ -24,6 +25,9 @@ type Settings struct {
 	// PlanTemplates replaces, per motion, the default mutual-action-plan template
 	// (DefaultTemplates); motions left out keep the default.
 	PlanTemplates map[string][]TemplateItem `json:"plan_templates,omitempty"`
+	// Pricing holds the discount bands by tier and motion, the ceiling and the
+	// exception approver (package pricing); nil means pricing.DefaultConfig.
+	Pricing *pricing.Config `json:"pricing,omitempty"`
 }
 
 // Templates returns the plan template of every motion: the workspace's own where it
@@ -37,9 +41,11 @@ func (s Settings) Templates() map[string][]TemplateItem {
 }
 
 // DefaultSettings returns the rules a new workspace starts with: stale after 7 days
-// without an update, a follow-up due 24 hours after a meeting.
+// without an update, a follow-up due 24 hours after a meeting, the default plan
+// templates and no discount bands (pricing.DefaultConfig).
 func DefaultSettings() Settings {
-	return Settings{FreshnessDays: 7, FollowUpHours: 24}
+	cfg := pricing.DefaultConfig()
+	return Settings{FreshnessDays: 7, FollowUpHours: 24, Pricing: &cfg}
 }
 
 // Bounds of the settings, which keep them meaningful.
@@ -59,6 +65,11 @@ func (s Settings) Validate() error {
 		p.Add("follow_up_hours", "must be from 1 to %d hours", maxFollowUpHours)
 	}
 	validateTemplates(s.PlanTemplates, &p)
+	if s.Pricing != nil {
+		for _, fe := range tandem.FieldsOf(s.Pricing.Validate()) {
+			p.Add("pricing."+fe.Path, "%s", fe.Detail)
+		}
+	}
 	return p.Err("The pipeline settings are not valid.")
 }
 

@@ -229,20 +229,25 @@ func (s Pipeline) SaveContact(ctx context.Context, c pipeline.Contact, expected 
 
 const opportunitySelect = `SELECT o.id, o.account_id, o.name, o.amount_minor, o.currency, o.close_on, o.motion, o.stage, o.status,
 	o.owner_user_id, o.next_step, o.partner_id, o.registration_id, o.last_activity_at, o.created_at, o.updated_at, o.version, o.details,
-	o.follow_up_due_at, o.follow_up_overdue_at, COALESCE(a.name, ''), COALESCE(u.name, '')
+	o.follow_up_due_at, o.follow_up_overdue_at, o.pricing, COALESCE(a.name, ''), COALESCE(u.name, '')
 	FROM opportunities o
 	LEFT JOIN accounts a ON a.workspace_id = o.workspace_id AND a.id = o.account_id
 	LEFT JOIN users u ON u.workspace_id = o.workspace_id AND u.id = o.owner_user_id`
 
 func scanOpportunity(row interface{ Scan(...any) error }, workspaceID string) (pipeline.Opportunity, error) {
 	o := pipeline.Opportunity{WorkspaceID: workspaceID}
-	var motion, status, details string
+	var motion, status, details, pricingJSON string
 	var last, fuDue, fuOver sql.NullInt64
 	var c, u int64
 	if err := row.Scan(&o.ID, &o.AccountID, &o.Name, &o.AmountMinor, &o.Currency, &o.CloseOn, &motion, &o.Stage, &status,
 		&o.OwnerUserID, &o.NextStep, &o.PartnerID, &o.RegistrationID, &last, &c, &u, &o.Version, &details,
-		&fuDue, &fuOver, &o.AccountName, &o.OwnerName); err != nil {
+		&fuDue, &fuOver, &pricingJSON, &o.AccountName, &o.OwnerName); err != nil {
 		return o, err
+	}
+	if pricingJSON != "" && pricingJSON != "{}" {
+		if err := json.Unmarshal([]byte(pricingJSON), &o.Pricing); err != nil {
+			return o, fmt.Errorf("stored pricing of opportunity %s: %w", o.ID, err)
+		}
 	}
 	o.FollowUpDueAt, o.FollowUpOverdueAt = fromNullMS(fuDue), fromNullMS(fuOver)
 	o.Motion, o.Status, o.CreatedAt, o.UpdatedAt = tandem.Motion(motion), pipeline.Status(status), fromMS(c), fromMS(u)
@@ -379,21 +384,29 @@ func (s Pipeline) SaveOpportunity(ctx context.Context, w pipeline.Write) error {
 		}
 		details = string(b)
 	}
+	pricingJSON := "{}"
+	if o.Pricing != (pipeline.Pricing{}) {
+		b, err := json.Marshal(o.Pricing)
+		if err != nil {
+			return fmt.Errorf("save opportunity pricing: %w", err)
+		}
+		pricingJSON = string(b)
+	}
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if w.Expected == 0 {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO opportunities (workspace_id, id, account_id, name, amount_minor, currency, close_on, motion, stage,
-				status, owner_user_id, next_step, partner_id, registration_id, last_activity_at, created_at, updated_at, version, details)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)`,
+				status, owner_user_id, next_step, partner_id, registration_id, last_activity_at, created_at, updated_at, version, details, pricing)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)`,
 				o.WorkspaceID, o.ID, o.AccountID, o.Name, o.AmountMinor, o.Currency, o.CloseOn, string(o.Motion), o.Stage, string(o.Status),
-				o.OwnerUserID, o.NextStep, o.PartnerID, o.RegistrationID, nullMS(o.LastActivityAt), ms(o.CreatedAt), ms(o.UpdatedAt), o.Version, details); err != nil {
+				o.OwnerUserID, o.NextStep, o.PartnerID, o.RegistrationID, nullMS(o.LastActivityAt), ms(o.CreatedAt), ms(o.UpdatedAt), o.Version, details, pricingJSON); err != nil {
 				return conflictOr(fmt.Errorf("create opportunity: %w", err), "an opportunity with this id already exists")
 			}
 		} else {
 			res, err := tx.ExecContext(ctx, `UPDATE opportunities SET account_id = $3, name = $4, amount_minor = $5, currency = $6, close_on = $7,
 				stage = $8, status = $9, owner_user_id = $10, next_step = $11, partner_id = $12, last_activity_at = $13, updated_at = $14,
-				version = $15, details = $16 WHERE workspace_id = $1 AND id = $2 AND version = $17`,
+				version = $15, details = $16, pricing = $18 WHERE workspace_id = $1 AND id = $2 AND version = $17`,
 				o.WorkspaceID, o.ID, o.AccountID, o.Name, o.AmountMinor, o.Currency, o.CloseOn, o.Stage, string(o.Status), o.OwnerUserID,
-				o.NextStep, o.PartnerID, nullMS(o.LastActivityAt), ms(o.UpdatedAt), w.Expected+1, details, w.Expected)
+				o.NextStep, o.PartnerID, nullMS(o.LastActivityAt), ms(o.UpdatedAt), w.Expected+1, details, w.Expected, pricingJSON)
 			if err != nil {
 				return fmt.Errorf("update opportunity: %w", err)
 			}
@@ -423,7 +436,7 @@ func (s Pipeline) SaveOpportunity(ctx context.Context, w pipeline.Write) error {
 				return err
 			}
 		}
-		return nil
+		return s.writeEffects(ctx, tx, w.Effects)
 	})
 }
 

@@ -77,6 +77,36 @@ func (s Pipeline) Admins(ctx context.Context, workspaceID string) ([]pipeline.Pe
 		AND status <> 'deactivated' AND role = $2 ORDER BY id`, workspaceID, string(tandem.RoleAdmin))
 }
 
+// Approvers implements pipeline.Store.
+func (s Pipeline) Approvers(ctx context.Context, workspaceID string) ([]pipeline.Person, error) {
+	rows, err := s.DB.read.QueryContext(ctx, `SELECT id, name, email, role FROM users WHERE workspace_id = $1 AND partner_id IS NULL
+		AND status <> 'deactivated' AND role IN ($2, $3) ORDER BY id`, workspaceID, string(tandem.RoleAdmin), string(tandem.RolePartnerManager))
+	if err != nil {
+		return nil, fmt.Errorf("list approvers: %w", err)
+	}
+	defer rows.Close()
+	var out []pipeline.Person
+	for rows.Next() {
+		var p pipeline.Person
+		var role string
+		if err := rows.Scan(&p.UserID, &p.Name, &p.Email, &role); err != nil {
+			return nil, fmt.Errorf("list approvers: %w", err)
+		}
+		p.Role = tandem.Role(role)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PartnerTier implements pipeline.Store.
+func (s Pipeline) PartnerTier(ctx context.Context, workspaceID, partnerID string) (string, error) {
+	var tier string
+	if err := s.DB.read.QueryRowContext(ctx, `SELECT tier FROM partners WHERE workspace_id = $1 AND id = $2`, workspaceID, partnerID).Scan(&tier); err != nil {
+		return "", notFound(err, "That partner")
+	}
+	return tier, nil
+}
+
 // ListNotes implements pipeline.Store.
 func (s Pipeline) ListNotes(ctx context.Context, workspaceID, opportunityID string, f pipeline.NoteFilter) ([]pipeline.Note, error) {
 	var w sqlWhere

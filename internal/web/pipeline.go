@@ -16,6 +16,7 @@ import (
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/pricing"
 	"github.com/tandemprm/tandem/internal/registration"
 	"github.com/tandemprm/tandem/internal/stage"
 	"github.com/tandemprm/tandem/internal/store"
@@ -41,6 +42,9 @@ func (ui *UI) registerPipeline(mux *http.ServeMux) {
 	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/notes", ui.console(ui.opportunityNote))
 	ui.handle(mux, "POST /w/{slug}/portal/pipeline/{id}/notes", ui.portal(ui.portalNote))
 	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/plan", ui.console(ui.planAdd))
+	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/discount", ui.console(ui.discountRequest))
+	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/discount/decision", ui.console(ui.discountDecision))
+	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/price-protection", ui.console(ui.priceProtection))
 	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/plan/template", ui.console(ui.planTemplate))
 	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/plan/{item}", ui.console(ui.planUpdate))
 	ui.handle(mux, "POST /w/{slug}/portal/pipeline/{id}/plan/{item}", ui.portal(ui.portalPlanUpdate))
@@ -444,6 +448,8 @@ type detailState struct {
 	noteErrors map[string]string
 	// A plan change that was refused, with its field errors.
 	planErrors []tandem.FieldError
+	// A pricing change that was refused, with its field errors.
+	pricingErrors []tandem.FieldError
 }
 
 func (ui *UI) opportunityDetail(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
@@ -586,7 +592,8 @@ func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 		"Notes": notes, "Flags": flags, "Settings": set, "CanNoteInternal": noteRes(policy.InternalNotes), "CanNoteShared": noteRes(policy.PartnerNotes),
 		"NoteForm": noteForm, "NoteErrors": st.noteErrors, "Plan": ui.planRows(names, plan, svc.Now()), "PlanErrors": st.planErrors,
 		"CanPlan":    policy.Authorize(v.Actor, policy.Create, policy.Resource{Kind: policy.PlanItems, WorkspaceID: v.WorkspaceID}) == nil,
-		"PlanOwners": ui.planOwners(ctx, v.Actor, names, o), "Statuses": milestoneStatuses, "HasTemplate": len(set.Templates()[string(o.Motion)]) > 0}
+		"PlanOwners": ui.planOwners(ctx, v.Actor, names, o), "Statuses": milestoneStatuses, "HasTemplate": len(set.Templates()[string(o.Motion)]) > 0,
+		"MayApprove": pipeline.MayApprove(v.Actor, o.Pricing), "PricingErrors": st.pricingErrors}
 	ui.render(w, r, st.status, "pipeline_opportunity", p)
 }
 
@@ -946,6 +953,87 @@ func (ui *UI) portalPlanUpdate(w http.ResponseWriter, r *http.Request, v Viewer,
 	default:
 		ui.Error(w, r, err)
 	}
+}
+
+// pricingDone redirects to the pricing section after a change, or shows the page
+// again with what was refused.
+func (ui *UI) pricingDone(w http.ResponseWriter, r *http.Request, v Viewer, p Page, id, text string, err error) {
+	switch tandem.KindOf(err) {
+	case "":
+		SetFlash(w, Flash{Kind: "success", Text: text})
+		http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/pipeline/"+id+"#pricing", http.StatusSeeOther)
+	case tandem.KindInvalid:
+		ui.renderOpportunity(w, r, v, p, detailState{status: http.StatusUnprocessableEntity, pricingErrors: tandem.FieldsOf(err),
+			problem: "Nothing was changed: " + tandem.MessageOf(err)})
+	case tandem.KindConflict:
+		ui.renderOpportunity(w, r, v, p, detailState{status: http.StatusConflict, problem: tandem.MessageOf(err) + " It is shown as it is now."})
+	default:
+		ui.Error(w, r, err)
+	}
+}
+
+// discountRequest asks for a discount, checked against the workspace's bands.
+func (ui *UI) discountRequest(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	id := r.PathValue("id")
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	pct, err := attribution.ParsePercent(strings.TrimSuffix(strings.TrimSpace(r.PostFormValue("discount")), "%"))
+	var o pipeline.Opportunity
+	if err != nil {
+		err = tandem.Invalid("The discount cannot be asked for.", tandem.FieldError{Path: "discount", Detail: err.Error()})
+	} else {
+		o, err = ui.pipe().RequestDiscount(r.Context(), v.Actor, v.Name, id, pipeline.DiscountRequest{Discount: pct, Reason: r.PostFormValue("reason"), Version: version})
+	}
+	text := "Discount recorded."
+	switch o.Pricing.Status {
+	case pipeline.DiscountWithin:
+		text = "The discount is within the band and granted."
+	case pipeline.DiscountPending:
+		text = "The discount is outside the band; the approvers were asked."
+	}
+	ui.pricingDone(w, r, v, p, id, text, err)
+}
+
+// discountDecision approves or declines the pending discount.
+func (ui *UI) discountDecision(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	id := r.PathValue("id")
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	approve := r.PostFormValue("decision") == "approve"
+	o, err := ui.pipe().DecideDiscount(r.Context(), v.Actor, v.Name, id, pipeline.DiscountDecision{Approve: approve, Reason: r.PostFormValue("reason"), Version: version})
+	ui.pricingDone(w, r, v, p, id, "Discount "+string(o.Pricing.Status)+".", err)
+}
+
+// priceProtection turns price protection on (with dates and discount) or off.
+func (ui *UI) priceProtection(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	id := r.PathValue("id")
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	pp := pricing.Protection{Enabled: r.PostFormValue("enabled") == "on"}
+	var probs tandem.Problems
+	if pp.Enabled {
+		for _, f := range []struct {
+			name string
+			dst  *time.Time
+		}{{"from", &pp.From}, {"until", &pp.Until}} {
+			if val := strings.TrimSpace(r.PostFormValue(f.name)); val != "" {
+				d, err := time.Parse(time.DateOnly, val)
+				if err != nil {
+					probs.Add("price_protection."+f.name, "must be a date written YYYY-MM-DD")
+				}
+				*f.dst = d
+			}
+		}
+		if val := strings.TrimSpace(r.PostFormValue("discount")); val != "" {
+			pct, err := attribution.ParsePercent(strings.TrimSuffix(val, "%"))
+			if err != nil {
+				probs.Add("price_protection.discount", "%s", err.Error())
+			}
+			pp.Discount = pct
+		}
+	}
+	err := probs.Err("The price protection is not valid.")
+	if err == nil {
+		_, err = ui.pipe().SetPriceProtection(r.Context(), v.Actor, v.Name, id, pp, version)
+	}
+	ui.pricingDone(w, r, v, p, id, "Price protection saved.", err)
 }
 
 // noteInput reads the note form.
