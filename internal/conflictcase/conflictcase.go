@@ -25,14 +25,17 @@ type Cause string
 
 // The causes Tandem detects.
 const (
-	DuplicateAccounts        Cause = "duplicate_accounts"        // two accounts are one company
-	TwoOpenOpportunities     Cause = "two_open_opportunities"    // one account, two open deals
-	OverlappingRegistrations Cause = "overlapping_registrations" // two registrations in force claim one customer
-	DirectVersusPartner      Cause = "direct_vs_partner"         // direct sales owns a customer a partner works
+	DuplicateAccounts          Cause = "duplicate_accounts"           // two accounts are one company
+	TwoOpenOpportunities       Cause = "two_open_opportunities"       // one account, two open deals
+	OverlappingRegistrations   Cause = "overlapping_registrations"    // two registrations in force claim one customer
+	DirectVersusPartner        Cause = "direct_vs_partner"            // direct sales owns a customer a partner works
+	OverlappingPriceProtection Cause = "overlapping_price_protection" // two parties hold price protection on one account at once
+	RenewalByNonIncumbent      Cause = "renewal_by_non_incumbent"     // someone other than the incumbent partner works a renewal
 )
 
 // Causes lists every cause in display order.
-var Causes = []Cause{DirectVersusPartner, OverlappingRegistrations, TwoOpenOpportunities, DuplicateAccounts}
+var Causes = []Cause{DirectVersusPartner, OverlappingRegistrations, TwoOpenOpportunities, OverlappingPriceProtection,
+	RenewalByNonIncumbent, DuplicateAccounts}
 
 // Label is the cause as people read it.
 func (c Cause) Label() string {
@@ -45,6 +48,10 @@ func (c Cause) Label() string {
 		return "Overlapping registrations"
 	case DirectVersusPartner:
 		return "Direct sales and a partner on one customer"
+	case OverlappingPriceProtection:
+		return "Overlapping price protection"
+	case RenewalByNonIncumbent:
+		return "Renewal worked by a non-incumbent"
 	}
 	return string(c)
 }
@@ -97,7 +104,17 @@ type Opportunity struct {
 	PartnerID           string // sourcing partner, if any
 	OwnerUserID         string
 	Motion              tandem.Motion
+	// Renewal is set for an opportunity that renews the account's existing business.
+	Renewal bool
+	// Protected is the price-protection window [From, Until), when the opportunity has one.
+	Protected *Window
 }
+
+// Window is a span of time, From included and Until excluded.
+type Window struct{ From, Until time.Time }
+
+// overlaps reports whether the two windows share an instant.
+func (w Window) overlaps(v Window) bool { return w.From.Before(v.Until) && v.From.Before(w.Until) }
 
 // Registration is a registration still in force (waiting or approved and protected),
 // with the records its uniqueness test matched with certainty.
@@ -173,10 +190,34 @@ func Detect(s Snapshot) []Finding {
 					Motion: o.Motion, Region: a.Region})
 			}
 		}
+		for _, o := range opps {
+			if o.Renewal && a.IncumbentPartnerID != "" && o.PartnerID != a.IncumbentPartnerID {
+				// The incumbent competes in the same motion when it runs that motion.
+				var im tandem.Motion
+				if slices.Contains(s.PartnerMotions[a.IncumbentPartnerID], o.Motion) {
+					im = o.Motion
+				}
+				t, direct := s.pairType(o.PartnerID, o.Motion, a.IncumbentPartnerID, im)
+				add(Finding{Cause: RenewalByNonIncumbent, Type: t, Status: Active,
+					Summary: fmt.Sprintf("%s works the renewal of %s, whose incumbent is %s", s.side(o.PartnerID), a.Name, name(a.IncumbentPartnerID)),
+					Evidence: fmt.Sprintf("The open renewal %q is with %s, but %s is the account's incumbent partner.", o.Name, s.side(o.PartnerID),
+						name(a.IncumbentPartnerID)),
+					Refs:       []Ref{accRef(accID), {Kind: "opportunity", ID: o.ID, Name: o.Name}},
+					PartnerIDs: nonEmpty(o.PartnerID, a.IncumbentPartnerID), Direct: direct, Motion: o.Motion, Region: a.Region})
+			}
+		}
 		for i := 0; i < len(opps); i++ {
 			for j := i + 1; j < len(opps); j++ {
 				x, y := opps[i], opps[j]
 				t, direct := s.pairType(x.PartnerID, x.Motion, y.PartnerID, y.Motion)
+				if x.Protected != nil && y.Protected != nil && x.PartnerID != y.PartnerID && x.Protected.overlaps(*y.Protected) {
+					add(Finding{Cause: OverlappingPriceProtection, Type: t, Status: Active,
+						Summary: fmt.Sprintf("Two price protections at once on %s", a.Name),
+						Evidence: fmt.Sprintf("%q (%s) is price-protected %s and %q (%s) %s.", x.Name, s.side(x.PartnerID), x.Protected.span(),
+							y.Name, s.side(y.PartnerID), y.Protected.span()),
+						Refs:       []Ref{accRef(accID), {Kind: "opportunity", ID: x.ID, Name: x.Name}, {Kind: "opportunity", ID: y.ID, Name: y.Name}},
+						PartnerIDs: nonEmpty(x.PartnerID, y.PartnerID), Direct: direct, Motion: x.Motion, Region: a.Region})
+				}
 				add(Finding{Cause: TwoOpenOpportunities, Type: t, Status: Active,
 					Summary:    fmt.Sprintf("Two open opportunities on %s", a.Name),
 					Evidence:   fmt.Sprintf("%q (%s) and %q (%s) are both open on the account.", x.Name, s.side(x.PartnerID), y.Name, s.side(y.PartnerID)),
@@ -289,4 +330,9 @@ func sorted(xs []string) []string {
 // opened: 24 elapsed hours and 5 business days on the calendar (addBusinessDays).
 func Deadlines(opened time.Time, addBusinessDays func(time.Time, int) time.Time) (ack, plan time.Time) {
 	return opened.Add(24 * time.Hour), addBusinessDays(opened, 5)
+}
+
+// span writes the window as people read it.
+func (w Window) span() string {
+	return "from " + w.From.UTC().Format("2 Jan 2006") + " until " + w.Until.UTC().Format("2 Jan 2006")
 }

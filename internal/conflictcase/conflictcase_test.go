@@ -143,3 +143,53 @@ func TestMeasureCountsRatesAndTimes(t *testing.T) {
 		t.Errorf("no cases: %+v", empty)
 	}
 }
+
+func TestPriceProtectionAndRenewalConflicts(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 12, d, 0, 0, 0, 0, time.UTC) }
+	win := func(from, until int) *Window { return &Window{From: day(from), Until: day(until)} }
+	s := Snapshot{
+		Accounts: map[string]Account{
+			"acc_p": {ID: "acc_p", Name: "Pinewood"},
+			"acc_r": {ID: "acc_r", Name: "Riverside", IncumbentPartnerID: "prt_1"},
+			"acc_s": {ID: "acc_s", Name: "Stonebridge", IncumbentPartnerID: "prt_1"},
+		},
+		Opportunities: []Opportunity{
+			// Pinewood: prt_1 protected 1–10 Dec, prt_2 5–20 Dec (overlap), direct 10–15 Dec
+			// (touches prt_1's end, which is excluded, and overlaps prt_2's).
+			{ID: "opp_p1", Name: "Pinewood A", AccountID: "acc_p", PartnerID: "prt_1", Motion: tandem.MotionResale, Protected: win(1, 10)},
+			{ID: "opp_p2", Name: "Pinewood B", AccountID: "acc_p", PartnerID: "prt_2", Motion: tandem.MotionResale, Protected: win(5, 20)},
+			{ID: "opp_p3", Name: "Pinewood C", AccountID: "acc_p", OwnerUserID: "usr_sofia", Protected: win(10, 15)},
+			// Riverside's renewal is worked by prt_2 although prt_1 is the incumbent.
+			{ID: "opp_r1", Name: "Riverside renewal", AccountID: "acc_r", PartnerID: "prt_2", Motion: tandem.MotionReferral, Renewal: true},
+			// Stonebridge's renewal is with its incumbent: no conflict.
+			{ID: "opp_s1", Name: "Stonebridge renewal", AccountID: "acc_s", PartnerID: "prt_1", Motion: tandem.MotionReferral, Renewal: true},
+		},
+		PartnerNames: map[string]string{"prt_1": "Northwind", "prt_2": "Southgate"},
+	}
+	got := map[string]Finding{}
+	for _, f := range Detect(s) {
+		got[f.Key] = f
+	}
+	for key, typ := range map[string]conflict.Type{
+		"overlapping_price_protection:acc_p,opp_p1,opp_p2": conflict.TypeHorizontal,
+		"overlapping_price_protection:acc_p,opp_p2,opp_p3": conflict.TypeVertical,
+		"renewal_by_non_incumbent:acc_r,opp_r1":            conflict.TypeMultiChannel,
+	} {
+		f, ok := got[key]
+		if !ok || f.Type != typ || f.Status != Active {
+			t.Errorf("%s: %+v, want an active %s conflict", key, f, typ)
+		}
+	}
+	if _, ok := got["overlapping_price_protection:acc_p,opp_p1,opp_p3"]; ok {
+		t.Error("windows that only touch (one ends as the other starts) do not overlap")
+	}
+	for key := range got {
+		if strings.Contains(key, "opp_s1") && strings.HasPrefix(key, "renewal") {
+			t.Errorf("the incumbent's own renewal became a conflict: %s", key)
+		}
+	}
+	r := got["renewal_by_non_incumbent:acc_r,opp_r1"]
+	if !strings.Contains(r.Evidence, "Northwind") || !slices.Equal(r.PartnerIDs, []string{"prt_1", "prt_2"}) {
+		t.Errorf("renewal evidence %q, parties %v", r.Evidence, r.PartnerIDs)
+	}
+}
