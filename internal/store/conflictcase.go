@@ -12,6 +12,7 @@ import (
 	"github.com/tandemprm/tandem/internal/conflict"
 	"github.com/tandemprm/tandem/internal/conflictcase"
 	"github.com/tandemprm/tandem/internal/notify"
+	"github.com/tandemprm/tandem/internal/pricing"
 	"github.com/tandemprm/tandem/internal/registration"
 	"github.com/tandemprm/tandem/internal/tandem"
 	"github.com/tandemprm/tandem/internal/workspace"
@@ -85,10 +86,11 @@ func (s ConflictCases) Workspace(ctx context.Context, workspaceID string) (works
 // their uniqueness test matched, the accounts they name, and every partner's motions.
 func (s ConflictCases) Snapshot(ctx context.Context, workspaceID string) (conflictcase.Snapshot, error) {
 	snap := conflictcase.Snapshot{Accounts: map[string]conflictcase.Account{}, PartnerMotions: map[string][]tandem.Motion{}, PartnerNames: map[string]string{}}
-	rows, err := s.DB.read.QueryContext(ctx, `SELECT o.id, o.name, o.account_id, o.partner_id, o.owner_user_id, o.motion FROM opportunities o
+	rows, err := s.DB.read.QueryContext(ctx, `SELECT o.id, o.name, o.account_id, o.partner_id, o.owner_user_id, o.motion, o.kind, o.pricing FROM opportunities o
 		JOIN accounts a ON a.workspace_id = o.workspace_id AND a.id = o.account_id
 		WHERE o.workspace_id = $1 AND o.status = 'open' AND (
 			(a.owner_user_id <> '' AND o.partner_id <> '') OR
+			(o.kind = 'renewal' AND a.incumbent_partner_id <> '' AND a.incumbent_partner_id <> o.partner_id) OR
 			EXISTS (SELECT 1 FROM opportunities o2 WHERE o2.workspace_id = o.workspace_id AND o2.account_id = o.account_id AND o2.status = 'open' AND o2.id <> o.id))`, workspaceID)
 	if err != nil {
 		return snap, fmt.Errorf("conflict snapshot: %w", err)
@@ -96,12 +98,22 @@ func (s ConflictCases) Snapshot(ctx context.Context, workspaceID string) (confli
 	accountIDs := map[string]bool{}
 	for rows.Next() {
 		var o conflictcase.Opportunity
-		var motion string
-		if err := rows.Scan(&o.ID, &o.Name, &o.AccountID, &o.PartnerID, &o.OwnerUserID, &motion); err != nil {
+		var motion, kind, pricingJSON string
+		if err := rows.Scan(&o.ID, &o.Name, &o.AccountID, &o.PartnerID, &o.OwnerUserID, &motion, &kind, &pricingJSON); err != nil {
 			rows.Close()
 			return snap, fmt.Errorf("conflict snapshot: %w", err)
 		}
-		o.Motion = tandem.Motion(motion)
+		o.Motion, o.Renewal = tandem.Motion(motion), kind == "renewal"
+		var pr struct {
+			Protection pricing.Protection `json:"protection"`
+		}
+		if err := json.Unmarshal([]byte(pricingJSON), &pr); err != nil {
+			rows.Close()
+			return snap, fmt.Errorf("opportunity %s pricing: %w", o.ID, err)
+		}
+		if p := pr.Protection; p.Enabled && p.From.Before(p.Until) {
+			o.Protected = &conflictcase.Window{From: p.From, Until: p.Until}
+		}
 		snap.Opportunities = append(snap.Opportunities, o)
 		accountIDs[o.AccountID] = true
 	}
