@@ -38,7 +38,13 @@ func waitOutbox(t *testing.T, db *store.DB, address, want string) {
 }
 
 func TestPublicApplicationReviewAcceptAndReject(t *testing.T) {
-	a, base := start(t, storetest.Engines()[0])
+	for _, e := range storetest.Engines() {
+		t.Run(e.Name, func(t *testing.T) { testPublicApplication(t, e) })
+	}
+}
+
+func testPublicApplication(t *testing.T, e storetest.Engine) {
+	a, base := start(t, e)
 	ctx := context.Background()
 	anon := browser(t)
 	apps := store.Applications{DB: a.DB}
