@@ -131,3 +131,49 @@ func testPublicApplication(t *testing.T, e storetest.Engine) {
 		t.Fatalf("partner user listed applications: %d", resp.StatusCode)
 	}
 }
+
+// TestOffboardedPartnerReappliesAndComesBack: a partner's person applies again after
+// the partner was offboarded; the application matches the partner by the person's
+// address, and accepting it re-onboards the same partner and gives the same person
+// their account back.
+func TestOffboardedPartnerReappliesAndComesBack(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		t.Run(e.Name, func(t *testing.T) {
+			a, base := start(t, e)
+			ctx := context.Background()
+			pm := signIn(t, a, base, demo.ManagerEmail)
+			const pid = "prt_demo000000"
+			resp, _ := call(t, pm, "POST", base+"/api/v1/partners/"+pid+"/offboard", strings.NewReader(`{"confirm": true, "reason": "Paused"}`), "Content-Type", "application/json")
+			if resp.StatusCode != 200 {
+				t.Fatalf("offboard: %d", resp.StatusCode)
+			}
+			before, _ := a.Identity.Store.UsersByEmail(ctx, demo.PartnerEmail)
+			if len(before) != 0 {
+				t.Fatalf("Sam still active after offboarding: %+v", before)
+			}
+			if resp, _ := form(t, browser(t), base+"/w/demo/apply", applyForm("Northwind again", "", demo.PartnerEmail)); resp.StatusCode != 200 {
+				t.Fatalf("apply: %d", resp.StatusCode)
+			}
+			list, _ := (store.Applications{DB: a.DB}).Applications(ctx, "ws_demo", "new", 5)
+			if len(list) != 1 || list[0].MatchedPartnerID != pid {
+				t.Fatalf("application: %+v", list)
+			}
+			resp, body := call(t, pm, "POST", base+"/api/v1/applications/"+list[0].ID+"/decision", strings.NewReader(`{"decision":"accept"}`), "Content-Type", "application/json")
+			if resp.StatusCode != 200 || !strings.Contains(body, `"partner_id":"`+pid+`"`) {
+				t.Fatalf("accept: %d %s", resp.StatusCode, body)
+			}
+			p, _ := (store.Partners{DB: a.DB}).PartnerByID(ctx, "ws_demo", pid)
+			if p.Lifecycle != "onboarding" {
+				t.Fatalf("lifecycle %s", p.Lifecycle)
+			}
+			back, _ := a.Identity.Store.UsersByEmail(ctx, demo.PartnerEmail)
+			if len(back) != 1 || back[0].PartnerID != pid || back[0].Status != "invited" {
+				t.Fatalf("Sam after acceptance: %+v", back)
+			}
+			sam := signIn(t, a, base, demo.PartnerEmail)
+			if resp, _ := call(t, sam, "GET", base+"/w/demo/portal/", nil); resp.StatusCode != 200 {
+				t.Fatalf("Sam back in the portal: %d", resp.StatusCode)
+			}
+		})
+	}
+}

@@ -46,8 +46,10 @@ type Store interface {
 	Application(ctx context.Context, workspaceID, id string) (Application, error)
 	// PartnerByID returns one partner, or a not-found error.
 	PartnerByID(ctx context.Context, workspaceID, id string) (partner.Partner, error)
-	// HasUser reports whether anyone in the workspace has the email address.
-	HasUser(ctx context.Context, workspaceID, email string) (bool, error)
+	// HasUser reports whether anyone in the workspace has the email address, not
+	// counting a deactivated person of the partner partnerID (whom an acceptance
+	// invites again on their own account).
+	HasUser(ctx context.Context, workspaceID, email, partnerID string) (bool, error)
 	// AcceptApplication writes an acceptance; it fails with a conflict, writing
 	// nothing, when the application is no longer new or the matched partner changed.
 	AcceptApplication(ctx context.Context, acc Acceptance) error
@@ -199,7 +201,7 @@ func (s *Service) Accept(ctx context.Context, actor policy.Actor, actorName, id 
 		acc.NewPartner, a.PartnerID = &p, p.ID
 		acc.Audit = append(acc.Audit, audit.New(ctx, actor, actorName, now, "partner.create", "partner", p.ID, nil, p, "Application "+a.ID+" accepted"))
 	}
-	exists, err := s.Store.HasUser(ctx, a.WorkspaceID, a.ContactEmail)
+	exists, err := s.Store.HasUser(ctx, a.WorkspaceID, a.ContactEmail, a.PartnerID)
 	if err != nil {
 		return Application{}, err
 	}

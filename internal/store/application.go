@@ -35,10 +35,12 @@ func (s Applications) PartnerByID(ctx context.Context, workspaceID, id string) (
 	return Partners(s).PartnerByID(ctx, workspaceID, id)
 }
 
-// HasUser implements application.Store.
-func (s Applications) HasUser(ctx context.Context, workspaceID, email string) (bool, error) {
+// HasUser implements application.Store: anyone with the address counts except a
+// deactivated person of the partner itself, whom an acceptance brings back.
+func (s Applications) HasUser(ctx context.Context, workspaceID, email, partnerID string) (bool, error) {
 	var n int
-	if err := s.DB.read.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE workspace_id = $1 AND email = $2`, workspaceID, email).Scan(&n); err != nil {
+	if err := s.DB.read.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE workspace_id = $1 AND email = $2
+		AND NOT (status = 'deactivated' AND partner_id IS NOT NULL AND partner_id = $3)`, workspaceID, email, partnerID).Scan(&n); err != nil {
 		return false, fmt.Errorf("look up user: %w", err)
 	}
 	return n > 0, nil
@@ -198,8 +200,24 @@ func (s Applications) AcceptApplication(ctx context.Context, acc application.Acc
 			}
 		}
 		if inv := acc.Invite; inv != nil {
-			if err := insertUser(ctx, tx, inv.User); err != nil {
-				return err
+			// A former person of the partner (deactivated when it was offboarded) is
+			// invited again on their own account, so their history stays theirs.
+			var formerID string
+			err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE workspace_id = $1 AND email = $2 AND partner_id = $3 AND status = 'deactivated'`,
+				a.WorkspaceID, inv.User.Email, inv.User.PartnerID).Scan(&formerID)
+			switch {
+			case err == nil:
+				if _, err := tx.ExecContext(ctx, `UPDATE users SET status = 'invited', role = $3, name = $4, invited_by = $5, updated_at = $6
+					WHERE workspace_id = $1 AND id = $2`, a.WorkspaceID, formerID, string(inv.User.Role), inv.User.Name, inv.User.InvitedBy, ms(inv.User.CreatedAt)); err != nil {
+					return fmt.Errorf("invite former partner person again: %w", err)
+				}
+				inv.Link.UserID, inv.Audit.SubjectID = formerID, formerID
+			case errors.Is(err, sql.ErrNoRows):
+				if err := insertUser(ctx, tx, inv.User); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("look up former partner person: %w", err)
 			}
 			if err := insertLink(ctx, tx, inv.Link); err != nil {
 				return err
