@@ -9,6 +9,7 @@ import (
 
 	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/identity"
+	"github.com/tandemprm/tandem/internal/match"
 	"github.com/tandemprm/tandem/internal/outbox"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/platform/ratelimit"
@@ -157,8 +158,12 @@ func (s *Service) open(ctx context.Context, actor policy.Actor, id string) (Appl
 // Accept takes the application into onboarding. When it matched an existing partner,
 // no second partner is made: that partner is linked (and moved to onboarding when
 // its lifecycle allows, e.g. from applied or offboarded). Otherwise a partner is
-// created in onboarding, in the program's entry tier. The contact is invited as the
-// partner's admin unless someone with that address is already in the workspace. All
+// created in onboarding, in the program's entry tier. The contact of a new partner is
+// invited as its admin. The contact of an application that matched an existing partner
+// is invited only when the email address is at that partner's own web domain (never a
+// free-mail address), and then as a seller, not an admin: anyone can type a partner's
+// website into a public form, and a reviewer's click must not hand a stranger that
+// partner's pipeline. Nobody is invited whose address is already in the workspace. All
 // of it, with the audit entries, in one transaction.
 func (s *Service) Accept(ctx context.Context, actor policy.Actor, actorName, id string) (Application, error) {
 	a, err := s.open(ctx, actor, id)
@@ -167,13 +172,13 @@ func (s *Service) Accept(ctx context.Context, actor policy.Actor, actorName, id 
 	}
 	now := s.Now().UTC()
 	acc := Acceptance{}
-	partnerName := a.Company
+	partnerName, matchedDomain := a.Company, ""
 	if a.MatchedPartnerID != "" {
 		p, err := s.Store.PartnerByID(ctx, a.WorkspaceID, a.MatchedPartnerID)
 		if err != nil {
 			return Application{}, err
 		}
-		a.PartnerID, partnerName = p.ID, p.Name
+		a.PartnerID, partnerName, matchedDomain = p.ID, p.Name, p.Domain
 		if partner.CheckMove(p.Lifecycle, partner.Onboarding) == nil {
 			acc.Move = &partner.Change{ID: tandem.NewID("plc", now), PartnerID: p.ID, From: p.Lifecycle, To: partner.Onboarding, At: now,
 				ActorID: audit.ActorID(actor), ActorName: actorName, Rationale: "Application " + a.ID + " accepted"}
@@ -205,9 +210,14 @@ func (s *Service) Accept(ctx context.Context, actor policy.Actor, actorName, id 
 	if err != nil {
 		return Application{}, err
 	}
-	if !exists && s.Identity != nil {
+	role, invite := tandem.RolePartnerAdmin, !exists && s.Identity != nil
+	if a.MatchedPartnerID != "" {
+		role = tandem.RolePartnerSeller
+		invite = invite && emailAtDomain(a.ContactEmail, matchedDomain)
+	}
+	if invite {
 		pi, err := s.Identity.PrepareInvite(ctx, actor, actorName, identity.Invitation{Email: a.ContactEmail, Name: a.ContactName,
-			Role: tandem.RolePartnerAdmin, PartnerID: a.PartnerID}, partnerName)
+			Role: role, PartnerID: a.PartnerID}, partnerName)
 		if err != nil {
 			return Application{}, err
 		}
@@ -256,4 +266,16 @@ func (s *Service) Reject(ctx context.Context, actor policy.Actor, actorName, id,
 		return Application{}, err
 	}
 	return a, nil
+}
+
+// emailAtDomain reports whether address is a mailbox at domain's registrable domain
+// (a subdomain counts) and not at a free-mail provider.
+func emailAtDomain(address, domain string) bool {
+	at := strings.LastIndexByte(address, '@')
+	if at < 0 || domain == "" {
+		return false
+	}
+	mine, ok1 := match.RegistrableDomain(address[at+1:])
+	theirs, ok2 := match.RegistrableDomain(domain)
+	return ok1 && ok2 && mine == theirs && !match.IsFreeMail(mine)
 }
