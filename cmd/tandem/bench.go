@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/tandemprm/tandem/internal/partner/partnerbench"
 	"github.com/tandemprm/tandem/internal/registration/regbench"
 )
 
@@ -72,5 +73,53 @@ func benchRegistrations(ctx context.Context, args []string, stdout, stderr io.Wr
 	if res.Submit.Errors > 0 || (res.Expiry != nil && res.Expiry.TimedOut) {
 		return 1
 	}
+	return 0
+}
+
+const benchPartnersUsage = `Usage: tandem bench partners [flags]
+
+Loads a fresh database (SQLite in a temporary directory, or a new schema in the
+PostgreSQL database of --database-url, dropped afterwards) with --partners partners
+(regions, verticals, territories, tags, fit scores) and --accounts accounts, then
+times filtered partner list pages (first page of 50, keyset, as the API serves them)
+and segment evaluations over every partner, and prints each list query's plan.
+
+Flags:
+`
+
+// benchPartners runs "tandem bench partners" and returns the exit code.
+func benchPartners(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tandem bench partners", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o partnerbench.Options
+	fs.StringVar(&o.DatabaseURL, "database-url", "", "PostgreSQL URL (postgres://…); a schema of the run's own is created there. Empty: SQLite")
+	fs.IntVar(&o.Partners, "partners", 10000, "partners to load")
+	fs.IntVar(&o.Accounts, "accounts", 1000000, "accounts to load")
+	fs.IntVar(&o.Rounds, "rounds", 200, "times each list query is timed (segments: a fifth as often, at least 5)")
+	fs.Uint64Var(&o.Seed, "seed", 1, "generator seed")
+	quiet := fs.Bool("quiet", false, "print only the results")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, benchPartnersUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 || o.Partners < 1 || o.Accounts < 0 || o.Rounds < 1 {
+		fmt.Fprintln(stderr, "tandem bench partners: --partners and --rounds must be at least 1, --accounts at least 0, and no arguments follow the flags")
+		return 2
+	}
+	if !*quiet {
+		o.Progress = stderr
+	}
+	res, err := partnerbench.Run(ctx, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "tandem bench partners: %v\n", err)
+		return 1
+	}
+	res.Write(stdout)
 	return 0
 }

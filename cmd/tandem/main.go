@@ -41,6 +41,7 @@ Commands:
   match     match company lists offline (run "tandem match --help")
   bench match        measure the company matcher (run "tandem bench match --help")
   bench registrations  measure deal registration over HTTP (run "tandem bench registrations --help")
+  bench partners     measure partner lists and segments at scale (run "tandem bench partners --help")
   version   print the version
 
 Run "tandem <command> --help" for the flags of a command.
@@ -83,7 +84,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if len(args) > 0 && args[0] == "registrations" {
 			return benchRegistrations(ctx, args[1:], stdout, stderr)
 		}
-		fmt.Fprintln(stderr, "tandem bench: say what to measure: tandem bench match|registrations [flags]")
+		if len(args) > 0 && args[0] == "partners" {
+			return benchPartners(ctx, args[1:], stdout, stderr)
+		}
+		fmt.Fprintln(stderr, "tandem bench: say what to measure: tandem bench match|registrations|partners [flags]")
 		return 2
 	case "version":
 		fmt.Fprintln(stdout, "tandem", version)

@@ -141,6 +141,7 @@ func RegisterPartners(rt *Router, svc *partner.Service, segments *partner.Segmen
 		out := make([]partnerJSON, len(ps))
 		for i, x := range ps {
 			out[i] = toPartnerJSON(x)
+			out[i].FitBreakdown = nil // lists carry the score; one partner's response explains it
 		}
 		WriteJSON(w, http.StatusOK, NewList(out, more, func(x partnerJSON) string { return partner.Cursor(ps[len(ps)-1], f.Sort) }))
 		return nil

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/tandemprm/tandem/internal/fitscore"
 	"github.com/tandemprm/tandem/internal/tandem"
@@ -200,6 +201,8 @@ func (p Partner) Validate() error {
 		for i, v := range l.vs {
 			if len(v) > MaxValueLen {
 				pr.Add(l.name+"["+strconv.Itoa(i)+"]", "must be at most %d characters", MaxValueLen)
+			} else if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+				pr.Add(l.name+"["+strconv.Itoa(i)+"]", "must not contain control characters")
 			}
 		}
 	}

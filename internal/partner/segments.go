@@ -169,6 +169,9 @@ type SegmentStore interface {
 	SaveSegment(ctx context.Context, s Segment, created bool, e audit.Entry) error
 	// DeleteSegment removes a saved segment with e.
 	DeleteSegment(ctx context.Context, workspaceID, id string, e audit.Entry) error
+	// SegmentPartners returns every partner of the workspace with what rules read:
+	// profile fields, lists and the fit score (FitResult holds the score alone).
+	SegmentPartners(ctx context.Context, workspaceID string) ([]Partner, error)
 	// PartnerActivity returns, per partner id, its activity; partners without any are
 	// absent.
 	PartnerActivity(ctx context.Context, workspaceID string) (map[string]Activity, error)
@@ -300,7 +303,7 @@ func (s *Segments) Delete(ctx context.Context, actor policy.Actor, actorName, id
 
 // records loads every partner of the workspace with its activity.
 func (s *Segments) records(ctx context.Context, workspaceID string) ([]segment.Record, error) {
-	all, err := s.Partners.AllPartners(ctx, workspaceID)
+	all, err := s.Store.SegmentPartners(ctx, workspaceID)
 	if err != nil {
 		return nil, err
 	}

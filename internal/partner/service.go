@@ -195,12 +195,28 @@ func (s *Service) List(ctx context.Context, actor policy.Actor, f Filter, after 
 	return s.Store.ListPartners(ctx, actor.WorkspaceID, f, after, limit)
 }
 
-// Get returns one partner.
+// Get returns one partner with its fit score's breakdown.
 func (s *Service) Get(ctx context.Context, actor policy.Actor, id string) (Partner, error) {
 	if err := authorize(actor, policy.Read, id); err != nil {
 		return Partner{}, err
 	}
-	return s.Store.PartnerByID(ctx, actor.WorkspaceID, id)
+	p, err := s.Store.PartnerByID(ctx, actor.WorkspaceID, id)
+	if err != nil {
+		return p, err
+	}
+	return s.explained(ctx, p)
+}
+
+// explained fills in p's fit breakdown: the stored score holds only the number, and
+// the breakdown follows from the partner's inputs and the workspace's criteria
+// (both rescore the partner whenever they change).
+func (s *Service) explained(ctx context.Context, p Partner) (Partner, error) {
+	set, err := s.Store.PartnerSettings(ctx, p.WorkspaceID)
+	if err != nil {
+		return p, err
+	}
+	p.rescore(set.Fit)
+	return p, nil
 }
 
 // History returns the partner's lifecycle history, oldest first.
@@ -335,7 +351,11 @@ func (s *Service) MoveLifecycle(ctx context.Context, actor policy.Actor, actorNa
 		if err := s.Offboard(ctx, actor, actorName, id, rationale); err != nil {
 			return Partner{}, err
 		}
-		return s.Store.PartnerByID(ctx, actor.WorkspaceID, id)
+		p, err := s.Store.PartnerByID(ctx, actor.WorkspaceID, id)
+		if err != nil {
+			return p, err
+		}
+		return s.explained(ctx, p)
 	}
 	after := before
 	after.Lifecycle, after.UpdatedAt = to, s.Now().UTC()
@@ -346,7 +366,7 @@ func (s *Service) MoveLifecycle(ctx context.Context, actor policy.Actor, actorNa
 	if err := s.Store.MovePartner(ctx, after, before.UpdatedAt, c, e); err != nil {
 		return Partner{}, err
 	}
-	return after, nil
+	return s.explained(ctx, after)
 }
 
 // Settings returns the workspace's partner program settings.

@@ -30,20 +30,16 @@ func partnerLists(p *partner.Partner) map[string]*[]string {
 		valNamedAccount: &p.NamedAccounts, valTag: &p.Tags}
 }
 
-// fitColumns returns the stored forms of p's fit inputs, score and result.
+// fitColumns returns the stored forms of p's fit inputs and score. The score's
+// breakdown is not stored: the service works it out again from the inputs and the
+// workspace's criteria, which give the stored score (every change to either
+// rescores), so rows stay small for the lists and segments that read many of them.
 func fitColumns(p partner.Partner) (inputs string, score int, result string, err error) {
 	in, err := json.Marshal(p.Fit)
 	if err != nil {
 		return "", 0, "", fmt.Errorf("partner fit inputs: %w", err)
 	}
-	if p.FitResult != nil {
-		r, err := json.Marshal(p.FitResult)
-		if err != nil {
-			return "", 0, "", fmt.Errorf("partner fit result: %w", err)
-		}
-		result = string(r)
-	}
-	return string(in), p.Score(), result, nil
+	return string(in), p.Score(), "", nil
 }
 
 // CreatePartner inserts p with its motions and list values.
@@ -53,10 +49,10 @@ func (db *DB) CreatePartner(ctx context.Context, q Querier, p partner.Partner) e
 		return err
 	}
 	_, err = q.ExecContext(ctx, `INSERT INTO partners (workspace_id, id, name, domain, tier, region, lifecycle, owner_user_id, notes,
-		fit_inputs, fit_score, fit_result, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		fit_inputs, fit_score, fit_result, created_at, updated_at, lists)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		p.WorkspaceID, p.ID, p.Name, p.Domain, p.Tier, p.Region, string(p.Lifecycle), p.OwnerUserID, p.Notes, in, score, res,
-		ms(p.CreatedAt), ms(p.UpdatedAt))
+		ms(p.CreatedAt), ms(p.UpdatedAt), encodeLists(p))
 	if err != nil {
 		return conflictOr(fmt.Errorf("create partner: %w", err), "a partner with this id already exists")
 	}
@@ -87,28 +83,83 @@ func writePartnerChildren(ctx context.Context, q Querier, p partner.Partner) err
 }
 
 const partnerCols = `p.id, p.name, p.domain, p.tier, p.region, p.lifecycle, p.owner_user_id, p.notes, p.fit_inputs, p.fit_score, p.fit_result,
-	p.created_at, p.updated_at`
+	p.created_at, p.updated_at, p.lists`
+
+// The separators of partners.lists (migration 00013): values of one field are
+// joined by unitSep after the field's name, fields by recordSep. Profile values
+// cannot hold control characters (partner.Partner.Validate), so they never clash.
+const (
+	unitSep   = "\x1f"
+	recordSep = "\x1e"
+)
+
+// encodeLists returns p's motions and list values in the form of partners.lists.
+func encodeLists(p partner.Partner) string {
+	if p.Region != "" && len(p.Regions) == 0 {
+		p.Regions = []string{p.Region}
+	}
+	var b strings.Builder
+	group := func(field string, vs []string) {
+		if len(vs) == 0 {
+			return
+		}
+		if b.Len() > 0 {
+			b.WriteString(recordSep)
+		}
+		b.WriteString(field)
+		for _, v := range vs {
+			b.WriteString(unitSep)
+			b.WriteString(v)
+		}
+	}
+	ms := make([]string, len(p.Motions))
+	for i, m := range p.Motions {
+		ms[i] = string(m)
+	}
+	group("motion", ms)
+	for _, field := range []string{valNamedAccount, valRegion, valTag, valTerritory, valVertical} {
+		group(field, *partnerLists(&p)[field])
+	}
+	return b.String()
+}
+
+// decodeLists sets p's motions and list values from the form of partners.lists.
+func decodeLists(s string, p *partner.Partner) {
+	p.Motions, p.Regions = nil, nil
+	lists := partnerLists(p)
+	for _, g := range strings.Split(s, recordSep) {
+		field, rest, ok := strings.Cut(g, unitSep)
+		if !ok {
+			continue
+		}
+		vs := strings.Split(rest, unitSep)
+		if field == "motion" {
+			for _, v := range vs {
+				p.Motions = append(p.Motions, tandem.Motion(v))
+			}
+		} else if dst, ok := lists[field]; ok {
+			*dst = vs
+		}
+	}
+}
 
 func scanPartner(row interface{ Scan(...any) error }, workspaceID string) (partner.Partner, error) {
 	p := partner.Partner{WorkspaceID: workspaceID}
-	var lc, in, res string
+	var lc, in, res, lists string
 	var score sql.NullInt64
 	var c, u int64
-	if err := row.Scan(&p.ID, &p.Name, &p.Domain, &p.Tier, &p.Region, &lc, &p.OwnerUserID, &p.Notes, &in, &score, &res, &c, &u); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.Domain, &p.Tier, &p.Region, &lc, &p.OwnerUserID, &p.Notes, &in, &score, &res, &c, &u, &lists); err != nil {
 		return p, err
 	}
 	p.Lifecycle, p.CreatedAt, p.UpdatedAt = partner.Lifecycle(lc), fromMS(c), fromMS(u)
+	decodeLists(lists, &p)
 	if in != "" && in != "{}" {
 		if err := json.Unmarshal([]byte(in), &p.Fit); err != nil {
 			return p, fmt.Errorf("stored fit inputs of partner %s: %w", p.ID, err)
 		}
 	}
-	if res != "" {
-		var r fitscore.Result
-		if err := json.Unmarshal([]byte(res), &r); err != nil {
-			return p, fmt.Errorf("stored fit result of partner %s: %w", p.ID, err)
-		}
-		p.FitResult = &r
+	if score.Valid && score.Int64 >= 0 {
+		p.FitResult = &fitscore.Result{Score: int(score.Int64)}
 	}
 	return p, nil
 }
@@ -140,9 +191,74 @@ func partnerOrder(s partner.Sort) (col string, desc, number bool) {
 // order after the cursor pg.After (see partner.Cursor), and whether more follow.
 // Every filter is served by an index led by workspace_id (see migration 00010).
 func (db *DB) ListPartners(ctx context.Context, workspaceID string, f partner.Filter, pg Page) ([]partner.Partner, bool, error) {
-	pos, err := partner.ParseCursor(f.Sort, pg.After)
+	query, args, err := db.partnerListSQL(workspaceID, f, pg)
 	if err != nil {
 		return nil, false, err
+	}
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list partners: %w", err)
+	}
+	defer rows.Close()
+	var out []partner.Partner
+	for rows.Next() {
+		p, err := scanPartner(rows, workspaceID)
+		if err != nil {
+			return nil, false, fmt.Errorf("list partners: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("list partners: %w", err)
+	}
+	more := len(out) > pg.Limit
+	if more {
+		out = out[:pg.Limit]
+	}
+	return out, more, nil
+}
+
+// ExplainListPartners returns the engine's plan for the query ListPartners runs
+// with the same arguments, one line per step, to show which indexes serve it.
+func (db *DB) ExplainListPartners(ctx context.Context, workspaceID string, f partner.Filter, pg Page) (string, error) {
+	query, args, err := db.partnerListSQL(workspaceID, f, pg)
+	if err != nil {
+		return "", err
+	}
+	prefix := "EXPLAIN QUERY PLAN "
+	if db.dialect == Postgres {
+		prefix = "EXPLAIN "
+	}
+	rows, err := db.read.QueryContext(ctx, prefix+query, args...)
+	if err != nil {
+		return "", fmt.Errorf("explain partner list: %w", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", err
+		}
+		// SQLite: id, parent, notused, detail; PostgreSQL: one text column.
+		fmt.Fprintf(&b, "%v\n", vals[len(vals)-1])
+	}
+	return b.String(), rows.Err()
+}
+
+// partnerListSQL builds the query of ListPartners and its arguments.
+func (db *DB) partnerListSQL(workspaceID string, f partner.Filter, pg Page) (string, []any, error) {
+	pos, err := partner.ParseCursor(f.Sort, pg.After)
+	if err != nil {
+		return "", nil, err
 	}
 	where := []string{"p.workspace_id = $1"}
 	args := []any{workspaceID}
@@ -187,7 +303,7 @@ func (db *DB) ListPartners(ctx context.Context, workspaceID string, f partner.Fi
 	if f.IDs != nil {
 		ids, err := json.Marshal(f.IDs)
 		if err != nil {
-			return nil, false, fmt.Errorf("list partners: %w", err)
+			return "", nil, fmt.Errorf("list partners: %w", err)
 		}
 		where = append(where, db.dialect.inJSONList("p.id", mark(string(ids))))
 	}
@@ -215,81 +331,7 @@ func (db *DB) ListPartners(ctx context.Context, workspaceID string, f partner.Fi
 	}
 	limit := mark(pg.Limit + 1)
 	query := `SELECT ` + partnerCols + ` FROM partners p WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ` + limit
-	rows, err := db.read.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, false, fmt.Errorf("list partners: %w", err)
-	}
-	defer rows.Close()
-	var out []partner.Partner
-	for rows.Next() {
-		p, err := scanPartner(rows, workspaceID)
-		if err != nil {
-			return nil, false, fmt.Errorf("list partners: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("list partners: %w", err)
-	}
-	more := len(out) > pg.Limit
-	if more {
-		out = out[:pg.Limit]
-	}
-	if err := db.fillPartnerDetails(ctx, workspaceID, out); err != nil {
-		return nil, false, err
-	}
-	return out, more, nil
-}
-
-// fillPartnerDetails loads the motions and list values of the given partners, two
-// queries in all.
-func (db *DB) fillPartnerDetails(ctx context.Context, workspaceID string, ps []partner.Partner) error {
-	if len(ps) == 0 {
-		return nil
-	}
-	idx := make(map[string]int, len(ps))
-	ids := make([]string, len(ps))
-	for i, p := range ps {
-		idx[p.ID] = i
-		ids[i] = p.ID
-		ps[i].Motions, ps[i].Regions = nil, nil
-	}
-	list, err := json.Marshal(ids)
-	if err != nil {
-		return fmt.Errorf("load partner details: %w", err)
-	}
-	rows, err := db.read.QueryContext(ctx, `SELECT partner_id, motion FROM partner_motions
-		WHERE workspace_id = $1 AND `+db.dialect.inJSONList("partner_id", "$2")+` ORDER BY partner_id, motion`, workspaceID, string(list))
-	if err != nil {
-		return fmt.Errorf("load partner motions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, m string
-		if err := rows.Scan(&id, &m); err != nil {
-			return fmt.Errorf("load partner motions: %w", err)
-		}
-		ps[idx[id]].Motions = append(ps[idx[id]].Motions, tandem.Motion(m))
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("load partner motions: %w", err)
-	}
-	vrows, err := db.read.QueryContext(ctx, `SELECT partner_id, field, value FROM partner_values
-		WHERE workspace_id = $1 AND `+db.dialect.inJSONList("partner_id", "$2")+` ORDER BY partner_id, field, position`, workspaceID, string(list))
-	if err != nil {
-		return fmt.Errorf("load partner values: %w", err)
-	}
-	defer vrows.Close()
-	for vrows.Next() {
-		var id, field, v string
-		if err := vrows.Scan(&id, &field, &v); err != nil {
-			return fmt.Errorf("load partner values: %w", err)
-		}
-		if dst, ok := partnerLists(&ps[idx[id]])[field]; ok {
-			*dst = append(*dst, v)
-		}
-	}
-	return vrows.Err()
+	return query, args, nil
 }
 
 // Partners adapts the store to partner.Store.
@@ -331,68 +373,64 @@ func (s Partners) PartnerByID(ctx context.Context, workspaceID, id string) (part
 	if err != nil {
 		return p, notFound(err, "that partner")
 	}
-	ps := []partner.Partner{p}
-	if err := s.DB.fillPartnerDetails(ctx, workspaceID, ps); err != nil {
-		return p, err
-	}
-	return ps[0], nil
+	return p, nil
 }
 
 // AllPartners implements partner.Store.
 func (s Partners) AllPartners(ctx context.Context, workspaceID string) ([]partner.Partner, error) {
-	rows, err := s.DB.read.QueryContext(ctx, `SELECT `+partnerCols+` FROM partners p WHERE p.workspace_id = $1 ORDER BY p.id`, workspaceID)
+	return s.DB.allPartners(ctx, workspaceID, false)
+}
+
+// allPartners reads every partner of the workspace, in id order. Light leaves out
+// the notes and fit inputs, which segments do not read.
+func (db *DB) allPartners(ctx context.Context, workspaceID string, light bool) ([]partner.Partner, error) {
+	q := `SELECT ` + partnerCols + ` FROM partners p WHERE p.workspace_id = $1 ORDER BY p.id`
+	if light {
+		q = `SELECT p.id, p.name, p.domain, p.tier, p.region, p.lifecycle, p.owner_user_id, p.fit_score, p.created_at, p.updated_at, p.lists
+			FROM partners p WHERE p.workspace_id = $1 ORDER BY p.id`
+	}
+	// Partners are large values: counting first saves growing (copying and
+	// clearing) the slice again and again, a third of the time at 10,000 partners.
+	var n int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM partners WHERE workspace_id = $1`, workspaceID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("count partners: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, q, workspaceID)
 	if err != nil {
 		return nil, fmt.Errorf("read partners: %w", err)
 	}
 	defer rows.Close()
-	var out []partner.Partner
-	idx := map[string]int{}
+	out := make([]partner.Partner, 0, n+n/16)
 	for rows.Next() {
-		p, err := scanPartner(rows, workspaceID)
+		var p partner.Partner
+		var err error
+		if light {
+			p, err = scanLightPartner(rows, workspaceID)
+		} else {
+			p, err = scanPartner(rows, workspaceID)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read partners: %w", err)
 		}
-		idx[p.ID] = len(out)
-		p.Regions = nil
 		out = append(out, p)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read partners: %w", err)
+	return out, rows.Err()
+}
+
+func scanLightPartner(row interface{ Scan(...any) error }, workspaceID string) (partner.Partner, error) {
+	p := partner.Partner{WorkspaceID: workspaceID}
+	var lc, lists string
+	var score sql.NullInt64
+	var c, u int64
+	if err := row.Scan(&p.ID, &p.Name, &p.Domain, &p.Tier, &p.Region, &lc, &p.OwnerUserID, &score, &c, &u, &lists); err != nil {
+		return p, err
 	}
-	mrows, err := s.DB.read.QueryContext(ctx, `SELECT partner_id, motion FROM partner_motions WHERE workspace_id = $1 ORDER BY partner_id, motion`, workspaceID)
-	if err != nil {
-		return nil, fmt.Errorf("read partner motions: %w", err)
+	p.Lifecycle, p.CreatedAt, p.UpdatedAt = partner.Lifecycle(lc), fromMS(c), fromMS(u)
+	decodeLists(lists, &p)
+	if score.Valid && score.Int64 >= 0 {
+		p.FitResult = &fitscore.Result{Score: int(score.Int64)}
 	}
-	defer mrows.Close()
-	for mrows.Next() {
-		var id, m string
-		if err := mrows.Scan(&id, &m); err != nil {
-			return nil, fmt.Errorf("read partner motions: %w", err)
-		}
-		if i, ok := idx[id]; ok {
-			out[i].Motions = append(out[i].Motions, tandem.Motion(m))
-		}
-	}
-	if err := mrows.Err(); err != nil {
-		return nil, fmt.Errorf("read partner motions: %w", err)
-	}
-	vrows, err := s.DB.read.QueryContext(ctx, `SELECT partner_id, field, value FROM partner_values WHERE workspace_id = $1 ORDER BY partner_id, field, position`, workspaceID)
-	if err != nil {
-		return nil, fmt.Errorf("read partner values: %w", err)
-	}
-	defer vrows.Close()
-	for vrows.Next() {
-		var id, field, v string
-		if err := vrows.Scan(&id, &field, &v); err != nil {
-			return nil, fmt.Errorf("read partner values: %w", err)
-		}
-		if i, ok := idx[id]; ok {
-			if dst, ok := partnerLists(&out[i])[field]; ok {
-				*dst = append(*dst, v)
-			}
-		}
-	}
-	return out, vrows.Err()
+	return p, nil
 }
 
 // updatePartner writes every column of p, guarded by its expected updated_at, and
@@ -403,9 +441,10 @@ func updatePartner(ctx context.Context, tx *sql.Tx, p partner.Partner, expected 
 		return err
 	}
 	r, err := tx.ExecContext(ctx, `UPDATE partners SET name = $3, domain = $4, tier = $5, region = $6, lifecycle = $7, owner_user_id = $8,
-		notes = $9, fit_inputs = $10, fit_score = $11, fit_result = $12, updated_at = $13
+		notes = $9, fit_inputs = $10, fit_score = $11, fit_result = $12, updated_at = $13, lists = $15
 		WHERE workspace_id = $1 AND id = $2 AND updated_at = $14`,
-		p.WorkspaceID, p.ID, p.Name, p.Domain, p.Tier, p.Region, string(p.Lifecycle), p.OwnerUserID, p.Notes, in, score, res, ms(p.UpdatedAt), ms(expected))
+		p.WorkspaceID, p.ID, p.Name, p.Domain, p.Tier, p.Region, string(p.Lifecycle), p.OwnerUserID, p.Notes, in, score, res, ms(p.UpdatedAt), ms(expected),
+		encodeLists(p))
 	if err != nil {
 		return fmt.Errorf("update partner: %w", err)
 	}

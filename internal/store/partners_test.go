@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -141,6 +142,58 @@ func TestPartnerProfileStore(t *testing.T) {
 		}
 		if _, _, err := svc.List(ctx, sys, partner.Filter{Sort: "fit"}, "prt_x", 7); tandem.KindOf(err) != tandem.KindInvalid {
 			t.Fatalf("an id cursor with a sort: %v", err)
+		}
+	})
+}
+
+// TestPartnerListsBackfill runs migration 00013's backfill over partners whose
+// lists were written only to partner_motions and partner_values, and expects the
+// same partners back.
+func TestPartnerListsBackfill(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ws, err := demo.Load(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := store.Partners{DB: db}
+		svc := &partner.Service{Store: ps, Now: time.Now}
+		tags := []string{"b-tag", "a-tag"}
+		regions := []string{"NA", "EMEA"}
+		if _, err := svc.Update(ctx, policy.System(ws.ID), "test", "prt_demo000001", partner.Changes{Tags: &tags, Regions: &regions}); err != nil {
+			t.Fatal(err)
+		}
+		before, err := ps.AllPartners(ctx, ws.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := os.ReadFile("migrations/" + string(db.Dialect()) + "/00013_partner_lists.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		up := string(raw)
+		up = up[strings.Index(up, "UPDATE partners"):strings.Index(up, "-- +goose Down")]
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE partners SET lists = ''`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQL().ExecContext(ctx, up); err != nil {
+			t.Fatal(err)
+		}
+		after, err := ps.AllPartners(ctx, ws.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after) != len(before) {
+			t.Fatalf("%d partners after, %d before", len(after), len(before))
+		}
+		for i := range before {
+			b, a := before[i], after[i]
+			// The backfill orders motions by name; a partner saved since keeps the order given.
+			slices.Sort(a.Motions)
+			slices.Sort(b.Motions)
+			if !slices.Equal(a.Motions, b.Motions) || !slices.Equal(a.Regions, b.Regions) || !slices.Equal(a.Tags, b.Tags) {
+				t.Fatalf("partner %s: %v %v %v after the backfill, %v %v %v before", b.ID, a.Motions, a.Regions, a.Tags, b.Motions, b.Regions, b.Tags)
+			}
 		}
 	})
 }

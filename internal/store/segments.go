@@ -84,6 +84,11 @@ func (s Segments) DeleteSegment(ctx context.Context, workspaceID, id string, e a
 	})
 }
 
+// SegmentPartners implements partner.SegmentStore.
+func (s Segments) SegmentPartners(ctx context.Context, workspaceID string) ([]partner.Partner, error) {
+	return s.DB.allPartners(ctx, workspaceID, true)
+}
+
 // PartnerActivity implements partner.SegmentStore: the latest registration,
 // opportunity change or portal sign-in of each partner, its registrations and its
 // contacts, in four grouped queries.
