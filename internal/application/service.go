@@ -51,6 +51,9 @@ type Store interface {
 	// counting a deactivated person of the partner partnerID (whom an acceptance
 	// invites again on their own account).
 	HasUser(ctx context.Context, workspaceID, email, partnerID string) (bool, error)
+	// IsPartnerPerson reports whether the email address is recorded for one of the
+	// partner's people: a user (whatever their status) or a contact.
+	IsPartnerPerson(ctx context.Context, workspaceID, partnerID, email string) (bool, error)
 	// AcceptApplication writes an acceptance; it fails with a conflict, writing
 	// nothing, when the application is no longer new or the matched partner changed.
 	AcceptApplication(ctx context.Context, acc Acceptance) error
@@ -160,11 +163,12 @@ func (s *Service) open(ctx context.Context, actor policy.Actor, id string) (Appl
 // its lifecycle allows, e.g. from applied or offboarded). Otherwise a partner is
 // created in onboarding, in the program's entry tier. The contact of a new partner is
 // invited as its admin. The contact of an application that matched an existing partner
-// is invited only when the email address is at that partner's own web domain (never a
-// free-mail address), and then as a seller, not an admin: anyone can type a partner's
-// website into a public form, and a reviewer's click must not hand a stranger that
-// partner's pipeline. Nobody is invited whose address is already in the workspace. All
-// of it, with the audit entries, in one transaction.
+// is invited as its admin only when the address is already recorded for one of that
+// partner's people, as a seller when it is merely at the partner's own web domain
+// (never free mail), and not at all otherwise: anyone can type a partner's website into
+// a public form, and a reviewer's click must not hand a stranger that partner's
+// pipeline. Nobody is invited whose address is already in the workspace. All of it,
+// with the audit entries, in one transaction.
 func (s *Service) Accept(ctx context.Context, actor policy.Actor, actorName, id string) (Application, error) {
 	a, err := s.open(ctx, actor, id)
 	if err != nil {
@@ -211,9 +215,22 @@ func (s *Service) Accept(ctx context.Context, actor policy.Actor, actorName, id 
 		return Application{}, err
 	}
 	role, invite := tandem.RolePartnerAdmin, !exists && s.Identity != nil
-	if a.MatchedPartnerID != "" {
-		role = tandem.RolePartnerSeller
-		invite = invite && emailAtDomain(a.ContactEmail, matchedDomain)
+	if a.MatchedPartnerID != "" && invite {
+		// The invitation goes to the address given, so only its owner can use it; what
+		// matters is whether that owner belongs to the partner. A person the partner
+		// already had comes back as before; someone merely at its domain joins as a
+		// seller; anyone else is not invited.
+		person, err := s.Store.IsPartnerPerson(ctx, a.WorkspaceID, a.PartnerID, a.ContactEmail)
+		if err != nil {
+			return Application{}, err
+		}
+		switch {
+		case person:
+		case emailAtDomain(a.ContactEmail, matchedDomain):
+			role = tandem.RolePartnerSeller
+		default:
+			invite = false
+		}
 	}
 	if invite {
 		pi, err := s.Identity.PrepareInvite(ctx, actor, actorName, identity.Invitation{Email: a.ContactEmail, Name: a.ContactName,

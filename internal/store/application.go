@@ -46,6 +46,16 @@ func (s Applications) HasUser(ctx context.Context, workspaceID, email, partnerID
 	return n > 0, nil
 }
 
+// IsPartnerPerson implements application.Store.
+func (s Applications) IsPartnerPerson(ctx context.Context, workspaceID, partnerID, email string) (bool, error) {
+	var n int
+	if err := s.DB.read.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM users WHERE workspace_id = $1 AND partner_id = $2 AND email = $3)
+		+ (SELECT count(*) FROM contacts WHERE workspace_id = $1 AND partner_id = $2 AND email = $3)`, workspaceID, partnerID, email).Scan(&n); err != nil {
+		return false, fmt.Errorf("look up the partner's people: %w", err)
+	}
+	return n > 0, nil
+}
+
 const applicationColumns = `a.workspace_id, a.id, a.status, a.company, a.website, a.domain, a.contact_name, a.contact_email, a.motions, a.region, a.message,
 	a.matched_partner_id, a.match_reason, a.submissions, a.partner_id, a.decided_at, a.decided_by, a.decider_name, a.reason, a.created_at, a.updated_at,
 	COALESCE(p.name, '')`
