@@ -115,9 +115,9 @@ func TestProgramTiersAndTierReviewPages(t *testing.T) {
 	}
 }
 
-// TestTierReviewRunsAsAScheduledJob: the durable job runs at start and evaluates
-// every active partner of the workspace (each gets a standing), without a person
-// asking for it.
+// TestTierReviewRunsAsAScheduledJob: the durable job runs at start and evaluates the
+// workspace's active partners without a person asking for it: those below their
+// tier's requirements get a standing (the start of their grace period).
 func TestTierReviewRunsAsAScheduledJob(t *testing.T) {
 	a, _ := start(t, storetest.Engines()[0])
 	deadline := time.Now().Add(20 * time.Second)
@@ -133,7 +133,7 @@ func TestTierReviewRunsAsAScheduledJob(t *testing.T) {
 		if err := db.QueryRow(`SELECT count(*) FROM partners WHERE workspace_id = 'ws_demo' AND lifecycle = 'active'`).Scan(&active); err != nil {
 			t.Fatal(err)
 		}
-		if done > 0 && standings == active && active > 0 {
+		if done > 0 && standings > 0 && standings <= active {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -66,7 +66,7 @@ type Subject struct {
 type Run struct {
 	WorkspaceID string
 	At          time.Time
-	Standings   map[string]time.Time // partner → below since (zero: meets its tier)
+	Standings   map[string]time.Time // changed standings: partner → below since (zero: meets its tier)
 	Create      []Review
 	Update      []Review // open reviews whose evidence was refreshed
 	Withdraw    []Review
@@ -229,7 +229,9 @@ func (s *Service) Evaluate(ctx context.Context, workspaceID string) (int, error)
 	for _, p := range subjects {
 		m := measures[p.ID]
 		o := Assess(set, p.Tier, m, standings[p.ID], now)
-		run.Standings[p.ID] = o.BelowSince
+		if !o.BelowSince.Equal(standings[p.ID]) {
+			run.Standings[p.ID] = o.BelowSince // only changes are written
+		}
 		prev, hasOpen := openBy[p.ID]
 		propose := o.Direction != "" && !wasDismissed[[3]string{p.ID, strings.ToLower(p.Tier), strings.ToLower(o.To.Name)}]
 		switch {
