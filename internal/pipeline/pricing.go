@@ -144,7 +144,13 @@ func (s *Service) RequestDiscount(ctx context.Context, actor policy.Actor, actor
 		return Opportunity{}, stale("opportunity", before, before.Version)
 	}
 	after := before
-	pr := Pricing{Discount: req.Discount, Verdict: res.Reason, Approver: res.Approver, RequestedBy: audit.ActorID(actor), RequestedByName: actorName,
+	// The requester is the person, also when they ask through one of their API tokens,
+	// so that the same person cannot then approve it in the console.
+	requester := actor.UserID
+	if requester == "" {
+		requester = audit.ActorID(actor)
+	}
+	pr := Pricing{Discount: req.Discount, Verdict: res.Reason, Approver: res.Approver, RequestedBy: requester, RequestedByName: actorName,
 		RequestedAt: now, Justification: reason, Protection: before.Pricing.Protection}
 	if res.Band != nil {
 		pr.Band = res.Band.Name
