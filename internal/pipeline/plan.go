@@ -583,6 +583,11 @@ func (s *Service) NudgeTick(ctx context.Context, a MilestoneArgs) error {
 	if err != nil {
 		return err
 	}
+	if o.Status != Open {
+		// A won or lost deal's plan is over: the timer is marked done without telling anyone.
+		_, err = s.Store.FlagMilestone(ctx, MilestoneFlag{WorkspaceID: a.WorkspaceID, MilestoneID: m.ID, Wake: m.NudgeAt, At: now})
+		return err
+	}
 	ws, err := s.Store.Workspace(ctx, a.WorkspaceID)
 	if err != nil {
 		return err
@@ -630,17 +635,22 @@ type MilestoneSource interface {
 }
 
 // SweepMilestones runs every milestone nudge overdue by more than grace, in case its
-// job was lost, and returns how many it ran.
+// job was lost. A nudge that fails does not hold up the others: it returns how many
+// ran and every failure.
 func (s *Service) SweepMilestones(ctx context.Context, src MilestoneSource, grace time.Duration) (int, error) {
 	due, err := src.DueMilestones(ctx, s.Now().Add(-grace), 500)
 	if err != nil {
 		return 0, err
 	}
-	for i, a := range due {
+	ran := 0
+	var errs []error
+	for _, a := range due {
 		var early *EarlyError
 		if err := s.NudgeTick(ctx, a); err != nil && !errors.As(err, &early) {
-			return i, fmt.Errorf("nudge of milestone %s: %w", a.MilestoneID, err)
+			errs = append(errs, fmt.Errorf("nudge of milestone %s: %w", a.MilestoneID, err))
+			continue
 		}
+		ran++
 	}
-	return len(due), nil
+	return ran, errors.Join(errs...)
 }

@@ -84,7 +84,8 @@ type Store interface {
 	FlagMilestone(ctx context.Context, f MilestoneFlag) (bool, error)
 	// PartnerPerson returns an active partner user and the partner it belongs to.
 	PartnerPerson(ctx context.Context, workspaceID, userID string) (Person, string, error)
-	// PartnerContact returns a contact of a partner and the partner it belongs to.
+	// PartnerContact returns a contact of a partner that is not offboarded, and the
+	// partner it belongs to.
 	PartnerContact(ctx context.Context, workspaceID, contactID string) (Person, string, error)
 	// Approvers returns the active admins and partner managers, with their roles.
 	Approvers(ctx context.Context, workspaceID string) ([]Person, error)

@@ -156,8 +156,11 @@ func (s Pipeline) PartnerPerson(ctx context.Context, workspaceID, userID string)
 func (s Pipeline) PartnerContact(ctx context.Context, workspaceID, contactID string) (pipeline.Person, string, error) {
 	var p pipeline.Person
 	var partnerID string
-	err := s.DB.read.QueryRowContext(ctx, `SELECT name, email, partner_id FROM contacts WHERE workspace_id = $1 AND id = $2
-		AND partner_id IS NOT NULL`, workspaceID, contactID).Scan(&p.Name, &p.Email, &partnerID)
+	// An offboarded partner's people are out of the program: they own nothing new and
+	// hear nothing more about the vendor's deals.
+	err := s.DB.read.QueryRowContext(ctx, `SELECT c.name, c.email, c.partner_id FROM contacts c
+		JOIN partners p ON p.workspace_id = c.workspace_id AND p.id = c.partner_id
+		WHERE c.workspace_id = $1 AND c.id = $2 AND p.lifecycle <> 'offboarded'`, workspaceID, contactID).Scan(&p.Name, &p.Email, &partnerID)
 	if err != nil {
 		return p, "", notFound(err, "That partner contact")
 	}
