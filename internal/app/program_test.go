@@ -108,6 +108,11 @@ func TestProgramTiersAndTierReviewPages(t *testing.T) {
 	if resp.StatusCode != http.StatusConflict {
 		t.Fatalf("second decision: %d", resp.StatusCode)
 	}
+	// In the console too it is a conflict, said plainly, not a server error.
+	resp, body = form(t, admin, base+"/w/demo/tier-reviews/"+r.ID+"/decision", url.Values{"decision": {"dismiss"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "already confirmed") {
+		t.Fatalf("second decision in the console: %d", resp.StatusCode)
+	}
 	// A partner user cannot reach any of it.
 	sam := signIn(t, a, base, demo.PartnerEmail)
 	if resp, _ := call(t, sam, "GET", base+"/api/v1/tier-reviews", nil); resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusNotFound {

@@ -8,10 +8,6 @@ import (
 	"embed"
 	"encoding/base64"
 	"errors"
-	"github.com/tandemprm/tandem/internal/actionlink"
-	"github.com/tandemprm/tandem/internal/application"
-	"github.com/tandemprm/tandem/internal/conflictcase"
-	"github.com/tandemprm/tandem/internal/registration"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -21,6 +17,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tandemprm/tandem/internal/actionlink"
+	"github.com/tandemprm/tandem/internal/api"
+	"github.com/tandemprm/tandem/internal/application"
+	"github.com/tandemprm/tandem/internal/conflictcase"
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/notify"
 	"github.com/tandemprm/tandem/internal/offboard"
@@ -29,6 +29,7 @@ import (
 	"github.com/tandemprm/tandem/internal/platform/reqid"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/program"
+	"github.com/tandemprm/tandem/internal/registration"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/tandem"
 	"github.com/tandemprm/tandem/internal/workspace"
@@ -248,16 +249,25 @@ func (ui *UI) NotFound(w http.ResponseWriter, r *http.Request) {
 // Error renders err as a page: its safe message for domain errors, a plain sentence
 // and a reference for internal ones (which are logged).
 func (ui *UI) Error(w http.ResponseWriter, r *http.Request, err error) {
-	status, title := http.StatusInternalServerError, "Something went wrong"
+	// The status comes from the API's one table of error kinds; the page adds a title.
+	status, title := api.StatusOf(err), "Something went wrong"
 	switch tandem.KindOf(err) {
 	case tandem.KindNotFound:
 		ui.NotFound(w, r)
 		return
 	case tandem.KindForbidden:
-		status, title = http.StatusForbidden, "Not allowed"
+		title = "Not allowed"
 	case tandem.KindInvalid:
-		status, title = http.StatusUnprocessableEntity, "Please check your input"
-	case tandem.KindInternal:
+		title = "Please check your input"
+	case tandem.KindConflict:
+		title = "This has changed"
+	case tandem.KindUnauthenticated:
+		title = "Please sign in"
+	case tandem.KindRateLimited:
+		title = "Too many requests"
+	case tandem.KindUnavailable:
+		title = "Not available right now"
+	default:
 		ui.o.Logger.ErrorContext(r.Context(), "page failed", "error", err.Error(), "path", r.URL.Path)
 	}
 	ui.render(w, r, status, "error", Page{Title: title,
