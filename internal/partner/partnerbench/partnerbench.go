@@ -92,6 +92,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	// Statistics as autovacuum (PostgreSQL) or a periodic ANALYZE would have them
+	// after such a load; without them PostgreSQL plans for empty tables.
+	if _, err := db.SQL().ExecContext(ctx, "ANALYZE"); err != nil {
+		return res, fmt.Errorf("analyze: %w", err)
+	}
 	res.LoadTime = time.Since(start)
 	now := time.Now
 	svc := &partner.Service{Store: store.Partners{DB: db}, Now: now}
