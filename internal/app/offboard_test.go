@@ -92,6 +92,15 @@ func TestOffboardingEndsAccessAndHandsOverDeals(t *testing.T) {
 			if err != nil || len(entries) != 1 || !strings.Contains(entries[0].Changes, opp.ID) || entries[0].Rationale != "Contract ended" {
 				t.Fatalf("audit: %+v %v", entries, err)
 			}
+			// The registration's own history says it was closed, and why.
+			regAudit, _, err := a.DB.ListAudit(ctx, "ws_demo", audit.Filter{SubjectType: "registration", SubjectID: rec.Registration.ID}, store.Page{Limit: 20})
+			closed := false
+			for _, e := range regAudit {
+				closed = closed || (e.Action == "registration.close" && strings.Contains(e.Rationale, "Contract ended"))
+			}
+			if err != nil || !closed {
+				t.Fatalf("the registration's audit has no closing entry: %+v %v", regAudit, err)
+			}
 			// Offboarding twice is refused; the API says so by field.
 			resp, body = call(t, admin, "POST", base+"/api/v1/partners/"+pid+"/offboard", strings.NewReader(`{"confirm": true}`), "Content-Type", "application/json")
 			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `"lifecycle"`) {

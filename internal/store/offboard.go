@@ -8,7 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/tandemprm/tandem/internal/audit"
+	"github.com/tandemprm/tandem/internal/conflictcase"
 	"github.com/tandemprm/tandem/internal/offboard"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/tandem"
@@ -31,12 +34,11 @@ func (s Offboarding) InternalUserName(ctx context.Context, workspaceID, userID s
 }
 
 // The registrations that still hold or wait for something, and the opportunities
-// still being worked that the partner sourced or is credited on.
+// still being worked that the partner sourced.
 const (
 	openRegistrations = `workspace_id = $1 AND partner_id = $2
 		AND (status IN ('pending', 'info_requested', 'appealed') OR (status = 'approved' AND ended_at IS NULL))`
-	partnerOpportunities = `workspace_id = $1 AND status = 'open' AND (partner_id = $2 OR id IN
-		(SELECT opportunity_id FROM opportunity_partners WHERE workspace_id = $1 AND partner_id = $2))`
+	sourcedOpportunities = `workspace_id = $1 AND status = 'open' AND partner_id = $2`
 )
 
 // OffboardImpact implements offboard.Store.
@@ -49,7 +51,7 @@ func (s Offboarding) OffboardImpact(ctx context.Context, workspaceID, partnerID 
 		{`SELECT count(*) FROM users WHERE workspace_id = $1 AND partner_id = $2 AND status <> 'deactivated'`, &im.People},
 		{`SELECT count(*) FROM sessions WHERE workspace_id = $1 AND user_id IN (SELECT id FROM users WHERE workspace_id = $1 AND partner_id = $2)`, &im.Sessions},
 		{`SELECT count(*) FROM registrations WHERE ` + openRegistrations, &im.Registrations},
-		{`SELECT count(*) FROM opportunities WHERE ` + partnerOpportunities, &im.Opportunities},
+		{`SELECT count(*) FROM opportunities WHERE ` + sourcedOpportunities, &im.Opportunities},
 		{`SELECT count(*) FROM action_links WHERE workspace_id = $1 AND subject = $2 AND revoked_at IS NULL AND expires_at > $3`, &im.Links},
 		{`SELECT count(*) FROM api_tokens WHERE workspace_id = $1 AND partner_id = $2 AND revoked_at IS NULL`, &im.Tokens},
 	} {
@@ -135,14 +137,33 @@ func (s Offboarding) Offboard(ctx context.Context, p offboard.Plan) (offboard.Re
 			WHERE workspace_id = $1 AND partner_id = $2 AND status = 'approved' AND ended_at IS NULL`, ws, pid, now); err != nil {
 			return fmt.Errorf("end protection: %w", err)
 		}
-		// Open opportunities pass to the chosen owner (or to nobody: back to the
-		// vendor). Attribution is left as it was, so the partner's credit stays readable.
-		if rec.Opportunities, err = idsIn(ctx, tx, `SELECT id FROM opportunities WHERE `+partnerOpportunities+` ORDER BY id`, ws, pid); err != nil {
+		// Each closed registration says so in its own history, and the workspace's
+		// conflict cases are looked at again soon, since these claims no longer stand.
+		for _, id := range rec.Registrations {
+			e := p.Audit
+			e.ID, e.Action, e.SubjectType, e.SubjectID, e.Changes, e.Rationale = tandem.NewID("aud", p.At), "registration.close", "registration", id, "", why
+			if err := insertAudit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		if len(rec.Registrations) > 0 {
+			if err := s.DB.enqueueMany(ctx, tx, []river.InsertManyParams{{Args: conflictcase.SweepArgs{WorkspaceID: ws},
+				InsertOpts: &river.InsertOpts{ScheduledAt: p.At.Add(5 * time.Second), UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}}}); err != nil {
+				return fmt.Errorf("schedule a conflict sweep: %w", err)
+			}
+		}
+		// The open opportunities it sourced pass to the chosen owner; with none chosen
+		// they go back to the vendor as they are, with their current owner. Deals another
+		// partner sourced stay where they are, and attribution is left as it was, so the
+		// partner's credit stays readable.
+		if rec.Opportunities, err = idsIn(ctx, tx, `SELECT id FROM opportunities WHERE `+sourcedOpportunities+` ORDER BY id`, ws, pid); err != nil {
 			return fmt.Errorf("find open opportunities: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE opportunities SET owner_user_id = $3, updated_at = $4, version = version + 1 WHERE `+partnerOpportunities,
-			ws, pid, p.OwnerUserID, now); err != nil {
-			return fmt.Errorf("reassign open opportunities: %w", err)
+		if p.OwnerUserID != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE opportunities SET owner_user_id = $3, updated_at = $4, version = version + 1 WHERE `+sourcedOpportunities,
+				ws, pid, p.OwnerUserID, now); err != nil {
+				return fmt.Errorf("reassign open opportunities: %w", err)
+			}
 		}
 		regs, err := json.Marshal(rec.Registrations)
 		if err != nil {
