@@ -70,6 +70,19 @@ type opportunityJSON struct {
 	Flags *pipeline.Flags `json:"flags,omitempty"`
 	// Pricing is the discount, its approval and price protection (never for partners).
 	Pricing pipeline.Pricing `json:"pricing"`
+	Kind    string           `json:"kind"`
+	// RenewalOn is a renewal's date; Renewal where confirming its owner stands.
+	RenewalOn string      `json:"renewal_on"`
+	Renewal   renewalJSON `json:"renewal"`
+}
+
+// renewalJSON is where the confirmation of a renewal's owner stands.
+type renewalJSON struct {
+	NextCheckAt *time.Time `json:"next_check_at"`
+	AskedAt     *time.Time `json:"asked_at"`
+	EscalatedAt *time.Time `json:"escalated_at"`
+	ConfirmedAt *time.Time `json:"confirmed_at"`
+	ConfirmedBy string     `json:"confirmed_by"`
 }
 
 // formatMinor writes hundredths as a plain decimal ("12500.50").
@@ -92,7 +105,9 @@ func opportunityOut(p Principal, o pipeline.Opportunity, flags ...pipeline.Flags
 	}
 	return opportunityJSON{PartnerView: v, AccountID: o.AccountID, Amount: formatMinor(o.AmountMinor), Currency: o.Currency, CloseOn: o.CloseOn,
 		Status: string(o.Status), OwnerUserID: o.OwnerUserID, PartnerID: o.PartnerID, Fields: fields, Attribution: attr,
-		LastActivityAt: timePtr(o.LastActivityAt), CreatedAt: o.CreatedAt, Version: o.Version, Flags: firstFlags(flags), Pricing: o.Pricing}
+		LastActivityAt: timePtr(o.LastActivityAt), CreatedAt: o.CreatedAt, Version: o.Version, Flags: firstFlags(flags), Pricing: o.Pricing,
+		Kind: string(o.Kind), RenewalOn: o.RenewalOn, Renewal: renewalJSON{NextCheckAt: timePtr(o.Renewal.WakeAt), AskedAt: timePtr(o.Renewal.AskedAt),
+			EscalatedAt: timePtr(o.Renewal.EscalatedAt), ConfirmedAt: timePtr(o.Renewal.ConfirmedAt), ConfirmedBy: o.Renewal.ConfirmedBy}}
 }
 
 func firstFlags(fs []pipeline.Flags) *pipeline.Flags {
@@ -265,10 +280,11 @@ func RegisterPipeline(rt *Router, svc *pipeline.Service) {
 		Country     *string `json:"country"`
 		Industry    *string `json:"industry"`
 		OwnerUserID *string `json:"owner_user_id"`
+		Incumbent   *string `json:"incumbent_partner_id"`
 		Version     int     `json:"version"`
 	}
 	accountInput := func(b accountBody) pipeline.AccountInput {
-		return pipeline.AccountInput{Name: b.Name, Domain: b.Domain, Country: b.Country, Industry: b.Industry, OwnerUserID: b.OwnerUserID}
+		return pipeline.AccountInput{Name: b.Name, Domain: b.Domain, Country: b.Country, Industry: b.Industry, OwnerUserID: b.OwnerUserID, IncumbentPartnerID: b.Incumbent}
 	}
 	rt.Handle("POST", "/api/v1/accounts", func(w http.ResponseWriter, r *http.Request, p Principal) error {
 		var in accountBody
@@ -401,11 +417,13 @@ func RegisterPipeline(rt *Router, svc *pipeline.Service) {
 		OwnerUserID *string           `json:"owner_user_id"`
 		NextStep    *string           `json:"next_step"`
 		Fields      map[string]string `json:"fields"`
+		Kind        *string           `json:"kind"`
+		RenewalOn   *string           `json:"renewal_on"`
 	}
 	opportunityInput := func(b opportunityBody) (pipeline.OpportunityInput, error) {
 		amt, err := amountMinor(b.Amount)
 		return pipeline.OpportunityInput{AccountID: b.AccountID, Name: b.Name, AmountMinor: amt, Currency: b.Currency, CloseOn: b.CloseOn,
-			OwnerUserID: b.OwnerUserID, NextStep: b.NextStep, Fields: b.Fields}, err
+			OwnerUserID: b.OwnerUserID, NextStep: b.NextStep, Fields: b.Fields, Kind: b.Kind, RenewalOn: b.RenewalOn}, err
 	}
 	rt.Handle("POST", "/api/v1/opportunities", func(w http.ResponseWriter, r *http.Request, p Principal) error {
 		var in struct {
@@ -514,6 +532,22 @@ func RegisterPipeline(rt *Router, svc *pipeline.Service) {
 			return err
 		}
 		WriteJSON(w, http.StatusOK, oneMilestone(p, m))
+		return nil
+	})
+	rt.Handle("POST", "/api/v1/opportunities/{id}/renewal/confirm", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in struct {
+			OwnerUserID string `json:"owner_user_id"`
+			PartnerID   string `json:"partner_id"`
+			Version     int    `json:"version"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		o, err := svc.ConfirmRenewal(r.Context(), p.Actor, p.Name, r.PathValue("id"), pipeline.RenewalConfirmation{OwnerUserID: in.OwnerUserID, PartnerID: in.PartnerID, Version: in.Version})
+		if err != nil {
+			return staleOr(w, r, p, err)
+		}
+		WriteJSON(w, http.StatusOK, opportunityOut(p, o))
 		return nil
 	})
 	rt.Handle("POST", "/api/v1/opportunities/{id}/discount", func(w http.ResponseWriter, r *http.Request, p Principal) error {

@@ -111,6 +111,7 @@ func (a *App) init(ctx context.Context) error {
 	pipe := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: now, Mail: renderer{}, BaseURL: a.Config.BaseURL}
 	river.AddWorker(workers, &followUpWorker{svc: pipe})
 	river.AddWorker(workers, &nudgeWorker{svc: pipe})
+	river.AddWorker(workers, &renewalWorker{svc: pipe})
 	river.AddWorker(workers, &pipelineSweepWorker{svc: pipe, src: store.Pipeline{DB: a.DB}})
 	a.Conflicts = &conflictcase.Service{Store: store.ConflictCases{DB: a.DB}, Now: now, Duplicates: duplicateAccounts(a.Registrations.Finder, regStore)}
 	river.AddWorker(workers, &conflictSweepWorker{svc: a.Conflicts, now: now})
@@ -286,6 +287,7 @@ type pipelineSweepWorker struct {
 	src interface {
 		pipeline.FollowUpSource
 		pipeline.MilestoneSource
+		pipeline.RenewalSource
 	}
 }
 
@@ -294,7 +296,23 @@ type pipelineSweepWorker struct {
 func (w *pipelineSweepWorker) Work(ctx context.Context, _ *river.Job[pipelineSweepArgs]) error {
 	_, err := w.svc.SweepFollowUps(ctx, w.src, time.Minute)
 	_, merr := w.svc.SweepMilestones(ctx, w.src, time.Minute)
-	return errors.Join(err, merr)
+	_, rerr := w.svc.SweepRenewals(ctx, w.src, time.Minute)
+	return errors.Join(err, merr, rerr)
+}
+
+// renewalWorker runs the timers that ask for a renewal's owner and escalate.
+type renewalWorker struct {
+	river.WorkerDefaults[pipeline.RenewalArgs]
+	svc *pipeline.Service
+}
+
+func (w *renewalWorker) Work(ctx context.Context, j *river.Job[pipeline.RenewalArgs]) error {
+	err := w.svc.RenewalTick(ctx, j.Args)
+	var early *pipeline.EarlyError
+	if errors.As(err, &early) {
+		return river.JobSnooze(early.Wait)
+	}
+	return err
 }
 
 // nudgeWorker runs the timers that nudge the owner of an overdue plan milestone.

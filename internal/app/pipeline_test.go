@@ -165,11 +165,24 @@ func TestPipelineAPI(t *testing.T) {
 			if st, body, _ := send("sam", "GET", oppPath, ""); st != 200 || strings.Contains(body, "flags") {
 				t.Fatalf("Sam sees flags: %d %s", st, body)
 			}
+			// A renewal: its owner will be asked ahead of the date; confirming stops it.
+			if st, body, _ := send("pm", "PATCH", oppPath, `{"kind":"renewal","renewal_on":"2099-01-31","version":4}`); st != 200 || !strings.Contains(body, `"next_check_at":"2098-11-02T00:00:00Z"`) {
+				t.Fatalf("renewal: %d %s", st, body)
+			}
+			if st, body, _ := send("pm", "POST", oppPath+"/renewal/confirm", `{"partner_id":"prt_nobody","version":5}`); st != 422 || !slices.Equal(problemPaths(t, body), []string{"partner_id"}) {
+				t.Fatalf("bad renewal confirmation: %d %s", st, body)
+			}
+			if st, body, _ := send("pm", "POST", oppPath+"/renewal/confirm", `{"partner_id":"prt_demo000000","version":5}`); st != 200 || !strings.Contains(body, `"confirmed_by":"usr_demo000001"`) {
+				t.Fatalf("renewal confirmation: %d %s", st, body)
+			}
+			if st, body, _ := send("sam", "GET", oppPath, ""); st != 200 || strings.Contains(body, "renewal") {
+				t.Fatalf("Sam sees the renewal state: %d %s", st, body)
+			}
 			// Pricing: never in anything Sam receives.
-			if st, body, _ := send("pm", "POST", oppPath+"/discount", `{"discount":12.5,"reason":"pilot","version":4}`); st != 200 || !strings.Contains(body, `"status":"pending"`) {
+			if st, body, _ := send("pm", "POST", oppPath+"/discount", `{"discount":12.5,"reason":"pilot","version":6}`); st != 200 || !strings.Contains(body, `"status":"pending"`) {
 				t.Fatalf("discount: %d %s", st, body)
 			}
-			if st, body, _ := send("pm", "POST", oppPath+"/discount/decision", `{"approve":true,"reason":"mine","version":5}`); st != 403 {
+			if st, body, _ := send("pm", "POST", oppPath+"/discount/decision", `{"approve":true,"reason":"mine","version":7}`); st != 403 {
 				t.Fatalf("self-approval: %d %s", st, body)
 			}
 			for _, path := range []string{oppPath, "/api/v1/opportunities"} {
@@ -177,7 +190,7 @@ func TestPipelineAPI(t *testing.T) {
 					t.Fatalf("Sam sees pricing at %s: %d %s", path, st, body)
 				}
 			}
-			if st, body, _ := send("sam", "POST", oppPath+"/discount", `{"discount":50,"reason":"x","version":5}`); st != 403 {
+			if st, body, _ := send("sam", "POST", oppPath+"/discount", `{"discount":50,"reason":"x","version":7}`); st != 403 {
 				t.Fatalf("Sam asks for a discount: %d %s", st, body)
 			}
 			// The plan: the template, Sam's own items only, status changes only.

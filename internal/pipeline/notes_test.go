@@ -158,13 +158,18 @@ func TestMeetingStartsAFollowUpThatTheNextNoteMeets(t *testing.T) {
 		}
 		// The deadline follows the workspace's setting.
 		admin := policy.Actor{Kind: policy.ActorUser, WorkspaceID: f.ws, UserID: "usr_demo000000", Role: tandem.RoleAdmin}
-		if _, err := f.svc.SaveSettings(f.ctx, f.manager, "Paul", pipeline.Settings{FreshnessDays: 7, FollowUpHours: 4}); tandem.KindOf(err) != tandem.KindForbidden {
+		rules := func(fresh, hours int) pipeline.Settings {
+			s := pipeline.DefaultSettings()
+			s.FreshnessDays, s.FollowUpHours = fresh, hours
+			return s
+		}
+		if _, err := f.svc.SaveSettings(f.ctx, f.manager, "Paul", rules(7, 4)); tandem.KindOf(err) != tandem.KindForbidden {
 			t.Fatalf("a partner manager changed the settings: %v", err)
 		}
-		if _, err := f.svc.SaveSettings(f.ctx, admin, "Ada", pipeline.Settings{FreshnessDays: 0, FollowUpHours: 4}); !slices.Equal(paths(err), []string{"freshness_days"}) {
+		if _, err := f.svc.SaveSettings(f.ctx, admin, "Ada", rules(0, 4)); !slices.Equal(paths(err), []string{"freshness_days"}) {
 			t.Fatalf("bad settings: %v", err)
 		}
-		if _, err := f.svc.SaveSettings(f.ctx, admin, "Ada", pipeline.Settings{FreshnessDays: 7, FollowUpHours: 4}); err != nil {
+		if _, err := f.svc.SaveSettings(f.ctx, admin, "Ada", rules(7, 4)); err != nil {
 			t.Fatal(err)
 		}
 		m, err = f.svc.AddNote(f.ctx, f.manager, "Paul", o.ID, pipeline.NoteInput{Body: "demo", Kind: pipeline.NoteMeeting})

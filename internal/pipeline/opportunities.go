@@ -26,6 +26,9 @@ type OpportunityInput struct {
 	OwnerUserID *string
 	NextStep    *string
 	Fields      map[string]string
+	// Kind is new (default), renewal or expansion; RenewalOn a renewal's date.
+	Kind      *string
+	RenewalOn *string
 	// Only on creation: the motion (required), the stage to start in (default: the
 	// model's first; a later one must meet every exit criterion before it) and the
 	// sourcing partner, credited at 100% until attribution is recorded.
@@ -38,7 +41,8 @@ type OpportunityInput struct {
 func auditView(o Opportunity) map[string]any {
 	return map[string]any{"account_id": o.AccountID, "name": o.Name, "amount_minor": o.AmountMinor, "currency": o.Currency,
 		"close_on": o.CloseOn, "motion": o.Motion, "stage": o.Stage, "status": o.Status, "owner_user_id": o.OwnerUserID,
-		"next_step": o.NextStep, "partner_id": o.PartnerID, "registration_id": o.RegistrationID, "fields": o.Details}
+		"next_step": o.NextStep, "partner_id": o.PartnerID, "registration_id": o.RegistrationID, "fields": o.Details,
+		"kind": o.Kind, "renewal_on": o.RenewalOn}
 }
 
 // model returns the stage model an opportunity of motion m follows. Workspaces use the
@@ -131,6 +135,10 @@ func applyOpportunity(o *Opportunity, in OpportunityInput) {
 	str(&o.CloseOn, in.CloseOn)
 	str(&o.OwnerUserID, in.OwnerUserID)
 	str(&o.NextStep, in.NextStep)
+	str(&o.RenewalOn, in.RenewalOn)
+	if in.Kind != nil {
+		o.Kind = Kind(strings.TrimSpace(*in.Kind))
+	}
 	if in.Currency != nil {
 		o.Currency = strings.ToUpper(strings.TrimSpace(*in.Currency))
 	}
@@ -246,7 +254,7 @@ func (s *Service) CreateOpportunity(ctx context.Context, actor policy.Actor, act
 	}
 	now := s.Now().UTC()
 	o := Opportunity{WorkspaceID: actor.WorkspaceID, ID: tandem.NewID("opp", now), Motion: in.Motion, Status: Open,
-		PartnerID: strings.TrimSpace(in.PartnerID), LastActivityAt: now, CreatedAt: now, UpdatedAt: now, Version: 1}
+		PartnerID: strings.TrimSpace(in.PartnerID), LastActivityAt: now, CreatedAt: now, UpdatedAt: now, Version: 1, Kind: KindNew}
 	applyOpportunity(&o, in)
 	var p tandem.Problems
 	if err := s.checkRefs(ctx, Opportunity{}, o, &p); err != nil {
@@ -274,7 +282,10 @@ func (s *Service) CreateOpportunity(ctx context.Context, actor policy.Actor, act
 		return Opportunity{}, err
 	}
 	o.Status = StatusAt(m, o.Stage)
-	w := Write{Opportunity: o,
+	if err := s.scheduleRenewal(ctx, Opportunity{}, &o, now); err != nil {
+		return Opportunity{}, err
+	}
+	w := Write{Opportunity: o, SetRenewal: true,
 		Stage: &StageChange{WorkspaceID: o.WorkspaceID, ID: tandem.NewID("stg", now), OpportunityID: o.ID, To: o.Stage, At: now,
 			ActorID: audit.ActorID(actor), ActorName: actorName},
 		Audit: []audit.Entry{audit.New(ctx, actor, actorName, now, "opportunity.create", "opportunity", o.ID, nil, auditView(o), "")}}
@@ -320,7 +331,10 @@ func (s *Service) UpdateOpportunity(ctx context.Context, actor policy.Actor, act
 	}
 	now := s.Now().UTC()
 	after.UpdatedAt, after.LastActivityAt, after.Version = now, now, version+1
-	w := Write{Opportunity: after, Expected: version,
+	if err := s.scheduleRenewal(ctx, before, &after, now); err != nil {
+		return Opportunity{}, err
+	}
+	w := Write{Opportunity: after, Expected: version, SetRenewal: after.Renewal != before.Renewal,
 		Audit: []audit.Entry{audit.New(ctx, actor, actorName, now, "opportunity.update", "opportunity", id, auditView(before), auditView(after), "")}}
 	return s.save(ctx, actor, w)
 }

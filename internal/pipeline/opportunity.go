@@ -55,6 +55,11 @@ type Opportunity struct {
 	FollowUpOverdueAt time.Time
 	// Pricing is the discount asked for, its approval and price protection (internal).
 	Pricing Pricing
+	// Kind is new business, a renewal or an expansion; RenewalOn is a renewal's
+	// contract renewal date (YYYY-MM-DD) and Renewal its ownership confirmation.
+	Kind      Kind
+	RenewalOn string
+	Renewal   Renewal
 
 	// Filled when read from the store, never saved from here.
 	AccountName string
@@ -172,6 +177,16 @@ func (o Opportunity) Validate() error {
 	if o.CloseOn != "" {
 		if _, err := time.Parse(time.DateOnly, o.CloseOn); err != nil {
 			p.Add("close_on", "must be a date written YYYY-MM-DD")
+		}
+	}
+	switch o.Kind {
+	case KindNew, KindRenewal, KindExpansion:
+	default:
+		p.Add("kind", "must be new, renewal or expansion")
+	}
+	if o.RenewalOn != "" {
+		if _, err := time.Parse(time.DateOnly, o.RenewalOn); err != nil {
+			p.Add("renewal_on", "must be a date written YYYY-MM-DD")
 		}
 	}
 	if utf8.RuneCountInString(o.NextStep) > 1000 {

@@ -83,6 +83,11 @@ type Write struct {
 	Audit       []audit.Entry
 	// Effects are what the change tells people (notifications, emails), saved with it.
 	Effects Effects
+	// SetRenewal saves Opportunity.Renewal (the renewal timer and its confirmation)
+	// and schedules a RenewalArgs job for a non-zero WakeAt.
+	SetRenewal bool
+	// IncumbentPartnerID, when set, becomes the account's incumbent partner.
+	IncumbentPartnerID string
 }
 
 // StaleError is the cause of a KindConflict error returned when a record changed

@@ -91,6 +91,9 @@ type Store interface {
 	Approvers(ctx context.Context, workspaceID string) ([]Person, error)
 	// PartnerTier returns the partner's program tier ("" when it has none).
 	PartnerTier(ctx context.Context, workspaceID, partnerID string) (string, error)
+	// StepRenewal records a renewal timer's step (see RenewalStep) and reports
+	// whether it did.
+	StepRenewal(ctx context.Context, st RenewalStep) (bool, error)
 }
 
 // Service is the one place accounts, contacts and opportunities are listed, created
@@ -122,6 +125,8 @@ func needVersion(v int) error {
 // AccountInput describes an account to create, or with pointers the fields to change.
 type AccountInput struct {
 	Name, Domain, Country, Industry, OwnerUserID *string
+	// IncumbentPartnerID is the partner of record on the customer (G6), or "" for none.
+	IncumbentPartnerID *string
 }
 
 // ListAccounts returns one page of the workspace's accounts matching f.
@@ -153,6 +158,22 @@ func applyAccount(a *Account, in AccountInput) {
 	set(&a.Country, in.Country, strings.ToUpper)
 	set(&a.Industry, in.Industry, same)
 	set(&a.OwnerUserID, in.OwnerUserID, same)
+	set(&a.IncumbentPartnerID, in.IncumbentPartnerID, same)
+}
+
+// checkIncumbent reports an incumbent partner the workspace does not have.
+func (s *Service) checkIncumbent(ctx context.Context, a Account, p *tandem.Problems) error {
+	if a.IncumbentPartnerID == "" {
+		return nil
+	}
+	known, err := s.Store.KnownPartners(ctx, a.WorkspaceID, []string{a.IncumbentPartnerID})
+	if err != nil {
+		return err
+	}
+	if !known[a.IncumbentPartnerID] {
+		p.Add("incumbent_partner_id", "is not a partner of this workspace")
+	}
+	return nil
 }
 
 // checkOwner reports an owner that is not an internal user of the workspace as a
@@ -195,6 +216,9 @@ func (s *Service) CreateAccount(ctx context.Context, actor policy.Actor, actorNa
 	if err := s.checkOwner(ctx, actor.WorkspaceID, a.OwnerUserID, "owner_user_id", &p); err != nil {
 		return Account{}, err
 	}
+	if err := s.checkIncumbent(ctx, a, &p); err != nil {
+		return Account{}, err
+	}
 	if err := validateAccount(a, p); err != nil {
 		return Account{}, err
 	}
@@ -227,6 +251,11 @@ func (s *Service) UpdateAccount(ctx context.Context, actor policy.Actor, actorNa
 	var p tandem.Problems
 	if after.OwnerUserID != before.OwnerUserID {
 		if err := s.checkOwner(ctx, actor.WorkspaceID, after.OwnerUserID, "owner_user_id", &p); err != nil {
+			return Account{}, err
+		}
+	}
+	if after.IncumbentPartnerID != before.IncumbentPartnerID {
+		if err := s.checkIncumbent(ctx, after, &p); err != nil {
 			return Account{}, err
 		}
 	}

@@ -28,6 +28,11 @@ type Settings struct {
 	// Pricing holds the discount bands by tier and motion, the ceiling and the
 	// exception approver (package pricing); nil means pricing.DefaultConfig.
 	Pricing *pricing.Config `json:"pricing,omitempty"`
+	// RenewalConfirmDays: the owner of a renewal is asked to confirm who owns it this
+	// many days before the renewal date; RenewalEscalateDays later, unanswered, the
+	// admins are told.
+	RenewalConfirmDays  int `json:"renewal_confirm_days"`
+	RenewalEscalateDays int `json:"renewal_escalate_days"`
 }
 
 // Templates returns the plan template of every motion: the workspace's own where it
@@ -45,7 +50,7 @@ func (s Settings) Templates() map[string][]TemplateItem {
 // templates and no discount bands (pricing.DefaultConfig).
 func DefaultSettings() Settings {
 	cfg := pricing.DefaultConfig()
-	return Settings{FreshnessDays: 7, FollowUpHours: 24, Pricing: &cfg}
+	return Settings{FreshnessDays: 7, FollowUpHours: 24, Pricing: &cfg, RenewalConfirmDays: 90, RenewalEscalateDays: 14}
 }
 
 // Bounds of the settings, which keep them meaningful.
@@ -63,6 +68,12 @@ func (s Settings) Validate() error {
 	}
 	if s.FollowUpHours < 1 || s.FollowUpHours > maxFollowUpHours {
 		p.Add("follow_up_hours", "must be from 1 to %d hours", maxFollowUpHours)
+	}
+	if s.RenewalConfirmDays < 1 || s.RenewalConfirmDays > 365 {
+		p.Add("renewal_confirm_days", "must be from 1 to 365 days")
+	}
+	if s.RenewalEscalateDays < 1 || s.RenewalEscalateDays > 90 {
+		p.Add("renewal_escalate_days", "must be from 1 to 90 days")
 	}
 	validateTemplates(s.PlanTemplates, &p)
 	if s.Pricing != nil {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/riverqueue/river"
+
 	"github.com/tandemprm/tandem/internal/account"
 	"github.com/tandemprm/tandem/internal/attribution"
 	"github.com/tandemprm/tandem/internal/audit"
@@ -229,21 +231,25 @@ func (s Pipeline) SaveContact(ctx context.Context, c pipeline.Contact, expected 
 
 const opportunitySelect = `SELECT o.id, o.account_id, o.name, o.amount_minor, o.currency, o.close_on, o.motion, o.stage, o.status,
 	o.owner_user_id, o.next_step, o.partner_id, o.registration_id, o.last_activity_at, o.created_at, o.updated_at, o.version, o.details,
-	o.follow_up_due_at, o.follow_up_overdue_at, o.pricing, COALESCE(a.name, ''), COALESCE(u.name, '')
+	o.follow_up_due_at, o.follow_up_overdue_at, o.pricing, o.kind, o.renewal_on, o.renewal_wake_at, o.renewal_asked_at,
+	o.renewal_escalated_at, o.renewal_confirmed_at, o.renewal_confirmed_by, COALESCE(a.name, ''), COALESCE(u.name, '')
 	FROM opportunities o
 	LEFT JOIN accounts a ON a.workspace_id = o.workspace_id AND a.id = o.account_id
 	LEFT JOIN users u ON u.workspace_id = o.workspace_id AND u.id = o.owner_user_id`
 
 func scanOpportunity(row interface{ Scan(...any) error }, workspaceID string) (pipeline.Opportunity, error) {
 	o := pipeline.Opportunity{WorkspaceID: workspaceID}
-	var motion, status, details, pricingJSON string
+	var motion, status, details, pricingJSON, kind string
+	var rWake, rAsked, rEsc, rConf sql.NullInt64
 	var last, fuDue, fuOver sql.NullInt64
 	var c, u int64
 	if err := row.Scan(&o.ID, &o.AccountID, &o.Name, &o.AmountMinor, &o.Currency, &o.CloseOn, &motion, &o.Stage, &status,
 		&o.OwnerUserID, &o.NextStep, &o.PartnerID, &o.RegistrationID, &last, &c, &u, &o.Version, &details,
-		&fuDue, &fuOver, &pricingJSON, &o.AccountName, &o.OwnerName); err != nil {
+		&fuDue, &fuOver, &pricingJSON, &kind, &o.RenewalOn, &rWake, &rAsked, &rEsc, &rConf, &o.Renewal.ConfirmedBy, &o.AccountName, &o.OwnerName); err != nil {
 		return o, err
 	}
+	o.Kind = pipeline.Kind(kind)
+	o.Renewal.WakeAt, o.Renewal.AskedAt, o.Renewal.EscalatedAt, o.Renewal.ConfirmedAt = fromNullMS(rWake), fromNullMS(rAsked), fromNullMS(rEsc), fromNullMS(rConf)
 	if pricingJSON != "" && pricingJSON != "{}" {
 		if err := json.Unmarshal([]byte(pricingJSON), &o.Pricing); err != nil {
 			return o, fmt.Errorf("stored pricing of opportunity %s: %w", o.ID, err)
@@ -395,18 +401,18 @@ func (s Pipeline) SaveOpportunity(ctx context.Context, w pipeline.Write) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if w.Expected == 0 {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO opportunities (workspace_id, id, account_id, name, amount_minor, currency, close_on, motion, stage,
-				status, owner_user_id, next_step, partner_id, registration_id, last_activity_at, created_at, updated_at, version, details, pricing)
-				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)`,
+				status, owner_user_id, next_step, partner_id, registration_id, last_activity_at, created_at, updated_at, version, details, pricing, kind, renewal_on)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)`,
 				o.WorkspaceID, o.ID, o.AccountID, o.Name, o.AmountMinor, o.Currency, o.CloseOn, string(o.Motion), o.Stage, string(o.Status),
-				o.OwnerUserID, o.NextStep, o.PartnerID, o.RegistrationID, nullMS(o.LastActivityAt), ms(o.CreatedAt), ms(o.UpdatedAt), o.Version, details, pricingJSON); err != nil {
+				o.OwnerUserID, o.NextStep, o.PartnerID, o.RegistrationID, nullMS(o.LastActivityAt), ms(o.CreatedAt), ms(o.UpdatedAt), o.Version, details, pricingJSON, string(o.Kind), o.RenewalOn); err != nil {
 				return conflictOr(fmt.Errorf("create opportunity: %w", err), "an opportunity with this id already exists")
 			}
 		} else {
 			res, err := tx.ExecContext(ctx, `UPDATE opportunities SET account_id = $3, name = $4, amount_minor = $5, currency = $6, close_on = $7,
 				stage = $8, status = $9, owner_user_id = $10, next_step = $11, partner_id = $12, last_activity_at = $13, updated_at = $14,
-				version = $15, details = $16, pricing = $18 WHERE workspace_id = $1 AND id = $2 AND version = $17`,
+				version = $15, details = $16, pricing = $18, kind = $19, renewal_on = $20 WHERE workspace_id = $1 AND id = $2 AND version = $17`,
 				o.WorkspaceID, o.ID, o.AccountID, o.Name, o.AmountMinor, o.Currency, o.CloseOn, o.Stage, string(o.Status), o.OwnerUserID,
-				o.NextStep, o.PartnerID, nullMS(o.LastActivityAt), ms(o.UpdatedAt), w.Expected+1, details, w.Expected, pricingJSON)
+				o.NextStep, o.PartnerID, nullMS(o.LastActivityAt), ms(o.UpdatedAt), w.Expected+1, details, w.Expected, pricingJSON, string(o.Kind), o.RenewalOn)
 			if err != nil {
 				return fmt.Errorf("update opportunity: %w", err)
 			}
@@ -429,6 +435,26 @@ func (s Pipeline) SaveOpportunity(ctx context.Context, w pipeline.Write) error {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO opportunity_stage_history (workspace_id, id, opportunity_id, from_stage, to_stage, at, actor_id, actor_name)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, h.WorkspaceID, h.ID, h.OpportunityID, h.From, h.To, ms(h.At), h.ActorID, h.ActorName); err != nil {
 				return fmt.Errorf("save stage history: %w", err)
+			}
+		}
+		if w.SetRenewal {
+			r := o.Renewal
+			if _, err := tx.ExecContext(ctx, `UPDATE opportunities SET renewal_wake_at = $3, renewal_asked_at = $4, renewal_escalated_at = $5,
+				renewal_confirmed_at = $6, renewal_confirmed_by = $7 WHERE workspace_id = $1 AND id = $2`, o.WorkspaceID, o.ID,
+				nullMS(r.WakeAt), nullMS(r.AskedAt), nullMS(r.EscalatedAt), nullMS(r.ConfirmedAt), r.ConfirmedBy); err != nil {
+				return fmt.Errorf("save renewal: %w", err)
+			}
+			if !r.WakeAt.IsZero() {
+				args := pipeline.RenewalArgs{WorkspaceID: o.WorkspaceID, OpportunityID: o.ID, WakeMS: r.WakeAt.UnixMilli()}
+				if err := s.DB.enqueue(ctx, tx, args, &river.InsertOpts{ScheduledAt: r.WakeAt, MaxAttempts: 10}); err != nil {
+					return fmt.Errorf("schedule the renewal check: %w", err)
+				}
+			}
+		}
+		if w.IncumbentPartnerID != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE accounts SET incumbent_partner_id = $3, version = version + 1, updated_at = $4
+				WHERE workspace_id = $1 AND id = $2`, o.WorkspaceID, o.AccountID, w.IncumbentPartnerID, ms(o.UpdatedAt)); err != nil {
+				return fmt.Errorf("record the incumbent partner: %w", err)
 			}
 		}
 		for _, e := range w.Audit {

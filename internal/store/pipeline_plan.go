@@ -166,3 +166,47 @@ func (s Pipeline) PartnerContact(ctx context.Context, workspaceID, contactID str
 	}
 	return p, partnerID, nil
 }
+
+// StepRenewal implements pipeline.Store.
+func (s Pipeline) StepRenewal(ctx context.Context, st pipeline.RenewalStep) (bool, error) {
+	done := false
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE opportunities SET renewal_asked_at = $3, renewal_escalated_at = $4, renewal_wake_at = $5
+			WHERE workspace_id = $1 AND id = $2 AND renewal_wake_at = $6 AND renewal_confirmed_at IS NULL`,
+			st.WorkspaceID, st.OpportunityID, nullMS(st.AskedAt), nullMS(st.EscalatedAt), nullMS(st.Next), ms(st.Wake))
+		if err != nil {
+			return fmt.Errorf("renewal step: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil
+		}
+		done = true
+		if !st.Next.IsZero() {
+			args := pipeline.RenewalArgs{WorkspaceID: st.WorkspaceID, OpportunityID: st.OpportunityID, WakeMS: st.Next.UnixMilli()}
+			if err := s.DB.enqueue(ctx, tx, args, &river.InsertOpts{ScheduledAt: st.Next, MaxAttempts: 10}); err != nil {
+				return fmt.Errorf("schedule the renewal check: %w", err)
+			}
+		}
+		return s.writeEffects(ctx, tx, st.Effects)
+	})
+	return done, err
+}
+
+// DueRenewals implements pipeline.RenewalSource across every workspace.
+func (s Pipeline) DueRenewals(ctx context.Context, before time.Time, limit int) ([]pipeline.RenewalArgs, error) {
+	rows, err := s.DB.read.QueryContext(ctx, `SELECT workspace_id, id, renewal_wake_at FROM opportunities
+		WHERE renewal_wake_at IS NOT NULL AND renewal_wake_at <= $1 AND renewal_confirmed_at IS NULL ORDER BY renewal_wake_at LIMIT $2`, ms(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due renewals: %w", err)
+	}
+	defer rows.Close()
+	var out []pipeline.RenewalArgs
+	for rows.Next() {
+		var a pipeline.RenewalArgs
+		if err := rows.Scan(&a.WorkspaceID, &a.OpportunityID, &a.WakeMS); err != nil {
+			return nil, fmt.Errorf("due renewals: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -43,6 +43,7 @@ func (ui *UI) registerPipeline(mux *http.ServeMux) {
 	ui.handle(mux, "POST /w/{slug}/portal/pipeline/{id}/notes", ui.portal(ui.portalNote))
 	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/plan", ui.console(ui.planAdd))
 	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/discount", ui.console(ui.discountRequest))
+	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/renewal", ui.console(ui.renewalConfirm))
 	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/discount/decision", ui.console(ui.discountDecision))
 	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/price-protection", ui.console(ui.priceProtection))
 	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/plan/template", ui.console(ui.planTemplate))
@@ -544,7 +545,7 @@ func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 	form := st.form
 	if form == nil {
 		form = map[string]string{"name": o.Name, "amount": plainAmount(o.AmountMinor), "currency": o.Currency, "close_on": o.CloseOn,
-			"owner_user_id": o.OwnerUserID, "next_step": o.NextStep}
+			"owner_user_id": o.OwnerUserID, "next_step": o.NextStep, "kind": string(o.Kind), "renewal_on": o.RenewalOn}
 		for k, val := range o.Details {
 			form["f_"+k] = val
 		}
@@ -657,6 +658,8 @@ func editInput(r *http.Request) (pipeline.OpportunityInput, map[string]string, e
 	in.CloseOn, _ = has("close_on")
 	in.OwnerUserID, _ = has("owner_user_id")
 	in.NextStep, _ = has("next_step")
+	in.Kind, _ = has("kind")
+	in.RenewalOn, _ = has("renewal_on")
 	if c, ok := has("currency"); ok {
 		in.Currency = c
 	}
@@ -953,6 +956,15 @@ func (ui *UI) portalPlanUpdate(w http.ResponseWriter, r *http.Request, v Viewer,
 	default:
 		ui.Error(w, r, err)
 	}
+}
+
+// renewalConfirm records who owns the renewal (and the partner carrying it).
+func (ui *UI) renewalConfirm(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	id := r.PathValue("id")
+	version, _ := strconv.Atoi(r.PostFormValue("version"))
+	_, err := ui.pipe().ConfirmRenewal(r.Context(), v.Actor, v.Name, id, pipeline.RenewalConfirmation{OwnerUserID: r.PostFormValue("owner_user_id"),
+		PartnerID: r.PostFormValue("partner_id"), Version: version})
+	ui.pricingDone(w, r, v, p, id, "Renewal ownership confirmed.", err)
 }
 
 // pricingDone redirects to the pricing section after a change, or shows the page
