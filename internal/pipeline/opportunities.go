@@ -138,6 +138,9 @@ func applyOpportunity(o *Opportunity, in OpportunityInput) {
 	str(&o.RenewalOn, in.RenewalOn)
 	if in.Kind != nil {
 		o.Kind = Kind(strings.TrimSpace(*in.Kind))
+		if o.Kind == "" {
+			o.Kind = KindNew
+		}
 	}
 	if in.Currency != nil {
 		o.Currency = strings.ToUpper(strings.TrimSpace(*in.Currency))

@@ -180,7 +180,7 @@ func (o Opportunity) Validate() error {
 		}
 	}
 	switch o.Kind {
-	case KindNew, KindRenewal, KindExpansion:
+	case "", KindNew, KindRenewal, KindExpansion: // unset is new business, as stored
 	default:
 		p.Add("kind", "must be new, renewal or expansion")
 	}
