@@ -73,7 +73,7 @@ func TestPartnerProfileAndLifecycle(t *testing.T) {
 			// The filtered list exports as CSV, from the page and the API alike.
 			resp, csvBody := call(t, pm, "GET", base+"/w/demo/partners.csv?motion=tech", nil)
 			lines := strings.Split(strings.TrimSpace(csvBody), "\n")
-			if resp.StatusCode != 200 || lines[0] != "id,name,domain,motions,tier,region,lifecycle,created_at" || len(lines) < 2 {
+			if resp.StatusCode != 200 || lines[0] != "id,name,domain,motions,tier,region,lifecycle,regions,verticals,territories,named_accounts,tags,owner_user_id,notes,created_at" || len(lines) < 2 {
 				t.Fatalf("export: %d %q", resp.StatusCode, lines[0])
 			}
 			for _, l := range lines[1:] {
@@ -99,6 +99,25 @@ func TestPartnerProfileAndLifecycle(t *testing.T) {
 			resp, page = upload(t, pm, base+"/w/demo/partners/import", "name,motions\nGood One,tech\n,resale\n", map[string]string{"valid_only": "on"})
 			if resp.StatusCode != 200 || !strings.Contains(page, "Imported 1 partners") {
 				t.Fatalf("valid-rows-only upload: %d", resp.StatusCode)
+			}
+			// Profile columns come in too, and the dry run already applies the workspace's
+			// checks: territories from its list, owners among its people, its tiers.
+			profile := "name,motions,tier,territories,tags,owner_user_id,named_accounts\n" +
+				"Profiled One,tech,Registered,,strategic; emea,usr_demo000001,acme.example; Globex Corporation\n" +
+				"Profiled Two,tech,Diamond,Atlantis,,usr_nobody,\n"
+			resp, page = upload(t, pm, base+"/w/demo/partners/import", profile, map[string]string{"dry_run": "on"})
+			for _, col := range []string{"tier", "territories", "owner_user_id"} {
+				if resp.StatusCode != 200 || !strings.Contains(page, `<td data-label="Column">`+col+`</td>`) {
+					t.Fatalf("dry run of profile columns: %d, no rejection on %s", resp.StatusCode, col)
+				}
+			}
+			resp, _ = upload(t, pm, base+"/w/demo/partners/import", profile, map[string]string{"valid_only": "on"})
+			if resp.StatusCode != 200 {
+				t.Fatalf("profile upload: %d", resp.StatusCode)
+			}
+			if _, list := call(t, pm, "GET", base+"/w/demo/partners.csv?q=Profiled", nil); !strings.Contains(list, "strategic; emea") ||
+				!strings.Contains(list, "acme.example; Globex Corporation") || !strings.Contains(list, "usr_demo000001") || strings.Contains(list, "Profiled Two") {
+				t.Fatalf("profile columns after the upload: %q", list)
 			}
 			// Sales may read partners but not change them.
 			sales := signIn(t, a, base, "sofia@northstar.example")

@@ -12,15 +12,19 @@ import (
 
 // CSVHeader names the columns of a partner export, which are also the columns a
 // partner import accepts.
-var CSVHeader = []string{"id", "name", "domain", "motions", "tier", "region", "lifecycle", "created_at"}
+var CSVHeader = []string{"id", "name", "domain", "motions", "tier", "region", "lifecycle", "regions", "verticals", "territories",
+	"named_accounts", "tags", "owner_user_id", "notes", "created_at"}
 
-// CSVRow is p as an export row; motions are separated by spaces.
+// CSVRow is p as an export row; motions are separated by spaces, the other lists by
+// semicolons (their values may hold spaces).
 func CSVRow(p Partner) []string {
 	ms := make([]string, len(p.Motions))
 	for i, m := range p.Motions {
 		ms[i] = string(m)
 	}
-	return []string{p.ID, p.Name, p.Domain, strings.Join(ms, " "), p.Tier, p.Region, string(p.Lifecycle), p.CreatedAt.Format(time.RFC3339)}
+	list := func(vs []string) string { return strings.Join(vs, "; ") }
+	return []string{p.ID, p.Name, p.Domain, strings.Join(ms, " "), p.Tier, p.Region, string(p.Lifecycle), list(p.Regions), list(p.Verticals),
+		list(p.Territories), list(p.NamedAccounts), list(p.Tags), p.OwnerUserID, p.Notes, p.CreatedAt.Format(time.RFC3339)}
 }
 
 // Export writes every partner matching f as CSV (header first, formula-safe cells),
