@@ -15,7 +15,8 @@ import (
 
 // TestPartnerJoinsSegmentJourney: a partner manager adds a partner, tags it on its
 // profile, writes a segment rule (first with a mistake, which the page points at),
-// and the segment's list shows the new partner; untagging it takes it out again.
+// and the segment's list shows the new partner; untagging it takes it out again, and
+// the partner is then offboarded from its page.
 func TestPartnerJoinsSegmentJourney(t *testing.T) {
 	mail := smtptest.Start(t)
 	_, base := apptest.StartWith(t, storetest.Engines()[0], func(c *config.Config) {
@@ -98,5 +99,23 @@ func TestPartnerJoinsSegmentJourney(t *testing.T) {
 	}
 	if e := text(".card.empty"); !strings.Contains(e, "No partner matches") {
 		t.Errorf("the emptied segment says %q", e)
+	}
+	// The journey ends with offboarding the partner from its page.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/w/demo/partners?q=Quillfeather"),
+		chromedp.Click(`main table a`),
+		chromedp.WaitVisible("#profile"),
+		chromedp.Click(`a[href$="/offboard"]`),
+		chromedp.WaitVisible("#ob-submit"),
+		chromedp.SendKeys("#ob-reason", "Pilot ended"),
+		chromedp.Click("#ob-confirm"),
+		chromedp.Click("#ob-submit"),
+		chromedp.WaitVisible(".flash.success"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := text(".flash.success"); !strings.HasPrefix(f, "Offboarded: ") {
+		t.Errorf("after offboarding: %q", f)
 	}
 }
