@@ -29,7 +29,7 @@ type fixture struct {
 	otherPartner, viewer policy.Actor
 }
 
-func setup(t *testing.T, db *store.DB) fixture {
+func setup(t testing.TB, db *store.DB) fixture {
 	t.Helper()
 	ctx := context.Background()
 	ws, err := demo.Load(ctx, db)
