@@ -386,12 +386,19 @@ func (s *Service) SweepFollowUps(ctx context.Context, src FollowUpSource, grace 
 	if err != nil {
 		return 0, err
 	}
+	return runDue(ctx, due, s.FollowUpTick, func(a FollowUpArgs) string { return "follow-up timer of opportunity " + a.OpportunityID })
+}
+
+// runDue runs tick for every due timer a sweep found. A timer that fails does not
+// hold up the others, and one that turns out early is left for its job; it returns
+// how many ran and every failure, each named by what.
+func runDue[T any](ctx context.Context, due []T, tick func(context.Context, T) error, what func(T) string) (int, error) {
 	ran := 0
 	var errs []error
 	for _, a := range due {
 		var early *EarlyError
-		if err := s.FollowUpTick(ctx, a); err != nil && !errors.As(err, &early) {
-			errs = append(errs, fmt.Errorf("follow-up timer of opportunity %s: %w", a.OpportunityID, err))
+		if err := tick(ctx, a); err != nil && !errors.As(err, &early) {
+			errs = append(errs, fmt.Errorf("%s: %w", what(a), err))
 			continue
 		}
 		ran++

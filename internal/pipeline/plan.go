@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -642,15 +641,5 @@ func (s *Service) SweepMilestones(ctx context.Context, src MilestoneSource, grac
 	if err != nil {
 		return 0, err
 	}
-	ran := 0
-	var errs []error
-	for _, a := range due {
-		var early *EarlyError
-		if err := s.NudgeTick(ctx, a); err != nil && !errors.As(err, &early) {
-			errs = append(errs, fmt.Errorf("nudge of milestone %s: %w", a.MilestoneID, err))
-			continue
-		}
-		ran++
-	}
-	return ran, errors.Join(errs...)
+	return runDue(ctx, due, s.NudgeTick, func(a MilestoneArgs) string { return "nudge of milestone " + a.MilestoneID })
 }

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -266,17 +265,12 @@ type RenewalSource interface {
 }
 
 // SweepRenewals runs every renewal timer due by more than grace, in case its job was
-// lost, and returns how many it ran.
+// lost. A timer that fails does not hold up the others: it returns how many ran and
+// every failure.
 func (s *Service) SweepRenewals(ctx context.Context, src RenewalSource, grace time.Duration) (int, error) {
 	due, err := src.DueRenewals(ctx, s.Now().Add(-grace), 500)
 	if err != nil {
 		return 0, err
 	}
-	for i, a := range due {
-		var early *EarlyError
-		if err := s.RenewalTick(ctx, a); err != nil && !errors.As(err, &early) {
-			return i, fmt.Errorf("renewal timer of opportunity %s: %w", a.OpportunityID, err)
-		}
-	}
-	return len(due), nil
+	return runDue(ctx, due, s.RenewalTick, func(a RenewalArgs) string { return "renewal timer of opportunity " + a.OpportunityID })
 }
