@@ -106,12 +106,12 @@ func (a *App) init(ctx context.Context) error {
 	river.AddWorker(workers, &tierReviewWorker{svc: a.Program, db: a.DB})
 	a.Registrations = &registration.Service{Store: regStore, Finder: registration.NewFinder(regStore, match.DefaultConfig()),
 		Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL, TierRanks: a.Program.TierRanks}
-	river.AddWorker(workers, &timerWorker{svc: a.Registrations})
+	river.AddWorker(workers, &tickWorker[registration.TimerArgs]{tick: a.Registrations.Tick})
 	river.AddWorker(workers, &sweepWorker{svc: a.Registrations, src: regStore})
 	pipe := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: now, Mail: renderer{}, BaseURL: a.Config.BaseURL}
-	river.AddWorker(workers, &followUpWorker{svc: pipe})
-	river.AddWorker(workers, &nudgeWorker{svc: pipe})
-	river.AddWorker(workers, &renewalWorker{svc: pipe})
+	river.AddWorker(workers, &tickWorker[pipeline.FollowUpArgs]{tick: pipe.FollowUpTick})
+	river.AddWorker(workers, &tickWorker[pipeline.MilestoneArgs]{tick: pipe.NudgeTick})
+	river.AddWorker(workers, &tickWorker[pipeline.RenewalArgs]{tick: pipe.RenewalTick})
 	river.AddWorker(workers, &pipelineSweepWorker{svc: pipe, src: store.Pipeline{DB: a.DB}})
 	a.Conflicts = &conflictcase.Service{Store: store.ConflictCases{DB: a.DB}, Now: now, Duplicates: duplicateAccounts(a.Registrations.Finder, regStore)}
 	river.AddWorker(workers, &conflictSweepWorker{svc: a.Conflicts, now: now})
@@ -245,33 +245,24 @@ func (a *App) warmIndexes(ctx context.Context) {
 // Close releases the database.
 func (a *App) Close() error { return a.DB.Close() }
 
-// timerWorker runs registration timers (review reminders and escalations,
-// protection reminders, expiry, extensions and flags).
-type timerWorker struct {
-	river.WorkerDefaults[registration.TimerArgs]
-	svc *registration.Service
+// tickWorker runs one kind of timer job through its service's tick: registration
+// timers (review reminders and escalations, protection reminders, expiry, extensions
+// and flags), meeting follow-ups, milestone nudges and renewal confirmations. A tick
+// that finds itself early is snoozed until its time.
+type tickWorker[T river.JobArgs] struct {
+	river.WorkerDefaults[T]
+	tick func(context.Context, T) error
 }
 
-func (w *timerWorker) Work(ctx context.Context, j *river.Job[registration.TimerArgs]) error {
-	err := w.svc.Tick(ctx, j.Args)
+func (w *tickWorker[T]) Work(ctx context.Context, j *river.Job[T]) error {
+	err := w.tick(ctx, j.Args)
 	var early *registration.EarlyError
 	if errors.As(err, &early) {
 		return river.JobSnooze(early.Wait)
 	}
-	return err
-}
-
-// followUpWorker runs the timers that flag a meeting whose follow-up was not written.
-type followUpWorker struct {
-	river.WorkerDefaults[pipeline.FollowUpArgs]
-	svc *pipeline.Service
-}
-
-func (w *followUpWorker) Work(ctx context.Context, j *river.Job[pipeline.FollowUpArgs]) error {
-	err := w.svc.FollowUpTick(ctx, j.Args)
-	var early *pipeline.EarlyError
-	if errors.As(err, &early) {
-		return river.JobSnooze(early.Wait)
+	var pearly *pipeline.EarlyError
+	if errors.As(err, &pearly) {
+		return river.JobSnooze(pearly.Wait)
 	}
 	return err
 }
@@ -298,36 +289,6 @@ func (w *pipelineSweepWorker) Work(ctx context.Context, _ *river.Job[pipelineSwe
 	_, merr := w.svc.SweepMilestones(ctx, w.src, time.Minute)
 	_, rerr := w.svc.SweepRenewals(ctx, w.src, time.Minute)
 	return errors.Join(err, merr, rerr)
-}
-
-// renewalWorker runs the timers that ask for a renewal's owner and escalate.
-type renewalWorker struct {
-	river.WorkerDefaults[pipeline.RenewalArgs]
-	svc *pipeline.Service
-}
-
-func (w *renewalWorker) Work(ctx context.Context, j *river.Job[pipeline.RenewalArgs]) error {
-	err := w.svc.RenewalTick(ctx, j.Args)
-	var early *pipeline.EarlyError
-	if errors.As(err, &early) {
-		return river.JobSnooze(early.Wait)
-	}
-	return err
-}
-
-// nudgeWorker runs the timers that nudge the owner of an overdue plan milestone.
-type nudgeWorker struct {
-	river.WorkerDefaults[pipeline.MilestoneArgs]
-	svc *pipeline.Service
-}
-
-func (w *nudgeWorker) Work(ctx context.Context, j *river.Job[pipeline.MilestoneArgs]) error {
-	err := w.svc.NudgeTick(ctx, j.Args)
-	var early *pipeline.EarlyError
-	if errors.As(err, &early) {
-		return river.JobSnooze(early.Wait)
-	}
-	return err
 }
 
 // sweepArgs is the periodic safety net for registration timers whose job was lost.
