@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/tandemprm/tandem/internal/application"
 )
@@ -46,13 +45,9 @@ func toApplicationJSON(a application.Application) applicationJSON {
 // only): list, read, and accept or reject with a reason.
 func RegisterApplications(rt *Router, svc *application.Service) {
 	rt.Handle("GET", "/api/v1/applications", func(w http.ResponseWriter, r *http.Request, p Principal) error {
-		limit := 100
-		if s := r.URL.Query().Get("limit"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 || n > 500 {
-				return invalidParam("limit", "must be a whole number from 1 to 500")
-			}
-			limit = n
+		limit, err := limitParam(r, 100, 500)
+		if err != nil {
+			return err
 		}
 		as, err := svc.List(r.Context(), p.Actor, r.URL.Query().Get("status"), limit)
 		if err != nil {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -26,11 +27,9 @@ type List[T any] struct {
 func PageParams(r *http.Request) (store.Page, error) {
 	pg := store.Page{Limit: DefaultLimit}
 	var p tandem.Problems
-	if s := r.URL.Query().Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxLimit {
-			p.Add("limit", "must be a whole number from 1 to %d", MaxLimit)
-		}
+	if n, err := limitParam(r, DefaultLimit, MaxLimit); err != nil {
+		p = append(p, tandem.FieldsOf(err)...)
+	} else {
 		pg.Limit = n
 	}
 	if s := r.URL.Query().Get("cursor"); s != "" {
@@ -41,6 +40,19 @@ func PageParams(r *http.Request) (store.Page, error) {
 		pg.After = string(b)
 	}
 	return pg, p.Err("The page parameters are not valid.")
+}
+
+// limitParam reads ?limit=, a whole number from 1 to max; def when it is absent.
+func limitParam(r *http.Request, def, max int) (int, error) {
+	s := r.URL.Query().Get("limit")
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > max {
+		return 0, invalidParam("limit", fmt.Sprintf("must be a whole number from 1 to %d", max))
+	}
+	return n, nil
 }
 
 // NewList builds a list response; lastID is the id of the last item when more follow.
