@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tandemprm/tandem/internal/partner/partnerbench"
+	"github.com/tandemprm/tandem/internal/pipeline/pipebench"
 	"github.com/tandemprm/tandem/internal/registration/regbench"
 )
 
@@ -121,5 +122,63 @@ func benchPartners(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return 1
 	}
 	res.Write(stdout)
+	return 0
+}
+
+const benchPipelineUsage = `Usage: tandem bench pipeline [flags]
+
+Loads a fresh database (SQLite in a temporary directory, or a new schema in the
+PostgreSQL database of --database-url, dropped afterwards) with --partners partners,
+--accounts accounts and --opportunities opportunities (spread over motions, stages,
+owners, amounts and close dates; one to three partners credited on each, some with
+notes and plan milestones), then times through the pipeline service: filtered list
+pages (keyset, first and later pages), the board (the first cards of every stage), a
+partner user's shared view and stage changes. It prints p50/p95/p99/max per
+operation against the targets and each list query's plan, and exits 1 when an
+operation misses its target.
+
+Flags:
+`
+
+// benchPipeline runs "tandem bench pipeline" and returns the exit code.
+func benchPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tandem bench pipeline", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o pipebench.Options
+	fs.StringVar(&o.DatabaseURL, "database-url", "", "PostgreSQL URL (postgres://…); a schema of the run's own is created there. Empty: SQLite")
+	fs.IntVar(&o.Partners, "partners", 10000, "partners to load")
+	fs.IntVar(&o.Accounts, "accounts", 200000, "accounts to load")
+	fs.IntVar(&o.Opportunities, "opportunities", 1000000, "opportunities to load")
+	fs.IntVar(&o.Rounds, "rounds", 200, "times each list and shared view is timed, and stage changes made (boards: a quarter as often, at least 5)")
+	fs.Uint64Var(&o.Seed, "seed", 1, "generator seed")
+	fs.BoolVar(&o.Keep, "keep", false, "keep the database after the run (its place is printed)")
+	quiet := fs.Bool("quiet", false, "print only the results")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, benchPipelineUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 || o.Partners < 3 || o.Accounts < 1 || o.Opportunities < 1 || o.Rounds < 1 {
+		fmt.Fprintln(stderr, "tandem bench pipeline: --partners must be at least 3, --accounts, --opportunities and --rounds at least 1, and no arguments follow the flags")
+		return 2
+	}
+	if !*quiet {
+		o.Progress = stderr
+	}
+	res, err := pipebench.Run(ctx, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "tandem bench pipeline: %v\n", err)
+		return 1
+	}
+	res.Write(stdout)
+	if missed := res.Missed(); len(missed) > 0 {
+		fmt.Fprintf(stderr, "tandem bench pipeline: %d operation(s) over target\n", len(missed))
+		return 1
+	}
 	return 0
 }

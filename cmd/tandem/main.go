@@ -42,6 +42,8 @@ Commands:
   bench match        measure the company matcher (run "tandem bench match --help")
   bench registrations  measure deal registration over HTTP (run "tandem bench registrations --help")
   bench partners     measure partner lists and segments at scale (run "tandem bench partners --help")
+  bench pipeline     measure pipeline lists, board, shared views and stage changes at scale
+                     (run "tandem bench pipeline --help")
   version   print the version
 
 Run "tandem <command> --help" for the flags of a command.
@@ -87,7 +89,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if len(args) > 0 && args[0] == "partners" {
 			return benchPartners(ctx, args[1:], stdout, stderr)
 		}
-		fmt.Fprintln(stderr, "tandem bench: say what to measure: tandem bench match|registrations|partners [flags]")
+		if len(args) > 0 && args[0] == "pipeline" {
+			return benchPipeline(ctx, args[1:], stdout, stderr)
+		}
+		fmt.Fprintln(stderr, "tandem bench: say what to measure: tandem bench match|registrations|partners|pipeline [flags]")
 		return 2
 	case "version":
 		fmt.Fprintln(stdout, "tandem", version)

@@ -50,6 +50,20 @@ func RegisterIdentity(rt *Router, ids *identity.Service, db *store.DB) {
 		WriteJSON(w, http.StatusCreated, u)
 		return nil
 	})
+	rt.Handle("PUT", "/api/v1/users/{id}/manager", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		var in struct {
+			ManagerID string `json:"manager_id"`
+		}
+		if err := Decode(r, &in); err != nil {
+			return err
+		}
+		u, err := ids.SetManager(r.Context(), p.Actor, p.Name, r.PathValue("id"), in.ManagerID)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, u)
+		return nil
+	})
 	rt.Handle("POST", "/api/v1/users/{id}/deactivate", func(w http.ResponseWriter, r *http.Request, p Principal) error {
 		var in struct {
 			Rationale string `json:"rationale"`

@@ -70,7 +70,6 @@ type opportunityJSON struct {
 	Flags *pipeline.Flags `json:"flags,omitempty"`
 	// Pricing is the discount, its approval and price protection (never for partners).
 	Pricing pipeline.Pricing `json:"pricing"`
-	Kind    string           `json:"kind"`
 	// RenewalOn is a renewal's date; Renewal where confirming its owner stands.
 	RenewalOn string      `json:"renewal_on"`
 	Renewal   renewalJSON `json:"renewal"`
@@ -106,7 +105,7 @@ func opportunityOut(p Principal, o pipeline.Opportunity, flags ...pipeline.Flags
 	return opportunityJSON{PartnerView: v, AccountID: o.AccountID, Amount: formatMinor(o.AmountMinor), Currency: o.Currency, CloseOn: o.CloseOn,
 		Status: string(o.Status), OwnerUserID: o.OwnerUserID, PartnerID: o.PartnerID, Fields: fields, Attribution: attr,
 		LastActivityAt: timePtr(o.LastActivityAt), CreatedAt: o.CreatedAt, Version: o.Version, Flags: firstFlags(flags), Pricing: o.Pricing,
-		Kind: string(o.Kind), RenewalOn: o.RenewalOn, Renewal: renewalJSON{NextCheckAt: timePtr(o.Renewal.WakeAt), AskedAt: timePtr(o.Renewal.AskedAt),
+		RenewalOn: o.RenewalOn, Renewal: renewalJSON{NextCheckAt: timePtr(o.Renewal.WakeAt), AskedAt: timePtr(o.Renewal.AskedAt),
 			EscalatedAt: timePtr(o.Renewal.EscalatedAt), ConfirmedAt: timePtr(o.Renewal.ConfirmedAt), ConfirmedBy: o.Renewal.ConfirmedBy}}
 }
 
@@ -188,6 +187,8 @@ func staleOr(w http.ResponseWriter, r *http.Request, p Principal, err error) err
 		view = toContactJSON(c)
 	case pipeline.Opportunity:
 		view = opportunityOut(p, c)
+	case pipeline.StageModel:
+		view = toStageModelJSON(c)
 	default:
 		return err
 	}
@@ -390,7 +391,8 @@ func RegisterPipeline(rt *Router, svc *pipeline.Service) {
 		}
 		q := r.URL.Query()
 		f := pipeline.Filter{Motion: tandem.Motion(q.Get("motion")), Stage: q.Get("stage"), Status: pipeline.Status(q.Get("status")),
-			PartnerID: q.Get("partner_id"), OwnerUserID: q.Get("owner_user_id"), AccountID: q.Get("account_id"), Query: q.Get("q")}
+			PartnerID: q.Get("partner_id"), OwnerUserID: q.Get("owner_user_id"), AccountID: q.Get("account_id"), Query: q.Get("q"),
+			CloseFrom: q.Get("close_from"), CloseTo: q.Get("close_to")}
 		f.Attention = q.Get("attention")
 		opps, more, err := svc.ListOpportunities(r.Context(), p.Actor, f, pg.After, pg.Limit)
 		if err != nil {

@@ -33,9 +33,32 @@ type registrationJSON struct {
 	ReviewSLAMet        *bool                    `json:"review_sla_met"`
 	AccountID           string                   `json:"account_id,omitempty"`
 	FirstApprovalBy     string                   `json:"first_approval_by,omitempty"`
+	ApprovalSteps       []approvalStepJSON       `json:"approval_steps"`
+	WaitingOn           string                   `json:"waiting_on,omitempty"`
 	Appeals             int                      `json:"appeals"`
 	AppealDueAt         *time.Time               `json:"appeal_due_at"`
 	Version             int                      `json:"version"`
+}
+
+// approvalStepJSON is one step of a registration's approval chain.
+type approvalStepJSON struct {
+	Step         int        `json:"step"` // 1-based
+	Approver     string     `json:"approver"`
+	ApprovedBy   string     `json:"approved_by,omitempty"`
+	ApprovedByID string     `json:"approved_by_id,omitempty"`
+	ApprovedAt   *time.Time `json:"approved_at"`
+}
+
+func approvalSteps(r registration.Registration, set registration.Settings) []approvalStepJSON {
+	steps := set.Steps(r)
+	out := make([]approvalStepJSON, len(steps))
+	for i, st := range steps {
+		out[i] = approvalStepJSON{Step: st.Step + 1, Approver: string(st.Approver)}
+		if st.Given != nil {
+			out[i].ApprovedBy, out[i].ApprovedByID, out[i].ApprovedAt = st.Given.Name, st.Given.UserID, timePtr(st.Given.At)
+		}
+	}
+	return out
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -43,6 +66,13 @@ func timePtr(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
+}
+
+func firstApproval(r registration.Registration) string {
+	if len(r.Approvals) == 0 {
+		return ""
+	}
+	return r.Approvals[0].Name
 }
 
 // registrationOut picks the view the principal may see: partners get PartnerView
@@ -64,7 +94,7 @@ func registrationOut(p Principal, r registration.Registration, set registration.
 		OpportunityName: r.OpportunityName, Products: products, Proof: r.Proof, RecommendedRuling: string(r.Ruling),
 		ConflictType: string(r.ConflictType), ConflictRule: string(r.ConflictRule), InternalExplanation: r.InternalExplanation,
 		Candidates: cands, ReviewDueAt: timePtr(r.ReviewDueAt), DecidedBy: r.DecidedBy, DecisionRationale: r.DecisionRationale,
-		ReviewSLAMet: r.ReviewSLAMet, AccountID: r.AccountID, FirstApprovalBy: r.FirstApprovalName, Appeals: r.Appeals, AppealDueAt: timePtr(r.AppealDueAt), Version: r.Version}
+		ReviewSLAMet: r.ReviewSLAMet, AccountID: r.AccountID, FirstApprovalBy: firstApproval(r), ApprovalSteps: approvalSteps(r, set), WaitingOn: set.WaitingOn(r), Appeals: r.Appeals, AppealDueAt: timePtr(r.AppealDueAt), Version: r.Version}
 }
 
 // registrationInput is the body of POST /api/v1/registrations.

@@ -3,6 +3,7 @@ package api
 import (
 	"testing"
 
+	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/policy"
 )
 
@@ -16,6 +17,10 @@ func TestPartnerViewsShowOnlySafeFields(t *testing.T) {
 	}{
 		{policy.PartnerUsers, PartnerUserView{}},
 		{policy.APITokens, PartnerTokenView{}},
+		{policy.Opportunities, pipeline.PartnerView{}},
+		{policy.Attribution, pipeline.PartnerCreditView{}},
+		{policy.PartnerNotes, pipeline.PartnerNoteView{}},
+		{policy.PlanItems, pipeline.PartnerMilestoneView{}},
 	} {
 		if bad := policy.UnsafeFields(tc.kind, tc.view); bad != nil {
 			t.Errorf("%T exposes fields partners may not see: %v", tc.view, bad)

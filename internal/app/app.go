@@ -18,6 +18,7 @@ import (
 	"github.com/tandemprm/tandem/internal/actionlink"
 	"github.com/tandemprm/tandem/internal/api"
 	"github.com/tandemprm/tandem/internal/application"
+	"github.com/tandemprm/tandem/internal/certification"
 	"github.com/tandemprm/tandem/internal/conflictcase"
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/identity"
@@ -56,8 +57,11 @@ type App struct {
 	Conflicts *conflictcase.Service
 	// Program is the partner program: tiers and tier reviews.
 	Program *program.Service
-	Logger  *slog.Logger
-	Version string
+	// Certifications are the workspace's certification catalogue and the
+	// certifications partners and their people hold.
+	Certifications *certification.Service
+	Logger         *slog.Logger
+	Version        string
 	// DemoLoaded is true when this start loaded the demo workspace.
 	DemoLoaded bool
 }
@@ -104,11 +108,14 @@ func (a *App) init(ctx context.Context) error {
 	regStore := store.Registrations{DB: a.DB}
 	a.Program = &program.Service{Store: store.Program{DB: a.DB}, Now: now}
 	river.AddWorker(workers, &tierReviewWorker{svc: a.Program, db: a.DB})
+	a.Certifications = &certification.Service{Store: store.Certifications{DB: a.DB}, Now: now, Mail: renderer{}, BaseURL: a.Config.BaseURL}
+	river.AddWorker(workers, &certificationRemindWorker{svc: a.Certifications, db: a.DB})
 	a.Registrations = &registration.Service{Store: regStore, Finder: registration.NewFinder(regStore, match.DefaultConfig()),
-		Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL, TierRanks: a.Program.TierRanks}
+		Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL, TierRanks: a.Program.TierRanks, Certifications: a.Certifications}
 	river.AddWorker(workers, &tickWorker[registration.TimerArgs]{tick: a.Registrations.Tick})
 	river.AddWorker(workers, &sweepWorker{svc: a.Registrations, src: regStore})
 	pipe := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: now, Mail: renderer{}, BaseURL: a.Config.BaseURL}
+	a.Registrations.FirstStage = pipe.FirstStage
 	river.AddWorker(workers, &tickWorker[pipeline.FollowUpArgs]{tick: pipe.FollowUpTick})
 	river.AddWorker(workers, &tickWorker[pipeline.MilestoneArgs]{tick: pipe.NudgeTick})
 	river.AddWorker(workers, &tickWorker[pipeline.RenewalArgs]{tick: pipe.RenewalTick})
@@ -136,6 +143,9 @@ func (a *App) init(ctx context.Context) error {
 			river.NewPeriodicJob(river.PeriodicInterval(tierReviewEvery), func() (river.JobArgs, *river.InsertOpts) {
 				return tierReviewArgs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(certificationRemindEvery), func() (river.JobArgs, *river.InsertOpts) {
+				return certificationRemindArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		},
 	})
 	if err != nil {
@@ -156,6 +166,7 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterIndex(a.API, a.Version)
 	segments := &partner.Segments{Store: store.Segments{DB: a.DB}, Partners: store.Partners{DB: a.DB}, Now: now}
 	api.RegisterPartners(a.API, partners, segments)
+	api.RegisterExclusivity(a.API, partners)
 	api.RegisterSegments(a.API, segments)
 	partnerContacts := &partner.Contacts{Store: store.PartnerContacts{DB: a.DB}, Partners: store.Partners{DB: a.DB}, Invite: partnerInviter{a.Identity}, Now: now}
 	api.RegisterPartnerContacts(a.API, partnerContacts, partners)
@@ -170,7 +181,9 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterPipeline(a.API, pipe)
 	api.RegisterAccountsIO(a.API, pipe)
 	api.RegisterPipelineSettings(a.API, pipe)
+	api.RegisterStageModels(a.API, pipe)
 	api.RegisterProgram(a.API, a.Program)
+	api.RegisterCertifications(a.API, a.Certifications)
 	api.RegisterOffboard(a.API, offboarder)
 	applications := &application.Service{Store: store.Applications{DB: a.DB}, Identity: a.Identity, Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL,
 		EntryTier: func(ctx context.Context, workspaceID string) (string, error) {
@@ -195,7 +208,7 @@ func (a *App) init(ctx context.Context) error {
 	}
 	a.Links = &actionlink.Service{Store: store.ActionLinks{DB: a.DB}, Keys: keys, Now: now, BaseURL: a.Config.BaseURL}
 	a.UI, err = web.New(web.Options{BaseURL: a.Config.BaseURL, CookieKey: cookieKey, DB: a.DB, Partners: partners, Contacts: partnerContacts, Segments: segments, Views: &partner.Views{Store: store.Segments{DB: a.DB}, Now: now}, Identity: a.Identity, Workspaces: workspaces, Notify: notifications, Version: a.Version, Logger: a.Logger,
-		Registrations: a.Registrations, Links: a.Links, Conflicts: a.Conflicts, Pipeline: pipe, Program: a.Program, Offboard: offboarder, Applications: applications,
+		Registrations: a.Registrations, Links: a.Links, Conflicts: a.Conflicts, Pipeline: pipe, Program: a.Program, Certifications: a.Certifications, Offboard: offboarder, Applications: applications,
 		PublicRegistration: &registration.Public{Store: store.Registrations{DB: a.DB}, Links: a.Links, Mail: renderer{}, Now: now, BaseURL: a.Config.BaseURL},
 		Secure:             secure, SMTPConfigured: smtpOn})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/tandemprm/tandem/internal/app"
 	"github.com/tandemprm/tandem/internal/app/apptest"
 	"github.com/tandemprm/tandem/internal/application"
+	"github.com/tandemprm/tandem/internal/certification"
 	"github.com/tandemprm/tandem/internal/conflictcase"
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/identity"
@@ -36,6 +37,7 @@ var isolationCases = map[string]map[string]string{
 	"GET /api/v1/users":                         nil,
 	"POST /api/v1/users":                        nil,
 	"POST /api/v1/users/{id}/deactivate":        {"id": "victim-user"},
+	"PUT /api/v1/users/{id}/manager":            {"id": "victim-user"},
 	"GET /api/v1/tokens":                        nil,
 	"POST /api/v1/tokens":                       nil,
 	"POST /api/v1/tokens/{id}/revoke":           {"id": "victim-token"},
@@ -65,6 +67,7 @@ var isolationCases = map[string]map[string]string{
 	"POST /w/{slug}/settings/users":                          {"slug": "victim-slug"},
 	"GET /w/{slug}/settings/users/{id}/deactivate":           {"slug": "victim-slug", "id": "victim-user"},
 	"POST /w/{slug}/settings/users/{id}/deactivate":          {"slug": "victim-slug", "id": "victim-user"},
+	"POST /w/{slug}/settings/users/{id}/manager":             {"slug": "victim-slug", "id": "victim-user"},
 	"GET /w/{slug}/settings/tokens":                          {"slug": "victim-slug"},
 	"POST /w/{slug}/settings/tokens":                         {"slug": "victim-slug"},
 	"POST /w/{slug}/settings/tokens/{id}/revoke":             {"slug": "victim-slug", "id": "victim-token"},
@@ -78,6 +81,11 @@ var isolationCases = map[string]map[string]string{
 	"GET /api/v1/partners/{id}":                              {"id": "victim-partner"},
 	"PATCH /api/v1/partners/{id}":                            {"id": "victim-partner"},
 	"POST /api/v1/partners/{id}/lifecycle":                   {"id": "victim-partner"},
+	"GET /api/v1/partners/{id}/exclusivity":                  {"id": "victim-partner"},
+	"POST /api/v1/partners/{id}/exclusivity":                 {"id": "victim-partner"},
+	"POST /api/v1/partners/{id}/exclusivity/revoke":          {"id": "victim-partner"},
+	"POST /w/{slug}/partners/{id}/exclusivity":               {"slug": "victim-slug", "id": "victim-partner"},
+	"POST /w/{slug}/partners/{id}/exclusivity/revoke":        {"slug": "victim-slug", "id": "victim-partner"},
 	"GET /w/{slug}/partners/{id}":                            {"slug": "victim-slug", "id": "victim-partner"},
 	"POST /w/{slug}/partners/{id}/lifecycle":                 {"slug": "victim-slug", "id": "victim-partner"},
 	"POST /w/{slug}/partners/{id}/profile":                   {"slug": "victim-slug", "id": "victim-partner"},
@@ -191,9 +199,23 @@ var isolationCases = map[string]map[string]string{
 	"POST /api/v1/opportunities/{id}/notes":             {"id": "victim-opportunity"},
 	"GET /api/v1/pipeline/settings":                     nil,
 	"PUT /api/v1/pipeline/settings":                     nil,
+	"GET /api/v1/pipeline/stage-models":                 nil,
+	"GET /api/v1/pipeline/stage-models/{motion}":        {"motion": "own-motion"},
+	"PUT /api/v1/pipeline/stage-models/{motion}":        {"motion": "own-motion"},
+	"POST /api/v1/pipeline/stage-models/{motion}/reset": {"motion": "own-motion"},
 	// Pipeline pages
 	"GET /w/{slug}/pipeline":                          {"slug": "victim-slug"},
 	"GET /w/{slug}/pipeline.csv":                      {"slug": "victim-slug"},
+	"GET /w/{slug}/pipeline/new":                      {"slug": "victim-slug"},
+	"GET /w/{slug}/settings/pipeline":                 {"slug": "victim-slug"},
+	"POST /w/{slug}/settings/pipeline":                {"slug": "victim-slug"},
+	"POST /w/{slug}/pipeline/new":                     {"slug": "victim-slug"},
+	"POST /w/{slug}/pipeline-views":                   {"slug": "victim-slug"},
+	"GET /w/{slug}/settings/stages":                   {"slug": "victim-slug"},
+	"GET /w/{slug}/settings/stages/{motion}":          {"slug": "victim-slug", "motion": "own-motion"},
+	"POST /w/{slug}/settings/stages/{motion}":         {"slug": "victim-slug", "motion": "own-motion"},
+	"POST /w/{slug}/settings/stages/{motion}/reset":   {"slug": "victim-slug", "motion": "own-motion"},
+	"POST /w/{slug}/pipeline-views/{id}/delete":       {"slug": "victim-slug", "id": "victim-pipeline-view"},
 	"GET /w/{slug}/pipeline/{id}":                     {"slug": "victim-slug", "id": "victim-opportunity"},
 	"POST /w/{slug}/pipeline/{id}/stage":              {"slug": "victim-slug", "id": "victim-opportunity"},
 	"POST /w/{slug}/pipeline/{id}/edit":               {"slug": "victim-slug", "id": "victim-opportunity"},
@@ -234,6 +256,21 @@ var isolationCases = map[string]map[string]string{
 	"POST /w/{slug}/applications/{id}/accept":   {"slug": "victim-slug", "id": "victim-application"},
 	"POST /w/{slug}/applications/{id}/reject":   {"slug": "victim-slug", "id": "victim-application"},
 	"POST /w/{slug}/tier-reviews/{id}/decision": {"slug": "victim-slug", "id": "victim-tier-review"},
+	// Certifications
+	"GET /api/v1/certification-catalogue":                       nil,
+	"POST /api/v1/certification-catalogue":                      nil,
+	"PUT /api/v1/certification-catalogue/{key}":                 {"key": "victim-certification-key"},
+	"GET /api/v1/partners/{id}/certifications":                  {"id": "victim-partner"},
+	"POST /api/v1/partners/{id}/certifications":                 {"id": "victim-partner"},
+	"POST /api/v1/partners/{id}/certifications/{cert}/revoke":   {"id": "victim-partner", "cert": "victim-certification"},
+	"GET /w/{slug}/settings/certifications":                     {"slug": "victim-slug"},
+	"POST /w/{slug}/settings/certifications":                    {"slug": "victim-slug"},
+	"GET /w/{slug}/settings/certifications/{key}":               {"slug": "victim-slug", "key": "victim-certification-key"},
+	"POST /w/{slug}/settings/certifications/{key}":              {"slug": "victim-slug", "key": "victim-certification-key"},
+	"POST /w/{slug}/settings/certifications/{key}/retire":       {"slug": "victim-slug", "key": "victim-certification-key"},
+	"POST /w/{slug}/partners/{id}/certifications":               {"slug": "victim-slug", "id": "victim-partner"},
+	"GET /w/{slug}/partners/{id}/certifications/{cert}/revoke":  {"slug": "victim-slug", "id": "victim-partner", "cert": "victim-certification"},
+	"POST /w/{slug}/partners/{id}/certifications/{cert}/revoke": {"slug": "victim-slug", "id": "victim-partner", "cert": "victim-certification"},
 }
 
 // victim holds the identifiers that must never reach an attacker.
@@ -385,9 +422,19 @@ func TestIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A certification held by the victim partner, with internal evidence.
+	if _, err := a.Certifications.CreateDefinition(ctx, policy.System(wsA.ID), "setup", certification.DefinitionInput{Key: "zebulon_cert",
+		Name: "Zebulon Certified Expert", ValidityMonths: 12}); err != nil {
+		t.Fatal(err)
+	}
+	victimCert, err := a.Certifications.Record(ctx, policy.System(wsA.ID), "setup", "prt_demo000000", certification.RecordInput{Key: "zebulon_cert",
+		Evidence: "Zebulon exam transcript"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	v := victim{slug: demo.Slug, userID: samA[0].ID, tokenID: victimTokenID, link: "ws_demo.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		secrets: []string{demo.PartnerEmail, "Sam Partner", "lee@northwind-advisory.example", victimTokenID, samA[0].ID, victimCase,
-			victimReg.Registration.ID, "Zebulon", "777,777", victimAcc.ID, victimContact.ID, victimOpp.ID, victimItem.ID}}
+			victimReg.Registration.ID, "Zebulon", "777,777", victimCert.ID, victimAcc.ID, victimContact.ID, victimOpp.ID, victimItem.ID}}
 	victimPartnerContact, err := (store.PartnerContacts{DB: a.DB}).PartnerContact(ctx, wsA.ID, "prt_demo000000", "con_demo010000")
 	if err != nil || victimPartnerContact.Email == "" {
 		t.Fatalf("victim partner contact: %+v, %v", victimPartnerContact, err)
@@ -404,8 +451,22 @@ func TestIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v.secrets = append(v.secrets, victimSegment.ID, victimView.ID)
+	victimPipelineView, err := (&pipeline.Views{Store: store.Pipeline{DB: a.DB}, Now: ids.Now}).Save(ctx, pmA[0].Actor(), "Paul", "Zebulon pipeline view", url.Values{"q": {"zebulon"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.secrets = append(v.secrets, victimSegment.ID, victimView.ID, victimPipelineView.ID)
 	fromB := append([]string{wsA.ID, "prt_demo0000", "usr_demo0000", demo.AdminEmail, "Northwind"}, v.secrets...)
+	// Workspace A's own referral stage model: the other workspace never sees its labels.
+	refA, err := pipe.StageModel(ctx, policy.System(wsA.ID), tandem.MotionReferral)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refA.Stages[1].Label = "Quetzal qualified"
+	if _, err := pipe.SaveStageModel(ctx, policy.System(wsA.ID), "setup", tandem.MotionReferral, refA.Model, 0); err != nil {
+		t.Fatal(err)
+	}
+	fromB = append(fromB, "Quetzal qualified")
 
 	routes := map[string]bool{}
 	for _, r := range a.API.Routes() {
@@ -426,6 +487,8 @@ func TestIsolation(t *testing.T) {
 			switch params[strings.Trim(m, "{}")] {
 			case "victim-slug", "public-slug": // a public page of the workspace: anyone may see it, nothing may leak
 				return v.slug
+			case "own-motion": // a motion names no record: each caller reaches its own workspace's model
+				return "referral"
 			case "victim-user":
 				return v.userID
 			case "victim-token":
@@ -446,6 +509,8 @@ func TestIsolation(t *testing.T) {
 				return victimSegment.ID
 			case "victim-view":
 				return victimView.ID
+			case "victim-pipeline-view":
+				return victimPipelineView.ID
 			case "victim-partner-contact":
 				return "con_demo010000"
 			case "victim-opportunity":
@@ -456,6 +521,10 @@ func TestIsolation(t *testing.T) {
 				return victimReview
 			case "victim-application":
 				return victimApp
+			case "victim-certification":
+				return victimCert.ID
+			case "victim-certification-key":
+				return "zebulon_cert"
 			}
 			t.Fatalf("route %s: no value for %s", route, m)
 			return ""
@@ -471,7 +540,7 @@ func TestIsolation(t *testing.T) {
 			sameWorkspace := !strings.HasPrefix(at.name, "other workspace")
 			targeted := false
 			for _, val := range params {
-				if val == "public-slug" {
+				if val == "public-slug" || val == "own-motion" {
 					continue
 				}
 				if val != "victim-slug" || !sameWorkspace {
@@ -529,6 +598,9 @@ func TestIsolation(t *testing.T) {
 	}
 	if ap, err := (store.Applications{DB: a.DB}).Application(ctx, wsA.ID, victimApp); err != nil || ap.Status != "new" {
 		t.Fatalf("victim application after the walk: %+v, %v", ap, err)
+	}
+	if c, err := (store.Certifications{DB: a.DB}).Certification(ctx, wsA.ID, victimCert.ID); err != nil || c.Revoked() {
+		t.Fatalf("victim certification after the walk: %+v, %v", c, err)
 	}
 	if r, err := (store.Program{DB: a.DB}).Review(ctx, wsA.ID, victimReview); err != nil || r.Status != "open" {
 		t.Fatalf("victim tier review after the walk: %+v, %v", r, err)

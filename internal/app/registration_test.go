@@ -252,7 +252,7 @@ func TestRegistrationSettingsPageAndAPI(t *testing.T) {
 		v.Set("review_sla_business_hours", "24")
 		for f, n := range map[string]string{"remind_before_hours": "4", "window_days": "60", "reminder_days": "7", "max_extensions": "2",
 			"max_extension_days": "30", "auto_extend_activity_days": "14", "auto_extend_days": "30", "no_touch_days": "30", "conversion_sla_hours": "24",
-			"appeal_days": "14", "max_appeals": "1", "appeal_sla_business_hours": "24", "min_tier_rank": "2", "eligible_tier_rank": "0", "max_open": "0", "two_step_from": "0"} {
+			"appeal_days": "14", "max_appeals": "1", "appeal_sla_business_hours": "24", "min_tier_rank": "2", "eligible_tier_rank": "0", "max_open": "0"} {
 			v.Set(f, n)
 		}
 		for i, rs := range set.Policy.Rules {
@@ -270,6 +270,20 @@ func TestRegistrationSettingsPageAndAPI(t *testing.T) {
 	resp, body = form(t, admin, base+"/w/demo/settings/registrations", bad)
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "must be a whole number") {
 		t.Fatalf("bad number: %d", resp.StatusCode)
+	}
+	// Certification rules are reported by the line they were typed on, blank lines
+	// counted, and come back as typed.
+	bad = formOf()
+	bad.Set("certification_rules", "\n\n* | resale\n\nBad Key | resale")
+	resp, body = form(t, admin, base+"/w/demo/settings/registrations", bad)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "line 5: must be a certification key") ||
+		!strings.Contains(body, "\n\n* | resale\n\nBad Key | resale</textarea>") {
+		t.Fatalf("a bad certification key after blank lines: %d %v", resp.StatusCode, regexp.MustCompile(`field-error">[^<]*`).FindAllString(body, -1))
+	}
+	bad.Set("certification_rules", "* | resale\n\n | referral\nx | a | b")
+	resp, body = form(t, admin, base+"/w/demo/settings/registrations", bad)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "line 3 must read key | motions") || !strings.Contains(body, "line 4 has more than one |") {
+		t.Fatalf("unreadable certification rules: %d %v", resp.StatusCode, regexp.MustCompile(`field-error">[^<]*`).FindAllString(body, -1))
 	}
 	if resp, _ = form(t, admin, base+"/w/demo/settings/registrations", formOf()); resp.StatusCode != http.StatusSeeOther {
 		_, b := form(t, admin, base+"/w/demo/settings/registrations", formOf())

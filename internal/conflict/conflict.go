@@ -102,7 +102,10 @@ type Submission struct {
 	TierRank       int      // higher is a higher program tier; equal ranks are equal tiers
 	Certifications []string // certification keys the partner holds now
 	Territory      string   // the customer's territory or region key; empty when unknown
-	SubmittedAt    time.Time
+	// Territories are further territories covering the customer, for workspaces whose
+	// territories overlap (one country in several); Territory, when set, counts too.
+	Territories []string
+	SubmittedAt time.Time
 	// Facts about the customer as seen from the submitter.
 	Incumbent            bool     // the submitter is the incumbent partner on the account
 	NamedAccount         bool     // the customer is on the submitter's named-account list

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tandemprm/tandem/internal/tandem"
@@ -240,12 +241,13 @@ func (e *evaluator) apply(k RuleKey, c Candidate, st RegStatus) (out Outcome, wh
 			"the customer is one of the submitter's named accounts and not theirs",
 			"the customer is one of their named accounts and not the submitter's")
 	case RuleTerritoryExclusivity:
-		if !partner || s.Territory == "" {
+		if !partner {
 			return "", "", false
 		}
-		return flags(slices.Contains(s.ExclusiveTerritories, s.Territory), slices.Contains(pt.ExclusiveTerritories, s.Territory),
-			fmt.Sprintf("the submitter holds exclusivity for territory %q and they do not", s.Territory),
-			fmt.Sprintf("they hold exclusivity for territory %q and the submitter does not", s.Territory))
+		mine, theirs := e.exclusiveIn(s.ExclusiveTerritories), e.exclusiveIn(pt.ExclusiveTerritories)
+		return flags(mine != "", theirs != "",
+			fmt.Sprintf("the submitter holds exclusivity for territory %q and they do not", mine),
+			fmt.Sprintf("they hold exclusivity for territory %q and the submitter does not", theirs))
 	case RuleDirectOwnership:
 		if !direct {
 			return "", "", false
@@ -329,6 +331,18 @@ func order(submitted, claimed time.Time, them string) (Outcome, string, bool) {
 }
 
 func stamp(t time.Time) string { return t.Format("2006-01-02 15:04 MST") }
+
+// exclusiveIn returns the first of the customer's territories (Territory, then
+// Territories) listed in held, or "" when held lists none of them. Empty names never
+// count: an unknown territory grants nobody exclusivity.
+func (e *evaluator) exclusiveIn(held []string) string {
+	for _, t := range append([]string{e.s.Territory}, e.s.Territories...) {
+		if t != "" && slices.ContainsFunc(held, func(h string) bool { return strings.EqualFold(h, t) }) {
+			return t
+		}
+	}
+	return ""
+}
 
 // certified reports whether held includes a certification the policy counts.
 func (e *evaluator) certified(held []string) bool {

@@ -609,3 +609,38 @@ func TestPartnerExplanationsCoverEveryRuleAndSide(t *testing.T) {
 		}
 	}
 }
+
+func TestTerritoryExclusivityCountsEveryTerritoryCoveringTheCustomer(t *testing.T) {
+	tests := []struct {
+		name        string
+		territory   string
+		territories []string
+		mine        []string
+		theirs      []string
+		ruling      Ruling
+		names       string
+	}{
+		{"their exclusivity in an overlapping territory", "", []string{"Benelux", "EMEA"}, nil, []string{"EMEA"}, Decline, `"EMEA"`},
+		{"mine in the second territory", "", []string{"Benelux", "EMEA"}, []string{"EMEA"}, nil, Approve, `"EMEA"`},
+		{"both exclusive somewhere covering the customer", "", []string{"Benelux", "EMEA"}, []string{"Benelux"}, []string{"EMEA"}, Review, ""},
+		{"Territory and Territories together", "Nordics", []string{"EMEA"}, []string{"Nordics"}, nil, Approve, `"Nordics"`},
+		{"exclusivity outside the customer's territories", "", []string{"Benelux"}, nil, []string{"DACH"}, Review, ""},
+		{"no territory known", "", nil, []string{"Benelux"}, nil, Review, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, pt := submitter(), rival()
+			s.Territory, s.Territories, s.ExclusiveTerritories, pt.ExclusiveTerritories = tt.territory, tt.territories, tt.mine, tt.theirs
+			r := mustEvaluate(t, only(DirectManual, RuleTerritoryExclusivity), s, cand(pt))
+			if r.Ruling != tt.ruling {
+				t.Fatalf("got %q, want %q (%s)", r.Ruling, tt.ruling, r.InternalExplanation)
+			}
+			if tt.names != "" && (r.Rule != RuleTerritoryExclusivity || !strings.Contains(r.InternalExplanation, tt.names)) {
+				t.Errorf("the explanation should name territory %s under the exclusivity rule: %s", tt.names, r.InternalExplanation)
+			}
+			if strings.Contains(r.PartnerExplanation, "EMEA") || strings.Contains(r.PartnerExplanation, "DACH") {
+				t.Errorf("the partner explanation names a territory another party holds: %s", r.PartnerExplanation)
+			}
+		})
+	}
+}

@@ -41,6 +41,9 @@ type User struct {
 	CreatedAt    time.Time   `json:"created_at"`
 	UpdatedAt    time.Time   `json:"updated_at"`
 	LastSignInAt time.Time   `json:"last_sign_in_at"`
+	// ManagerID is the internal user this internal user reports to (empty: nobody);
+	// escalations about what the user owns reach the manager too.
+	ManagerID string `json:"manager_id,omitempty"`
 }
 
 // Actor returns the policy actor for u.

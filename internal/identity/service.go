@@ -40,6 +40,11 @@ type Store interface {
 	// tokens they created. It refuses with a conflict error to deactivate an admin
 	// when no other active admin would remain, checking in the same transaction.
 	DeactivateUser(ctx context.Context, workspaceID, userID string, now time.Time, e audit.Entry) error
+	// SetManager records managerID (empty: none) as the manager of the internal user
+	// userID, with e, in one transaction, unless check, given every internal user's
+	// manager as read inside that transaction (changes to managers take turns),
+	// returns an error: then nothing is saved and that error is returned.
+	SetManager(ctx context.Context, workspaceID, userID, managerID string, now time.Time, check func(managers map[string]string) error, e audit.Entry) error
 	// CountActiveAdmins counts the admins whose status is active: they have signed
 	// in and are not deactivated.
 	CountActiveAdmins(ctx context.Context, workspaceID string) (int, error)

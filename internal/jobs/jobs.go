@@ -64,6 +64,9 @@ func New(db *store.DB, o Options) (*Queue, error) {
 		// that died (a job is cancelled after JobTimeout); run it again. River's default
 		// is an hour, which would hold back an email or a timer caught in a crash.
 		RescueStuckJobsAfter: 7 * time.Minute,
+		// Jobs write as background work: on SQLite a person's request waiting for the
+		// single writer goes first.
+		Middleware: []rivertype.Middleware{&background{}},
 	}
 	if o.Workers != nil {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.MaxWorkers}}
@@ -73,6 +76,14 @@ func New(db *store.DB, o Options) (*Queue, error) {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
 	return &Queue{db: db, client: client}, nil
+}
+
+// background marks every job's context as background work for the store (see
+// store.Background).
+type background struct{ river.MiddlewareDefaults }
+
+func (*background) Work(ctx context.Context, _ *rivertype.JobRow, doInner func(context.Context) error) error {
+	return doInner(store.Background(ctx))
 }
 
 // Start begins working jobs in the background until Stop.

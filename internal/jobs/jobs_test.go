@@ -26,9 +26,14 @@ type pingWorker struct {
 	river.WorkerDefaults[pingArgs]
 	ran   chan string
 	fails atomic.Int32 // fail this many times before succeeding
+	// foreground counts runs whose context was not marked as background work.
+	foreground atomic.Int32
 }
 
 func (w *pingWorker) Work(ctx context.Context, j *river.Job[pingArgs]) error {
+	if !store.IsBackground(ctx) {
+		w.foreground.Add(1)
+	}
 	if w.fails.Add(-1) >= 0 {
 		return errors.New("transient failure")
 	}
@@ -351,6 +356,30 @@ func TestInsertManyTxCommitsWithTheChangeAndHonoursUniqueness(t *testing.T) {
 			return err
 		}); err != nil {
 			t.Fatalf("empty batch: %v", err)
+		}
+	})
+}
+
+// TestJobsWriteAsBackgroundWork pins that every job runs with a context marked as
+// background work, so its writes give way to requests' on SQLite's single writer.
+func TestJobsWriteAsBackgroundWork(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := &pingWorker{ran: make(chan string, 1)}
+		q := newQueue(t, db, w)
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer q.Stop(context.Background())
+		if err := db.Tx(ctx, func(tx *sql.Tx) error {
+			_, err := q.InsertTx(ctx, tx, pingArgs{Note: "in the background"}, nil)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		wait(t, w.ran, 15*time.Second)
+		if n := w.foreground.Load(); n != 0 {
+			t.Fatalf("%d job runs were not marked as background work", n)
 		}
 	})
 }

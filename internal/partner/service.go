@@ -390,6 +390,7 @@ func (s *Service) SaveSettings(ctx context.Context, actor policy.Actor, actorNam
 		in.Territories = []string{}
 	}
 	in.normalizeCoverage()
+	in.normalizeExclusivityLimits()
 	if in.Fit.Missing == "" {
 		in.Fit.Missing = fitscore.MissingExclude
 	}

@@ -20,6 +20,10 @@ type Settings struct {
 	// Coverage lists, by territory (spelled as in Territories), the customer countries
 	// it covers as two-letter codes; see coverage.go.
 	Coverage map[string][]string `json:"coverage,omitempty"`
+	// ExclusivityLimits says, by territory, how many partners may hold exclusivity in
+	// it at once; a territory left out allows DefaultExclusivityLimit (see
+	// exclusivity.go).
+	ExclusivityLimits map[string]int `json:"exclusivity_limits,omitempty"`
 }
 
 // MaxTerritories bounds the workspace's list of territories.
@@ -55,6 +59,7 @@ func (s Settings) Validate() error {
 		}
 	}
 	pr = append(pr, s.coverageProblems()...)
+	pr = append(pr, s.exclusivityProblems()...)
 	for _, f := range tandem.FieldsOf(s.Fit.Validate()) {
 		pr = append(pr, tandem.FieldError{Path: "fit." + f.Path, Detail: f.Detail})
 	}

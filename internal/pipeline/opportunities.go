@@ -2,12 +2,14 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/tandemprm/tandem/internal/account"
 	"github.com/tandemprm/tandem/internal/attribution"
 	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/policy"
@@ -35,6 +37,13 @@ type OpportunityInput struct {
 	Motion    tandem.Motion
 	Stage     string
 	PartnerID string
+	// Only on creation: NewAccount, used when AccountID is empty, is an account to
+	// create with the opportunity in the same transaction (its problems are reported
+	// under "account."); Attribution, when not nil, is the partners credited from the
+	// start, checked as SetAttribution checks them, and its first sourced entry
+	// becomes the sourcing partner in place of PartnerID.
+	NewAccount  *AccountInput
+	Attribution []attribution.Entry
 }
 
 // auditView is what the audit log records of an opportunity: its saved fields.
@@ -43,17 +52,6 @@ func auditView(o Opportunity) map[string]any {
 		"close_on": o.CloseOn, "motion": o.Motion, "stage": o.Stage, "status": o.Status, "owner_user_id": o.OwnerUserID,
 		"next_step": o.NextStep, "partner_id": o.PartnerID, "registration_id": o.RegistrationID, "fields": o.Details,
 		"kind": o.Kind, "renewal_on": o.RenewalOn}
-}
-
-// model returns the stage model an opportunity of motion m follows. Workspaces use the
-// default models until editing them is offered.
-func (s *Service) model(m tandem.Motion) (stage.Model, error) {
-	md, ok := stage.Default(m)
-	if !ok {
-		return stage.Model{}, tandem.Invalid("The opportunity is not valid.", tandem.FieldError{Path: "motion",
-			Detail: fmt.Sprintf("unknown motion %q: use one of referral, resale, marketplace, services, tech", m)})
-	}
-	return md, nil
 }
 
 // ListOpportunities returns one page of opportunities matching f. A partner actor
@@ -79,6 +77,18 @@ func (s *Service) ListOpportunities(ctx context.Context, actor policy.Actor, f F
 	case "", Open, Won, Lost:
 	default:
 		probs.Add("status", "must be open, won or lost")
+	}
+	f.CloseFrom, f.CloseTo = strings.TrimSpace(f.CloseFrom), strings.TrimSpace(f.CloseTo)
+	dates := 0
+	for _, d := range []struct{ path, v string }{{"close_from", f.CloseFrom}, {"close_to", f.CloseTo}} {
+		if _, err := time.Parse(time.DateOnly, d.v); d.v != "" && err != nil {
+			probs.Add(d.path, "must be a date (YYYY-MM-DD)")
+		} else if d.v != "" {
+			dates++
+		}
+	}
+	if dates == 2 && f.CloseTo < f.CloseFrom {
+		probs.Add("close_to", "must not be before close_from")
 	}
 	if err := probs.Err("The filter is not valid."); err != nil {
 		return nil, false, err
@@ -198,20 +208,30 @@ func validate(o Opportunity, p tandem.Problems) error {
 	return p.Err("The opportunity is not valid.")
 }
 
-// facts gathers what the stage model's exit criteria ask about o.
-func (s *Service) facts(ctx context.Context, o Opportunity) (stage.Facts, error) {
+// facts gathers what the exit criteria of o's model md ask about o, and returns md
+// as the rules judge it: where the workspace has discount bands, its discount
+// criteria ask for a granted discount and say so (see GuardDiscount).
+func (s *Service) facts(ctx context.Context, o Opportunity, md stage.Model) (stage.Facts, stage.Model, error) {
 	approved := false
 	if o.RegistrationID != "" {
 		var err error
 		if approved, err = s.Store.RegistrationApproved(ctx, o.WorkspaceID, o.RegistrationID); err != nil {
-			return stage.Facts{}, err
+			return stage.Facts{}, stage.Model{}, err
 		}
 	}
-	f := Facts(o, approved)
+	set, err := s.Settings(ctx, o.WorkspaceID)
+	if err != nil {
+		return stage.Facts{}, stage.Model{}, err
+	}
+	bands := len(set.PricingConfig().Bands) > 0
+	f := Facts(o, approved, bands)
+	if bands {
+		md = GuardDiscount(md)
+	}
 	if o.ID != "" {
 		plan, err := s.Store.ListMilestones(ctx, o.WorkspaceID, o.ID)
 		if err != nil {
-			return stage.Facts{}, err
+			return stage.Facts{}, stage.Model{}, err
 		}
 		for _, m := range plan {
 			if m.Key != "" && m.Status == MilestoneDone {
@@ -219,17 +239,20 @@ func (s *Service) facts(ctx context.Context, o Opportunity) (stage.Facts, error)
 			}
 		}
 	}
-	return f, nil
+	return f, md, nil
 }
 
 // Missing returns what a move of o to `to` would miss, by the rule MoveStage applies,
 // as field errors (empty when the move is allowed or cannot be judged).
 func (s *Service) Missing(ctx context.Context, o Opportunity, to string) ([]tandem.FieldError, error) {
-	md, err := s.model(o.Motion)
+	md, err := s.model(ctx, o.WorkspaceID, o.Motion)
 	if err != nil {
-		return nil, nil
+		if tandem.KindOf(err) == tandem.KindInvalid {
+			return nil, nil
+		}
+		return nil, err
 	}
-	facts, err := s.facts(ctx, o)
+	facts, md, err := s.facts(ctx, o, md)
 	if err != nil {
 		return nil, err
 	}
@@ -252,21 +275,56 @@ func (s *Service) Missing(ctx context.Context, o Opportunity, to string) ([]tand
 // stage-history entry, audited. Starting past the model's first stage is refused,
 // like a stage change, with every exit criterion it misses.
 func (s *Service) CreateOpportunity(ctx context.Context, actor policy.Actor, actorName string, in OpportunityInput) (Opportunity, error) {
-	if err := policy.Authorize(actor, policy.Create, resource(policy.Opportunities, actor, "", nonEmpty(in.PartnerID)...)); err != nil {
+	named := nonEmpty(in.PartnerID)
+	if in.Attribution != nil {
+		if actor.IsPartner() {
+			return Opportunity{}, tandem.Errorf(tandem.KindForbidden, "Partners cannot set the attribution of an opportunity.")
+		}
+		named = nil
+		for _, e := range in.Attribution {
+			named = append(named, nonEmpty(e.PartnerID)...)
+		}
+	}
+	if err := policy.Authorize(actor, policy.Create, resource(policy.Opportunities, actor, "", named...)); err != nil {
 		return Opportunity{}, err
+	}
+	// Crediting partners decides what they are paid: it needs the right to change
+	// attribution, as SetAttribution does, not only the right to create.
+	if len(in.Attribution) > 0 {
+		if err := policy.Authorize(actor, policy.Update, resource(policy.Attribution, actor, "", named...)); err != nil {
+			return Opportunity{}, err
+		}
 	}
 	now := s.Now().UTC()
 	o := Opportunity{WorkspaceID: actor.WorkspaceID, ID: tandem.NewID("opp", now), Motion: in.Motion, Status: Open,
 		PartnerID: strings.TrimSpace(in.PartnerID), LastActivityAt: now, CreatedAt: now, UpdatedAt: now, Version: 1, Kind: KindNew}
 	applyOpportunity(&o, in)
 	var p tandem.Problems
-	if err := s.checkRefs(ctx, Opportunity{}, o, &p); err != nil {
+	// before is what the opportunity is compared with for its references: an account
+	// created with it is new, not one to look up.
+	var before Opportunity
+	var newAccount *Account
+	if in.NewAccount != nil && o.AccountID == "" {
+		a, err := s.newAccount(ctx, actor, *in.NewAccount, now, &p)
+		if err != nil {
+			return Opportunity{}, err
+		}
+		newAccount, o.AccountID, before.AccountID = &a, a.ID, a.ID
+	}
+	if in.Attribution != nil {
+		o.Attribution = slices.Clone(in.Attribution)
+		o.PartnerID = sourcing(o.Attribution)
+		if err := s.checkAttribution(ctx, actor.WorkspaceID, o.Attribution, &p); err != nil {
+			return Opportunity{}, err
+		}
+	}
+	if err := s.checkRefs(ctx, before, o, &p); err != nil {
 		return Opportunity{}, err
 	}
 	if err := validate(o, p); err != nil {
 		return Opportunity{}, err
 	}
-	m, err := s.model(o.Motion)
+	m, modelVersion, err := s.modelAt(ctx, o.WorkspaceID, o.Motion)
 	if err != nil {
 		return Opportunity{}, err
 	}
@@ -274,10 +332,10 @@ func (s *Service) CreateOpportunity(ctx context.Context, actor policy.Actor, act
 	if o.Stage == "" {
 		o.Stage = m.Stages[0].Key
 	}
-	if o.PartnerID != "" {
+	if o.PartnerID != "" && in.Attribution == nil {
 		o.Attribution = []attribution.Entry{{PartnerID: o.PartnerID, Kind: attribution.Sourced, Percent: attribution.Hundred}}
 	}
-	facts, err := s.facts(ctx, o)
+	facts, m, err := s.facts(ctx, o, m)
 	if err != nil {
 		return Opportunity{}, err
 	}
@@ -288,14 +346,87 @@ func (s *Service) CreateOpportunity(ctx context.Context, actor policy.Actor, act
 	if err := s.scheduleRenewal(ctx, Opportunity{}, &o, now); err != nil {
 		return Opportunity{}, err
 	}
-	w := Write{Opportunity: o, SetRenewal: true,
+	w := Write{Opportunity: o, SetRenewal: true, ModelVersion: &modelVersion,
 		Stage: &StageChange{WorkspaceID: o.WorkspaceID, ID: tandem.NewID("stg", now), OpportunityID: o.ID, To: o.Stage, At: now,
 			ActorID: audit.ActorID(actor), ActorName: actorName},
 		Audit: []audit.Entry{audit.New(ctx, actor, actorName, now, "opportunity.create", "opportunity", o.ID, nil, auditView(o), "")}}
+	if in.Attribution != nil {
+		entries := o.Attribution
+		w.Attribution = &entries
+		view := auditView(o)
+		view["attribution"] = entries
+		w.Audit[0] = audit.New(ctx, actor, actorName, now, "opportunity.create", "opportunity", o.ID, nil, view, "")
+	}
+	if newAccount != nil {
+		w.Account = newAccount
+		w.Audit = append([]audit.Entry{audit.New(ctx, actor, actorName, now, "account.create", "account", newAccount.ID, nil, *newAccount, "")}, w.Audit...)
+	}
 	if err := s.Store.SaveOpportunity(ctx, w); err != nil {
 		return Opportunity{}, err
 	}
 	return s.Store.OpportunityByID(ctx, actor.WorkspaceID, o.ID)
+}
+
+// newAccount builds the account an opportunity is created with, adding its problems
+// to p under "account.".
+func (s *Service) newAccount(ctx context.Context, actor policy.Actor, in AccountInput, now time.Time, p *tandem.Problems) (Account, error) {
+	if err := policy.Authorize(actor, policy.Create, resource(policy.Accounts, actor, "")); err != nil {
+		return Account{}, err
+	}
+	a := Account{Account: account.Account{WorkspaceID: actor.WorkspaceID, ID: tandem.NewID("acc", now), CreatedAt: now, UpdatedAt: now}, Version: 1}
+	applyAccount(&a, in)
+	var ap tandem.Problems
+	if err := s.checkOwner(ctx, actor.WorkspaceID, a.OwnerUserID, "owner_user_id", &ap); err != nil {
+		return Account{}, err
+	}
+	if err := s.checkIncumbent(ctx, a, &ap); err != nil {
+		return Account{}, err
+	}
+	for _, fe := range tandem.FieldsOf(validateAccount(a, ap)) {
+		p.Add("account."+fe.Path, "%s", fe.Detail)
+	}
+	return a, nil
+}
+
+// sourcing returns the partner of the first sourced entry, or "".
+func sourcing(entries []attribution.Entry) string {
+	for _, e := range entries {
+		if e.Kind == attribution.Sourced {
+			return e.PartnerID
+		}
+	}
+	return ""
+}
+
+// checkAttribution adds to p every problem of the entries: against the workspace's
+// attribution rules (attribution.Validate) and partners the workspace does not have.
+func (s *Service) checkAttribution(ctx context.Context, workspaceID string, entries []attribution.Entry, p *tandem.Problems) error {
+	cfg, err := s.AttributionConfig(ctx, workspaceID)
+	if err != nil {
+		return err
+	}
+	if verr := attribution.Validate(entries, cfg); verr != nil {
+		if tandem.KindOf(verr) != tandem.KindInvalid {
+			return verr
+		}
+		*p = append(*p, tandem.FieldsOf(verr)...)
+	}
+	ids := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if e.PartnerID != "" {
+			ids = append(ids, e.PartnerID)
+		}
+	}
+	known, err := s.Store.KnownPartners(ctx, workspaceID, ids)
+	if err != nil {
+		return err
+	}
+	for i, e := range entries {
+		if e.PartnerID != "" && !known[e.PartnerID] {
+			p.Add(fmt.Sprintf("%s[%d].partner_id", attribution.Path, i), "%q is not a partner of this workspace", e.PartnerID)
+		}
+	}
+	return nil
 }
 
 func nonEmpty(s string) []string {
@@ -346,7 +477,7 @@ func (s *Service) UpdateOpportunity(ctx context.Context, actor policy.Actor, act
 // conflict error carrying the current opportunity.
 func (s *Service) save(ctx context.Context, actor policy.Actor, w Write) (Opportunity, error) {
 	if err := s.Store.SaveOpportunity(ctx, w); err != nil {
-		if tandem.KindOf(err) == tandem.KindConflict {
+		if tandem.KindOf(err) == tandem.KindConflict && !errors.Is(err, ErrStageModelChanged) {
 			if cur, rerr := s.Store.OpportunityByID(ctx, actor.WorkspaceID, w.Opportunity.ID); rerr == nil {
 				return Opportunity{}, stale("opportunity", cur, cur.Version)
 			}
@@ -387,11 +518,11 @@ func (s *Service) MoveStage(ctx context.Context, actor policy.Actor, actorName, 
 	if to == before.Stage {
 		return before, nil
 	}
-	md, err := s.model(before.Motion)
+	md, modelVersion, err := s.modelAt(ctx, before.WorkspaceID, before.Motion)
 	if err != nil {
 		return Opportunity{}, err
 	}
-	facts, err := s.facts(ctx, before)
+	facts, md, err := s.facts(ctx, before, md)
 	if err != nil {
 		return Opportunity{}, err
 	}
@@ -406,7 +537,7 @@ func (s *Service) MoveStage(ctx context.Context, actor policy.Actor, actorName, 
 	after := before
 	after.Stage, after.Status = to, StatusAt(md, to)
 	after.UpdatedAt, after.LastActivityAt, after.Version = now, now, m.Version+1
-	w := Write{Opportunity: after, Expected: m.Version,
+	w := Write{Opportunity: after, Expected: m.Version, ModelVersion: &modelVersion,
 		Stage: &StageChange{WorkspaceID: after.WorkspaceID, ID: tandem.NewID("stg", now), OpportunityID: id, From: before.Stage, To: to, At: now,
 			ActorID: audit.ActorID(actor), ActorName: actorName},
 		Audit: []audit.Entry{audit.New(ctx, actor, actorName, now, "opportunity.stage", "opportunity", id,
@@ -470,31 +601,9 @@ func (s *Service) SetAttribution(ctx context.Context, actor policy.Actor, actorN
 	if err != nil {
 		return Opportunity{}, err
 	}
-	cfg, err := s.AttributionConfig(ctx, actor.WorkspaceID)
-	if err != nil {
-		return Opportunity{}, err
-	}
 	var probs tandem.Problems
-	if verr := attribution.Validate(ch.Entries, cfg); verr != nil {
-		if tandem.KindOf(verr) != tandem.KindInvalid {
-			return Opportunity{}, verr
-		}
-		probs = append(probs, tandem.FieldsOf(verr)...)
-	}
-	ids := make([]string, 0, len(ch.Entries))
-	for _, e := range ch.Entries {
-		if e.PartnerID != "" {
-			ids = append(ids, e.PartnerID)
-		}
-	}
-	known, err := s.Store.KnownPartners(ctx, actor.WorkspaceID, ids)
-	if err != nil {
+	if err := s.checkAttribution(ctx, actor.WorkspaceID, ch.Entries, &probs); err != nil {
 		return Opportunity{}, err
-	}
-	for i, e := range ch.Entries {
-		if e.PartnerID != "" && !known[e.PartnerID] {
-			probs.Add(fmt.Sprintf("%s[%d].partner_id", attribution.Path, i), "%q is not a partner of this workspace", e.PartnerID)
-		}
 	}
 	reason := strings.TrimSpace(ch.Reason)
 	if reason == "" {
@@ -512,13 +621,7 @@ func (s *Service) SetAttribution(ctx context.Context, actor policy.Actor, actorN
 	}
 	now := s.Now().UTC()
 	after := before
-	after.PartnerID = ""
-	for _, e := range ch.Entries {
-		if e.Kind == attribution.Sourced {
-			after.PartnerID = e.PartnerID
-			break
-		}
-	}
+	after.PartnerID = sourcing(ch.Entries)
 	entries := slices.Clone(ch.Entries)
 	if entries == nil {
 		entries = []attribution.Entry{}

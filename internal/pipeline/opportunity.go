@@ -102,9 +102,10 @@ func DetailFields() []string {
 
 // Facts returns what is true of o for its stage model's exit criteria: which fields
 // have a value, whether a sourcing or influencing partner is recorded, and whether its
-// registration was approved. Milestones done are added by the service from the plan;
-// attachments are not recorded yet, so criteria on them are never met.
-func Facts(o Opportunity, registrationApproved bool) stage.Facts {
+// registration was approved. discountBands says whether the workspace guards
+// discounts with bands (see DiscountMet). Milestones done are added by the service
+// from the plan; attachments are not recorded yet, so criteria on them are never met.
+func Facts(o Opportunity, registrationApproved, discountBands bool) stage.Facts {
 	f := stage.Facts{Fields: map[string]bool{}, Milestones: map[string]bool{}, Attachments: map[string]bool{},
 		RegistrationApproved: registrationApproved}
 	f.Fields["amount"] = o.AmountMinor > 0
@@ -117,10 +118,7 @@ func Facts(o Opportunity, registrationApproved bool) stage.Facts {
 			f.Fields[k] = true
 		}
 	}
-	if o.Pricing.Status != DiscountNone {
-		// A discount asked for through the guardrails counts only once granted.
-		f.Fields["discount"] = o.Pricing.Granted()
-	}
+	f.Fields["discount"] = DiscountMet(o, discountBands)
 	for _, e := range o.Attribution {
 		switch e.Kind {
 		case attribution.Sourced:
@@ -130,6 +128,43 @@ func Facts(o Opportunity, registrationApproved bool) stage.Facts {
 		}
 	}
 	return f
+}
+
+// DiscountMet reports whether o meets the "discount" exit criterion. Where the
+// workspace guards discounts with bands (discountBands), only a discount the
+// guardrails granted counts: within its band, or outside it and approved; a discount
+// merely written down, pending or declined does not. Without bands, a discount asked
+// for through the guardrails counts once granted, and otherwise any discount detail
+// written on the opportunity counts.
+func DiscountMet(o Opportunity, discountBands bool) bool {
+	if discountBands || o.Pricing.Status != DiscountNone {
+		return o.Pricing.Granted()
+	}
+	return strings.TrimSpace(o.Details["discount"]) != ""
+}
+
+// guardedDiscount is what a discount criterion asks for where discounts are guarded.
+const guardedDiscount = "A discount is granted: within its band or approved as an exception"
+
+// GuardDiscount returns m with every "discount" field criterion that has no label of
+// its own saying that a granted discount is needed, for workspaces with discount
+// bands. m itself is not changed.
+func GuardDiscount(m stage.Model) stage.Model {
+	guard := func(cs []stage.Criterion) []stage.Criterion {
+		out := slices.Clone(cs)
+		for i, c := range out {
+			if c.Kind == stage.KindField && c.Key == "discount" && c.Label == "" {
+				out[i].Label = guardedDiscount
+			}
+		}
+		return out
+	}
+	m.Stages = slices.Clone(m.Stages)
+	for i := range m.Stages {
+		m.Stages[i].Exit = guard(m.Stages[i].Exit)
+	}
+	m.LostCriteria = guard(m.LostCriteria)
+	return m
 }
 
 // StatusAt returns the status an opportunity of model m has in stage key: lost in the
@@ -145,7 +180,8 @@ func StatusAt(m stage.Model, key string) Status {
 }
 
 // FirstStage returns the first stage key of the motion's default model, or "" when
-// the motion has none.
+// the motion has none. A workspace that edited the model starts opportunities where
+// Service.FirstStage says.
 func FirstStage(m tandem.Motion) string {
 	if model, ok := stage.Default(m); ok && len(model.Stages) > 0 {
 		return model.Stages[0].Key

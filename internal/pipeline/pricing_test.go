@@ -46,7 +46,7 @@ func TestDiscountOutsideTheBandNeedsAnotherPersonsApproval(t *testing.T) {
 		if err != nil || got.Pricing.Status != pipeline.DiscountWithin || got.Pricing.Band != "Resale standard" {
 			t.Fatalf("within the band: %+v, %v", got.Pricing, err)
 		}
-		if !pipeline.Facts(got, false).Fields["discount"] {
+		if !pipeline.Facts(got, false, true).Fields["discount"] {
 			t.Fatal("a granted discount does not meet the discount criterion")
 		}
 		if _, err := ask(f.manager, 2500, ""); !slices.Equal(paths(err), []string{"reason"}) {
@@ -56,7 +56,7 @@ func TestDiscountOutsideTheBandNeedsAnotherPersonsApproval(t *testing.T) {
 			t.Fatalf("above the ceiling: %v", err)
 		}
 		got, err = ask(f.manager, 2500, "competitive displacement")
-		if err != nil || got.Pricing.Status != pipeline.DiscountPending || got.Pricing.Approver != "partner_manager" || pipeline.Facts(got, false).Fields["discount"] {
+		if err != nil || got.Pricing.Status != pipeline.DiscountPending || got.Pricing.Approver != "partner_manager" || pipeline.Facts(got, false, true).Fields["discount"] {
 			t.Fatalf("pending: %+v, %v", got.Pricing, err)
 		}
 		ns, _ := store.Notifications{DB: db}.ListNotifications(f.ctx, f.ws, "usr_demo000000", 10)
@@ -107,6 +107,50 @@ func TestDiscountOutsideTheBandNeedsAnotherPersonsApproval(t *testing.T) {
 		// Partners never change pricing.
 		if _, err := f.svc.RequestDiscount(f.ctx, f.sam, "Sam", o.ID, pipeline.DiscountRequest{Discount: 100, Version: got.Version}); tandem.KindOf(err) != tandem.KindForbidden {
 			t.Fatalf("partner asks: %v", err)
+		}
+	})
+}
+
+func TestDiscountCriterionNeedsAGrantedDiscountOnceBandsAreSet(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		admin := policy.Actor{Kind: policy.ActorUser, WorkspaceID: f.ws, UserID: "usr_demo000000", Role: tandem.RoleAdmin}
+		o := f.newOpp(t, pipeline.OpportunityInput{Motion: tandem.MotionResale, PartnerID: "prt_demo000000",
+			Fields: map[string]string{"discount": "15% agreed on the call"}})
+		discountNeed := func(o pipeline.Opportunity) string {
+			t.Helper()
+			fes, err := f.svc.Missing(f.ctx, o, "transacting")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, fe := range fes {
+				if fe.Path == "discount" {
+					return fe.Detail
+				}
+			}
+			return ""
+		}
+		// Without bands, the discount written down meets the criterion.
+		if need := discountNeed(o); need != "" {
+			t.Fatalf("without bands: %q", need)
+		}
+		set, err := pipeline.ParseSettings([]byte(`{"pricing":{"ceiling":40,"bands":[{"motion":"resale","name":"Resale standard","min":0,"max":20}]}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.SaveSettings(f.ctx, admin, "Ada", set); err != nil {
+			t.Fatal(err)
+		}
+		// With bands, only a granted discount does, and the refusal says so.
+		if need := discountNeed(o); !strings.HasPrefix(need, "A discount is granted: within its band or approved") {
+			t.Fatalf("with bands, written down only: %q", need)
+		}
+		got, err := f.svc.RequestDiscount(f.ctx, f.manager, "Paul", o.ID, pipeline.DiscountRequest{Discount: 1500, Version: o.Version})
+		if err != nil || got.Pricing.Status != pipeline.DiscountWithin {
+			t.Fatalf("within the band: %+v, %v", got.Pricing, err)
+		}
+		if need := discountNeed(got); need != "" {
+			t.Fatalf("granted discount still missing: %q", need)
 		}
 	})
 }

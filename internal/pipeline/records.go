@@ -51,6 +51,9 @@ type Filter struct {
 	OwnerUserID string
 	AccountID   string
 	Query       string // name contains, case-insensitive
+	// CloseFrom and CloseTo bound the close date (YYYY-MM-DD, both days included);
+	// either may be empty. An opportunity without a close date matches neither.
+	CloseFrom, CloseTo string
 	// Attention is AttentionStale or AttentionFollowUp; the service turns it into
 	// InactiveBefore (open and quiet since before it) or FollowUpDueBy (a follow-up
 	// owed that was due by it), which the store applies.
@@ -88,7 +91,17 @@ type Write struct {
 	SetRenewal bool
 	// IncumbentPartnerID, when set, becomes the account's incumbent partner.
 	IncumbentPartnerID string
+	// Account, when not nil, is a new account the opportunity is on, inserted first.
+	Account *Account
+	// ModelVersion, when not nil, is the version of the motion's stored stage model
+	// (0: none stored) by which the opportunity's stage was judged; the write fails
+	// with a conflict when the model changed before it commits.
+	ModelVersion *int
 }
+
+// ErrStageModelChanged is the cause of a KindConflict error returned when the stage
+// model an opportunity's stage was judged by was replaced before the change committed.
+var ErrStageModelChanged = errors.New("the stage model changed while the change was checked")
 
 // StaleError is the cause of a KindConflict error returned when a record changed
 // after the caller read it: Current is the record as it is now (an Account, Contact

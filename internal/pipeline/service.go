@@ -10,6 +10,7 @@ import (
 	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/outbox"
 	"github.com/tandemprm/tandem/internal/policy"
+	"github.com/tandemprm/tandem/internal/stage"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 
@@ -91,6 +92,14 @@ type Store interface {
 	Approvers(ctx context.Context, workspaceID string) ([]Person, error)
 	// PartnerTier returns the partner's program tier ("" when it has none).
 	PartnerTier(ctx context.Context, workspaceID, partnerID string) (string, error)
+	// StageModels returns the workspace's saved stage models (none for a workspace that
+	// uses every default).
+	StageModels(ctx context.Context, workspaceID string) ([]StoredModel, error)
+	// StageOccupancy counts the motion's open and won opportunities by stage key.
+	StageOccupancy(ctx context.Context, workspaceID string, m tandem.Motion) (map[string]stage.Occupancy, error)
+	// SaveStageModel saves one motion's model in one transaction (see
+	// StageModelWrite).
+	SaveStageModel(ctx context.Context, w StageModelWrite) error
 	// StepRenewal records a renewal timer's step (see RenewalStep) and reports
 	// whether it did.
 	StepRenewal(ctx context.Context, st RenewalStep) (bool, error)

@@ -360,3 +360,26 @@ func TestAttributionValidationNamesTheField(t *testing.T) {
 		}
 	})
 }
+
+// TestCreditingPartnersAtCreationNeedsTheRightToChangeAttribution: a sales rep may
+// create opportunities but not decide which partners are credited (and paid) on them,
+// at creation no more than afterwards.
+func TestCreditingPartnersAtCreationNeedsTheRightToChangeAttribution(t *testing.T) {
+	f := setup(t, storetest.Open(t, storetest.Engines()[0]))
+	in := func(credit []attribution.Entry) pipeline.OpportunityInput {
+		return pipeline.OpportunityInput{AccountID: ptr("acc_demo000007"), Name: ptr("Credit check"), Motion: tandem.MotionReferral,
+			OwnerUserID: ptr("usr_demo000002"), Attribution: credit}
+	}
+	split := []attribution.Entry{{PartnerID: "prt_demo000000", Kind: attribution.Sourced, Percent: 3000},
+		{PartnerID: "prt_demo000001", Kind: attribution.Influenced, Percent: 7000}}
+	if _, err := f.svc.CreateOpportunity(f.ctx, f.sales, "Sofia", in(split)); tandem.KindOf(err) != tandem.KindForbidden {
+		t.Fatalf("sales crediting partners at creation: %v", err)
+	}
+	if _, err := f.svc.CreateOpportunity(f.ctx, f.sales, "Sofia", in(nil)); err != nil {
+		t.Fatalf("sales creating without credit: %v", err)
+	}
+	o, err := f.svc.CreateOpportunity(f.ctx, f.manager, "Paul", in(split))
+	if err != nil || len(o.Attribution) != 2 {
+		t.Fatalf("manager crediting two partners: %+v, %v", o.Attribution, err)
+	}
+}

@@ -44,6 +44,9 @@ var safeFields = map[Kind]fieldSet{
 		"motions": nil, "tier": nil, "regions": nil, "verticals": nil, "lifecycle_stage": nil,
 		"partner_manager_name": nil, "partner_manager_email": nil,
 		"created_at": nil, "updated_at": nil,
+		// The organisation's own certifications: never the evidence, who recorded
+		// them or why one was revoked.
+		"certifications": {"id": nil, "key": nil, "name": nil, "holder_name": nil, "earned_on": nil, "expires_on": nil, "status": nil},
 	},
 	Registrations: {
 		"id": nil, "reference": nil, "status": nil, "motion": nil,
@@ -60,6 +63,8 @@ var safeFields = map[Kind]fieldSet{
 		"id": nil, "name": nil, "account_name": nil, "motion": nil, "stage": nil,
 		"owner_name": nil, "next_step": nil, "protection_expires_at": nil,
 		"registration_id": nil, "updated_at": nil,
+		// Whether it is new business, a renewal or an expansion.
+		"kind":          nil,
 		"partner_notes": noteFields, "map_items": mapItemFields,
 	},
 	Attribution: {

@@ -24,9 +24,9 @@ type Requirements struct {
 	// RevenueMinor is revenue from won opportunities attributed to the partner over
 	// the last 12 months, in hundredths of the workspace currency.
 	RevenueMinor int64 `json:"revenue_minor"`
-	// Certifications is the number of certified people the partner needs. Tandem does
-	// not track certifications yet, so this requirement is stored and shown but
-	// neither promotes nor demotes anyone.
+	// Certifications is the number of valid certifications the partner needs: each
+	// certification held by the organisation or by one of its people counts once per
+	// holder (package certification).
 	Certifications int `json:"certifications"`
 	// Registrations90d is the number of deal registrations submitted in the last 90
 	// days (activity).
@@ -235,4 +235,10 @@ const (
 type Measures struct {
 	RevenueMinor     int64 // won, attributed, last 12 months, workspace currency
 	Registrations90d int   // registrations submitted in the last 90 days
+	Certifications   int   // valid certifications of the organisation and its people
+	// CertificationsUntracked is set while the workspace keeps no certification
+	// catalogue: nobody can hold a certification yet, so a tier's certification
+	// requirement is shown as not tracked and neither holds a partner back nor
+	// demotes one.
+	CertificationsUntracked bool
 }

@@ -82,8 +82,10 @@ func TestAssess(t *testing.T) {
 	}{
 		{"meets its tier: nothing", "Silver", silverish, time.Time{}, "", "", false, false},
 		{"qualifies higher: promotion at once", "Registered", silverish, time.Time{}, Promotion, "Silver", false, false},
-		{"jumps two tiers", "Registered", Measures{RevenueMinor: 30_000_000, Registrations90d: 6}, time.Time{}, Promotion, "Gold", false, false},
-		{"certifications are not tracked and block nobody", "Silver", Measures{RevenueMinor: 30_000_000, Registrations90d: 6}, time.Time{}, Promotion, "Gold", false, false},
+		{"jumps two tiers", "Registered", Measures{RevenueMinor: 30_000_000, Registrations90d: 6, Certifications: 3}, time.Time{}, Promotion, "Gold", false, false},
+		{"missing certifications hold a promotion back", "Silver", Measures{RevenueMinor: 30_000_000, Registrations90d: 6}, time.Time{}, "", "", false, false},
+		{"certifications complete the promotion", "Silver", Measures{RevenueMinor: 30_000_000, Registrations90d: 6, Certifications: 2}, time.Time{}, Promotion, "Gold", false, false},
+		{"lost certifications count against the tier", "Gold", Measures{RevenueMinor: 30_000_000, Registrations90d: 6, Certifications: 1}, time.Time{}, "", "", true, true},
 		{"first found below: grace starts, nothing proposed", "Gold", silverish, time.Time{}, "", "", true, true},
 		{"below within grace: nothing proposed", "Gold", silverish, now.Add(-59 * day), "", "", true, true},
 		{"below past grace: demotion", "Gold", silverish, now.Add(-60 * day), Demotion, "Silver", true, false},
@@ -91,7 +93,7 @@ func TestAssess(t *testing.T) {
 		{"lowest tier is never taken away", "Registered", Measures{}, now.Add(-400 * day), "", "", false, false},
 		{"unknown tier: proposed the qualified one", "Bronze", silverish, time.Time{}, Promotion, "Silver", false, false},
 		{"no tier yet: proposed the entry tier", "", Measures{}, time.Time{}, Promotion, "Registered", false, false},
-		{"recovering clears the standing", "Gold", Measures{RevenueMinor: 30_000_000, Registrations90d: 6}, now.Add(-10 * day), "", "", false, false},
+		{"recovering clears the standing", "Gold", Measures{RevenueMinor: 30_000_000, Registrations90d: 6, Certifications: 2}, now.Add(-10 * day), "", "", false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -118,10 +120,35 @@ func TestZeroGraceDemotesOnFirstFinding(t *testing.T) {
 	}
 }
 
-func TestEvidenceShowsCertificationsAsNotTracked(t *testing.T) {
+func TestEvidenceCountsCertifications(t *testing.T) {
 	gold, _ := Default().Find("gold")
-	ev := Evidence(gold, Measures{RevenueMinor: 1, Registrations90d: 9})
-	if len(ev) != 3 || ev[0].Met || !ev[2].Met || ev[1].Tracked || !ev[1].Met || ev[1].Required != 2 {
+	ev := Evidence(gold, Measures{RevenueMinor: 1, Registrations90d: 9, Certifications: 1})
+	if len(ev) != 3 || ev[0].Met || !ev[2].Met || !ev[1].Tracked || ev[1].Met || ev[1].Required != 2 || ev[1].Measured != 1 {
 		t.Fatalf("%+v", ev)
+	}
+	if ev := Evidence(gold, Measures{Certifications: 2}); !ev[1].Met {
+		t.Fatalf("two certifications do not meet a requirement of two: %+v", ev[1])
+	}
+}
+
+// TestCertificationRequirementsWaitForACatalogue: a workspace that keeps no
+// certification catalogue cannot have certified partners, so the default Gold and
+// Platinum requirements must not hold partners back (or demote them) until it does.
+func TestCertificationRequirementsWaitForACatalogue(t *testing.T) {
+	gold := Tier{Name: "Gold", Rank: 3, Requirements: Requirements{Certifications: 2}}
+	untracked := Measures{CertificationsUntracked: true}
+	if !Qualifies(gold, untracked) {
+		t.Fatal("without a catalogue the certification requirement held a partner back")
+	}
+	for _, c := range Evidence(gold, untracked) {
+		if c.Requirement == "certifications" && (c.Tracked || !c.Met) {
+			t.Fatalf("without a catalogue: %+v, want not tracked and met", c)
+		}
+	}
+	if Qualifies(gold, Measures{Certifications: 1}) {
+		t.Fatal("with a catalogue, one certification met a requirement of two")
+	}
+	if !Qualifies(gold, Measures{Certifications: 2}) {
+		t.Fatal("with a catalogue, two certifications did not meet a requirement of two")
 	}
 }

@@ -20,7 +20,9 @@ type Check struct {
 	Label       string `json:"label"`
 	Required    int64  `json:"required"` // 0: not required
 	Measured    int64  `json:"measured"`
-	// Tracked is false for requirements Tandem cannot measure yet (certifications).
+	// Tracked is false for requirements Tandem could not measure when the review was
+	// made (certifications, in reviews from before certifications were recorded or
+	// while the workspace has no certification catalogue).
 	Tracked bool `json:"tracked"`
 	// Met is whether the measured value reaches the requirement (always true when
 	// nothing is required, and when the value is not tracked).
@@ -33,13 +35,14 @@ func Evidence(t Tier, m Measures) []Check {
 	return []Check{
 		{Requirement: "revenue_12m", Label: "Won revenue, last 12 months", Required: r.RevenueMinor, Measured: m.RevenueMinor,
 			Tracked: true, Met: m.RevenueMinor >= r.RevenueMinor},
-		{Requirement: "certifications", Label: "Certifications", Required: int64(r.Certifications), Tracked: false, Met: true},
+		{Requirement: "certifications", Label: "Valid certifications", Required: int64(r.Certifications), Measured: int64(m.Certifications),
+			Tracked: !m.CertificationsUntracked, Met: m.CertificationsUntracked || m.Certifications >= r.Certifications},
 		{Requirement: "registrations_90d", Label: "Registrations, last 90 days", Required: int64(r.Registrations90d),
 			Measured: int64(m.Registrations90d), Tracked: true, Met: m.Registrations90d >= r.Registrations90d},
 	}
 }
 
-// Qualifies reports whether m meets every tracked requirement of t.
+// Qualifies reports whether m meets every requirement of t.
 func Qualifies(t Tier, m Measures) bool {
 	for _, c := range Evidence(t, m) {
 		if !c.Met {
@@ -49,7 +52,7 @@ func Qualifies(t Tier, m Measures) bool {
 	return true
 }
 
-// Qualified returns the highest tier whose tracked requirements m meets; the lowest
+// Qualified returns the highest tier whose requirements m meets; the lowest
 // tier when it meets none (the entry tier is never taken away by a review).
 func Qualified(s Settings, m Measures) Tier {
 	sorted := s.Sorted()

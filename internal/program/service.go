@@ -87,6 +87,9 @@ type Store interface {
 	// MeasurePartners measures every partner with activity in the windows ending at
 	// now; partners absent from the result measured zero.
 	MeasurePartners(ctx context.Context, workspaceID, currency string, now time.Time) (map[string]Measures, error)
+	// CertificationsTracked reports whether the workspace keeps a certification
+	// catalogue (at least one certification defined, retired or not).
+	CertificationsTracked(ctx context.Context, workspaceID string) (bool, error)
 	// Standings returns when each partner was first found below its tier.
 	Standings(ctx context.Context, workspaceID string) (map[string]time.Time, error)
 	// Reviews lists the workspace's reviews with the status (all when empty), newest
@@ -202,6 +205,10 @@ func (s *Service) Evaluate(ctx context.Context, workspaceID string) (int, error)
 	if err != nil {
 		return 0, err
 	}
+	tracked, err := s.Store.CertificationsTracked(ctx, workspaceID)
+	if err != nil {
+		return 0, err
+	}
 	standings, err := s.Store.Standings(ctx, workspaceID)
 	if err != nil {
 		return 0, err
@@ -228,6 +235,7 @@ func (s *Service) Evaluate(ctx context.Context, workspaceID string) (int, error)
 	count := 0
 	for _, p := range subjects {
 		m := measures[p.ID]
+		m.CertificationsUntracked = !tracked
 		o := Assess(set, p.Tier, m, standings[p.ID], now)
 		if !o.BelowSince.Equal(standings[p.ID]) {
 			run.Standings[p.ID] = o.BelowSince // only changes are written

@@ -88,26 +88,27 @@ func (s *Service) Decide(ctx context.Context, actor policy.Actor, actorName, id 
 	before := r
 	var fx Effects
 	appeal := r.Status == Appealed
-	if d.Action == Approve && set.needsTwo(r) {
-		switch {
-		case r.FirstApprovalBy == "":
-			return s.firstApproval(ctx, actor, actorName, r, d, ws, p0, set, cal, now)
-		case r.FirstApprovalBy == actor.UserID || actor.UserID == "":
-			return Registration{}, tandem.Errorf(tandem.KindConflict,
-				"Deals of this size need two different reviewers, and %s gave the first approval. Another reviewer must approve it.", r.FirstApprovalName)
-		case set.SecondApprover == AdminSignOff && actor.Role != tandem.RoleAdmin:
-			admins, err := s.Store.Admins(ctx, r.WorkspaceID)
+	if d.Action == Approve {
+		chain := set.Chain(r)
+		who := Approving{UserID: actor.UserID, Role: actor.Role, PartnerOwnerID: p0.OwnerUserID}
+		if p0.OwnerUserID != "" {
+			reviewers, err := s.Store.Reviewers(ctx, r.WorkspaceID)
 			if err != nil {
 				return Registration{}, err
 			}
-			if !slices.ContainsFunc(admins, func(a Person) bool { return a.UserID == r.FirstApprovalBy }) {
-				return Registration{}, tandem.Errorf(tandem.KindForbidden,
-					"Deals of this size need an admin's approval, and %s's first approval was not one. An admin must give the second.", r.FirstApprovalName)
-			}
+			who.OwnerReviews = slices.ContainsFunc(reviewers, func(x Person) bool { return x.UserID == p0.OwnerUserID })
+		}
+		if err := MayApprove(chain, r.Approvals, who); err != nil {
+			return Registration{}, err
+		}
+		step := StepApproval{Step: len(r.Approvals), Approver: chain[len(r.Approvals)], UserID: actor.UserID, Name: actorName, At: now, Rationale: d.Rationale}
+		r.Approvals = append(slices.Clone(r.Approvals), step)
+		if len(r.Approvals) < len(chain) {
+			return s.stepApproval(ctx, actor, actorName, before, r, d, ws, p0, set, cal, now, chain)
 		}
 	}
 	if d.Action != Approve {
-		r.FirstApprovalBy, r.FirstApprovalName, r.FirstApprovalAt = "", "", time.Time{}
+		r.Approvals = nil
 	}
 	switch d.Action {
 	case Approve:
@@ -182,33 +183,38 @@ func (s *Service) save(ctx context.Context, r Registration, expected int, fx *Ef
 	return r, nil
 }
 
-// firstApproval records the first of two approvals and asks the other reviewers for
-// the second; the registration keeps waiting and the partner hears nothing yet.
-func (s *Service) firstApproval(ctx context.Context, actor policy.Actor, actorName string, r Registration, d Decision,
-	ws workspace.Workspace, p partner.Partner, set Settings, cal *calendar.Calendar, now time.Time) (Registration, error) {
-	if actor.UserID == "" {
-		return Registration{}, tandem.Errorf(tandem.KindForbidden, "Deals of this size need two named reviewers' approval.")
-	}
-	before := r
-	r.FirstApprovalBy, r.FirstApprovalName, r.FirstApprovalAt, r.UpdatedAt = actor.UserID, actorName, now, now
+// stepApproval records one approval of r's chain that is not the last, and asks
+// whoever may give the next one; the registration keeps waiting and the partner hears
+// nothing yet. r already holds the new approval.
+func (s *Service) stepApproval(ctx context.Context, actor policy.Actor, actorName string, before, r Registration, d Decision,
+	ws workspace.Workspace, p partner.Partner, set Settings, cal *calendar.Calendar, now time.Time, chain []Approver) (Registration, error) {
+	r.UpdatedAt = now
+	done := len(r.Approvals)
 	var fx Effects
-	fx.Audit = append(fx.Audit, audit.New(ctx, actor, actorName, now, "registration.first_approval", "registration", r.ID,
-		map[string]any{"first_approval_by": ""}, map[string]any{"first_approval_by": actorName}, d.Rationale))
-	people, err := s.Store.Reviewers(ctx, r.WorkspaceID)
-	if set.SecondApprover == AdminSignOff && actor.Role != tandem.RoleAdmin {
-		people, err = s.Store.Admins(ctx, r.WorkspaceID) // only an admin can complete it
+	fx.Audit = append(fx.Audit, audit.New(ctx, actor, actorName, now, "registration.step_approval", "registration", r.ID,
+		map[string]any{"approvals": done - 1}, map[string]any{"approvals": done, "step": chain[done-1], "of": len(chain)}, d.Rationale))
+	var people []Person
+	var err error
+	switch chain[done] {
+	case ApproverAdmin:
+		people, err = s.Store.Admins(ctx, r.WorkspaceID)
+	default:
+		people, err = s.Store.Reviewers(ctx, r.WorkspaceID)
+		if err == nil {
+			people = routeToOwner(people, p)
+		}
 	}
 	if err != nil {
 		return Registration{}, err
 	}
-	var others []Person
+	var next []Person
 	for _, who := range people {
-		if who.UserID != actor.UserID {
-			others = append(others, who)
+		if !slices.ContainsFunc(r.Approvals, func(a StepApproval) bool { return a.UserID == who.UserID }) {
+			next = append(next, who)
 		}
 	}
-	if err := s.tell(&fx, ws, others, r, "Second approval needed: "+r.CustomerName,
-		fmt.Sprintf("%s approved %s's registration of %s (%s); deals of this size need a second reviewer.", actorName, p.Name, r.CustomerName, r.Amount())); err != nil {
+	if err := s.tell(&fx, ws, next, r, fmt.Sprintf("Approval %d of %d needed: %s", done+1, len(chain), r.CustomerName),
+		fmt.Sprintf("%s gave approval %d of %d for %s's registration of %s (%s); the next must come from %s.", actorName, done, len(chain), p.Name, r.CustomerName, r.Amount(), chain[done].Label())); err != nil {
 		return Registration{}, err
 	}
 	return s.save(ctx, r, before.Version, &fx, set, cal, now)
@@ -243,8 +249,15 @@ func (s *Service) approve(ctx context.Context, r *Registration, fx *Effects, set
 	if name == "" {
 		name = r.CustomerName + " — " + r.Motion.Label()
 	}
+	first := pipeline.FirstStage(r.Motion)
+	if s.FirstStage != nil {
+		var err error
+		if first, err = s.FirstStage(ctx, r.WorkspaceID, r.Motion); err != nil {
+			return fmt.Errorf("convert registration %s: %w", r.ID, err)
+		}
+	}
 	o := pipeline.Opportunity{WorkspaceID: r.WorkspaceID, ID: tandem.NewID("opp", now), AccountID: accountID, Name: name,
-		AmountMinor: r.AmountMinor, Currency: r.Currency, CloseOn: r.ExpectedCloseOn, Motion: r.Motion, Stage: pipeline.FirstStage(r.Motion),
+		AmountMinor: r.AmountMinor, Currency: r.Currency, CloseOn: r.ExpectedCloseOn, Motion: r.Motion, Stage: first,
 		Status: pipeline.Open, PartnerID: r.PartnerID, RegistrationID: r.ID, LastActivityAt: now, CreatedAt: now, UpdatedAt: now, Version: 1}
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("convert registration %s: %w", r.ID, err)
@@ -598,20 +611,41 @@ func routeToOwner(reviewers []Person, p partner.Partner) []Person {
 	return reviewers
 }
 
-// escalate tells the workspace's admins, and the partner's manager when that person is
-// a reviewer but not an admin, that r needs attention.
+// ManagerSource gives the person an internal user reports to.
+type ManagerSource interface {
+	// ManagerOf returns the active internal user whom userID reports to, and false
+	// when there is none (no manager set, or the manager was deactivated).
+	ManagerOf(ctx context.Context, workspaceID, userID string) (Person, bool, error)
+}
+
+// escalate tells the workspace's admins, the partner's manager when that person is
+// a reviewer but not an admin, and the one that partner manager reports to (when the
+// store knows reporting lines and one is set), that r needs attention. Nobody is told
+// twice.
 func (s *Service) escalate(ctx context.Context, fx *Effects, ws workspace.Workspace, r Registration, p partner.Partner, title, body string) error {
 	admins, err := s.Store.Admins(ctx, r.WorkspaceID)
 	if err != nil {
 		return err
 	}
-	if p.OwnerUserID != "" && !slices.ContainsFunc(admins, func(a Person) bool { return a.UserID == p.OwnerUserID }) {
+	has := func(id string) bool {
+		return slices.ContainsFunc(admins, func(a Person) bool { return a.UserID == id })
+	}
+	if p.OwnerUserID != "" && !has(p.OwnerUserID) {
 		reviewers, err := s.Store.Reviewers(ctx, r.WorkspaceID)
 		if err != nil {
 			return err
 		}
 		if owner := routeToOwner(reviewers, p); len(owner) == 1 && owner[0].UserID == p.OwnerUserID {
 			admins = append(admins, owner[0])
+		}
+	}
+	if ms, ok := s.Store.(ManagerSource); ok && p.OwnerUserID != "" {
+		m, found, err := ms.ManagerOf(ctx, r.WorkspaceID, p.OwnerUserID)
+		if err != nil {
+			return err
+		}
+		if found && !has(m.UserID) {
+			admins = append(admins, m)
 		}
 	}
 	return s.tell(fx, ws, admins, r, title, body)

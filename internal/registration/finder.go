@@ -26,6 +26,15 @@ type MatchSource interface {
 	MatchRecordsSince(ctx context.Context, workspaceID string, since time.Time, afterID string, limit int) ([]MatchRecord, error)
 }
 
+// OpenWrites is implemented by a MatchSource that can say when the oldest write
+// transaction still in progress began (zero when none is). A record such a
+// transaction writes is stamped with its time but becomes visible only at commit, so
+// the finder reads the change feed again from there; without it, a transaction open
+// longer than the feed's overlap would stay out of other processes' indexes.
+type OpenWrites interface {
+	OldestOpenWrite(ctx context.Context) (time.Time, error)
+}
+
 // Finder keeps one company-matcher index per workspace, built from the database on
 // first use and brought up to date before every search by reading what changed since
 // the last one, so that several processes serving one database all see every
@@ -51,6 +60,10 @@ type space struct {
 	watermark time.Time
 	lastID    string
 	synced    time.Time // when the feed was last read; zero before the first build
+	// openSince is when the oldest write transaction open at the last read began
+	// (zero when none was): the next read starts before it, whether or not it has
+	// committed since.
+	openSince time.Time
 
 	// applied remembers, for records changed within about overlap of the watermark,
 	// which change the index already holds (noted by this process or read in an
@@ -203,6 +216,24 @@ func (f *Finder) sync(ctx context.Context, workspaceID string) (*space, error) {
 	if catchUp {
 		since, after, limit = since.Add(-overlap), "", pageSize
 	}
+	// Ask before reading: a transaction open now either commits before the read (and
+	// is read now) or is still open, and then this read and the next one (which may
+	// come after it committed) start from before it began.
+	var open time.Time
+	if ow, ok := f.Source.(OpenWrites); ok {
+		var err error
+		if open, err = ow.OldestOpenWrite(ctx); err != nil {
+			return nil, fmt.Errorf("bring the company index up to date: %w", err)
+		}
+	}
+	if catchUp {
+		for _, t := range []time.Time{open, sp.openSince} {
+			if !t.IsZero() && t.Add(-overlap).Before(since) {
+				since = t.Add(-overlap)
+			}
+		}
+	}
+	horizon := since
 	for {
 		recs, err := f.Source.MatchRecordsSince(ctx, workspaceID, since, after, limit)
 		if err != nil {
@@ -220,8 +251,14 @@ func (f *Finder) sync(ctx context.Context, workspaceID string) (*space, error) {
 			}
 		}
 		if len(recs) < limit {
-			sp.synced = now
-			sp.forgetBefore(sp.watermark.Add(-2 * overlap))
+			sp.synced, sp.openSince = now, open
+			// Keep what the next catch-up may read again: from the overlap before
+			// the watermark, or from before an open transaction, whichever is earlier.
+			cut := sp.watermark.Add(-2 * overlap)
+			if catchUp && horizon.Add(-overlap).Before(cut) {
+				cut = horizon.Add(-overlap)
+			}
+			sp.forgetBefore(cut)
 			return sp, nil
 		}
 		last := recs[len(recs)-1]

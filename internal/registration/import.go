@@ -131,6 +131,7 @@ func (s *Service) Import(ctx context.Context, actor policy.Actor, actorName stri
 	partners := map[string]*partner.Partner{}
 	var lookupErr error
 	var terr *partner.Settings // the territories, when the workspace limits partners to theirs
+	certErrs := map[[2]string]error{}
 	if ts, ok := s.Store.(TerritorySource); ok && set.Eligibility.InTerritory {
 		ps, err := ts.PartnerSettings(ctx, actor.WorkspaceID)
 		if err != nil {
@@ -169,6 +170,18 @@ func (s *Service) Import(ctx context.Context, actor policy.Actor, actorName stri
 			}
 		}
 		if reg.Motion != "" {
+			k := [2]string{p.ID, string(reg.Motion)}
+			cerr, seen := certErrs[k]
+			if !seen {
+				cerr = s.certified(ctx, set, *p, reg.Motion)
+				certErrs[k] = cerr // one lookup per partner and motion, however long the file
+			}
+			if err := cerr; err != nil {
+				if tandem.KindOf(err) != tandem.KindForbidden {
+					lookupErr = err
+				}
+				probs = append(probs, tandem.FieldError{Path: "partner_id", Detail: tandem.MessageOf(err)})
+			}
 			if err := eligible(*p, reg.Motion); err != nil {
 				path := "motion"
 				if tandem.KindOf(err) == tandem.KindForbidden {

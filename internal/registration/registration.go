@@ -135,10 +135,9 @@ type Registration struct {
 	DecisionRationale string // internal
 	// ReviewSLAMet is set at the decision: whether it came before ReviewDueAt.
 	ReviewSLAMet *bool
-	// The first of two approvals, for deals that need two reviewers (Settings.TwoStepFrom).
-	FirstApprovalBy   string // user id
-	FirstApprovalName string
-	FirstApprovalAt   time.Time
+	// Approvals are the steps of the registration's approval chain (Settings.Chain)
+	// given so far, in order; a decline or a request for information clears them.
+	Approvals []StepApproval
 
 	// Protection (see package protection).
 	ApprovedAt          time.Time

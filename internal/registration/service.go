@@ -3,6 +3,7 @@ package registration
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,6 +112,23 @@ type Service struct {
 	// (by lower-cased name); it then replaces the ranks kept in the settings, so the
 	// program's tiers are the one list eligibility and conflict rules read.
 	TierRanks func(ctx context.Context, workspaceID string) (map[string]int, error)
+	// FirstStage, when set, gives the stage of the workspace's model of the motion an
+	// approved registration's opportunity starts in; unset, the default model's first.
+	FirstStage func(ctx context.Context, workspaceID string, m tandem.Motion) (string, error)
+	// Certifications, when set, tells which certifications partners hold; the
+	// certification eligibility rules and the conflict policy's certification rule
+	// read it. Without it no partner holds any.
+	Certifications CertificationSource
+}
+
+// CertificationSource tells which certifications partners hold (package
+// certification).
+type CertificationSource interface {
+	// ValidKeys returns, per partner, the keys of the certifications its organisation
+	// or its people hold valid at t.
+	ValidKeys(ctx context.Context, workspaceID string, partnerIDs []string, at time.Time) (map[string][]string, error)
+	// Names returns the catalogue's certification names by key.
+	Names(ctx context.Context, workspaceID string) (map[string]string, error)
 }
 
 // Receipt is what the submitter learns at once: the registration as they may see it
@@ -203,7 +221,7 @@ func (s *Service) prepare(ctx context.Context, actor policy.Actor, actorName str
 	var fx Effects
 	fx.Audit = append(fx.Audit, audit.New(ctx, actor, actorName, now, "registration.submit", "registration", r.ID, nil, auditView(r), ""))
 	auto := set.AutoApprove.Enabled && res.Ruling == conflict.Approve && res.Reason == conflict.ReasonNoCollision &&
-		set.TierRank(p.Tier) >= set.AutoApprove.MinTierRank && !set.needsTwo(r)
+		set.TierRank(p.Tier) >= set.AutoApprove.MinTierRank && !set.needsSeveral(r)
 	message := "Received. " + set.describeSLA()
 	if len(cands) > 0 {
 		message = "Received. This company may already be in progress with us; a reviewer will decide. " + set.describeSLA()
@@ -262,6 +280,9 @@ func (s *Service) withinLimits(ctx context.Context, set Settings, p partner.Part
 	if err := s.inTerritory(ctx, set, p, r.CustomerCountry); err != nil {
 		return err
 	}
+	if err := s.certified(ctx, set, p, r.Motion); err != nil {
+		return err
+	}
 	if el.MaxOpen <= 0 {
 		return nil
 	}
@@ -299,6 +320,43 @@ func (s *Service) inTerritory(ctx context.Context, set Settings, p partner.Partn
 		return tandem.Invalid("The registration is outside your territories.", tandem.FieldError{Path: "customer_country", Detail: why})
 	}
 	return nil
+}
+
+// certified applies the certification rules: a partner registers deals of a motion
+// only when it (or one of its people) holds a valid certification each rule for that
+// motion asks for. The refusal names the certification missing.
+func (s *Service) certified(ctx context.Context, set Settings, p partner.Partner, m tandem.Motion) error {
+	if len(set.Eligibility.Certifications) == 0 {
+		return nil
+	}
+	var held []string
+	if s.Certifications != nil {
+		keys, err := s.Certifications.ValidKeys(ctx, p.WorkspaceID, []string{p.ID}, s.Now().UTC())
+		if err != nil {
+			return err
+		}
+		held = keys[p.ID]
+	}
+	rule, missing := set.Eligibility.MissingCertification(m, held)
+	if !missing {
+		return nil
+	}
+	what := "a valid certification from the program"
+	if rule.Key != "" {
+		name := rule.Key
+		if s.Certifications != nil {
+			names, err := s.Certifications.Names(ctx, p.WorkspaceID)
+			if err != nil {
+				return err
+			}
+			if n, ok := names[rule.Key]; ok {
+				name = n
+			}
+		}
+		what = fmt.Sprintf("a valid %q certification", name)
+	}
+	return tandem.Errorf(tandem.KindForbidden, "%s cannot register %s deals yet: it needs %s, held by the organisation or one of its people. Your partner manager can tell you how to earn it.",
+		p.Name, m.Label(), what)
 }
 
 // eligible checks that the partner may register deals of the motion at all.
@@ -355,7 +413,7 @@ func (s *Service) uniqueness(ctx context.Context, set Settings, p partner.Partne
 			}
 		}
 	}
-	sub := conflict.Submission{PartnerID: p.ID, Motion: r.Motion, TierRank: set.TierRank(p.Tier), Territory: p.Region, SubmittedAt: now}
+	sub := conflict.Submission{PartnerID: p.ID, Motion: r.Motion, TierRank: set.TierRank(p.Tier), SubmittedAt: now}
 	_, sub.NamedAccount = partner.HoldsNamedAccount(p, r.CustomerName, r.CustomerDomain)
 	// named says whether a competing partner holds the customer as a named account, by
 	// the name and domain submitted or by those of the record that matched.
@@ -416,6 +474,12 @@ func (s *Service) uniqueness(ctx context.Context, set Settings, p partner.Partne
 	if len(cc) > conflict.MaxCandidates {
 		cc = cc[:conflict.MaxCandidates]
 	}
+	if err := s.exclusivity(ctx, r, now, &sub, cc); err != nil {
+		return conflict.Result{}, nil, err
+	}
+	if err := s.certifications(ctx, r.WorkspaceID, &sub, cc, now); err != nil {
+		return conflict.Result{}, nil, err
+	}
 	res, err := conflict.Evaluate(set.Policy, sub, cc, now)
 	if err != nil {
 		return conflict.Result{}, nil, fmt.Errorf("conflict policy: %w", err)
@@ -432,6 +496,76 @@ func (s *Service) uniqueness(ctx context.Context, set Settings, p partner.Partne
 	// Candidates that cannot compete (no owner, the partner's own accounts) are still
 	// shown to reviewers: they tell where the deal would land.
 	return res, out, nil
+}
+
+// ExclusivitySource gives the territories partners hold exclusively.
+type ExclusivitySource interface {
+	// ExclusiveTerritories returns, by partner, the territories in which each of
+	// partnerIDs holds exclusivity in force at now.
+	ExclusiveTerritories(ctx context.Context, workspaceID string, partnerIDs []string, now time.Time) (map[string][]string, error)
+}
+
+// exclusivity fills in the territory-exclusivity inputs of the conflict policy: the
+// territories whose coverage includes the customer's country, and the territories
+// the submitter and each competing partner hold exclusively. A store that keeps no
+// territories or grants leaves them empty, and the rule then decides nothing.
+func (s *Service) exclusivity(ctx context.Context, r Registration, now time.Time, sub *conflict.Submission, cc []conflict.Candidate) error {
+	ts, ok1 := s.Store.(TerritorySource)
+	xs, ok2 := s.Store.(ExclusivitySource)
+	if !ok1 || !ok2 || strings.TrimSpace(r.CustomerCountry) == "" {
+		return nil
+	}
+	ps, err := ts.PartnerSettings(ctx, r.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	sub.Territories = ps.Covering(r.CustomerCountry)
+	if len(sub.Territories) == 0 {
+		return nil
+	}
+	ids := []string{sub.PartnerID}
+	for _, c := range cc {
+		if c.Party.Side == conflict.SidePartner && c.Party.PartnerID != "" && !slices.Contains(ids, c.Party.PartnerID) {
+			ids = append(ids, c.Party.PartnerID)
+		}
+	}
+	held, err := xs.ExclusiveTerritories(ctx, r.WorkspaceID, ids, now)
+	if err != nil {
+		return err
+	}
+	sub.ExclusiveTerritories = held[sub.PartnerID]
+	for i := range cc {
+		if cc[i].Party.Side == conflict.SidePartner {
+			cc[i].Party.ExclusiveTerritories = held[cc[i].Party.PartnerID]
+		}
+	}
+	return nil
+}
+
+// certifications gives the submitter and every competing partner the keys of the
+// certifications they hold valid at now, for the conflict policy's certification
+// rule: one lookup for all of them.
+func (s *Service) certifications(ctx context.Context, workspaceID string, sub *conflict.Submission, cc []conflict.Candidate, now time.Time) error {
+	if s.Certifications == nil {
+		return nil
+	}
+	ids := []string{sub.PartnerID}
+	for _, c := range cc {
+		if c.Party.Side == conflict.SidePartner && c.Party.PartnerID != "" && !slices.Contains(ids, c.Party.PartnerID) {
+			ids = append(ids, c.Party.PartnerID)
+		}
+	}
+	keys, err := s.Certifications.ValidKeys(ctx, workspaceID, ids, now)
+	if err != nil {
+		return fmt.Errorf("certifications of the parties: %w", err)
+	}
+	sub.Certifications = keys[sub.PartnerID]
+	for i := range cc {
+		if cc[i].Party.Side == conflict.SidePartner {
+			cc[i].Party.Certifications = keys[cc[i].Party.PartnerID]
+		}
+	}
+	return nil
 }
 
 func (s *Service) accountParty(a AccountFacts, facts Facts) conflict.Party {

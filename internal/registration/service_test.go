@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -544,8 +545,8 @@ func TestLargeDealsNeedTwoDifferentReviewers(t *testing.T) {
 			t.Fatalf("a large deal was approved automatically: %s", big.Status)
 		}
 		r, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", big.ID, registration.Decision{Action: registration.Approve, Rationale: "looks right"})
-		if err != nil || r.Status != registration.Pending || r.FirstApprovalName != "Paul" {
-			t.Fatalf("first approval: %v %s %q", err, r.Status, r.FirstApprovalName)
+		if err != nil || r.Status != registration.Pending || len(r.Approvals) != 1 || r.Approvals[0].Name != "Paul" {
+			t.Fatalf("first approval: %v %s %+v", err, r.Status, r.Approvals)
 		}
 		if _, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", big.ID, registration.Decision{Action: registration.Approve, Rationale: "again"}); tandem.KindOf(err) != tandem.KindConflict {
 			t.Fatalf("the same reviewer approving twice: %v, want conflict", err)
@@ -761,7 +762,7 @@ func TestAdminSignOffOnLargeDeals(t *testing.T) {
 		if _, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", big.ID, registration.Decision{Action: registration.Approve, Rationale: "looks right"}); err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(titles(pia.ID), "Second approval needed") || !strings.Contains(titles(admin.UserID), "Second approval needed: Fenwick") {
+		if strings.Contains(titles(pia.ID), "Approval 2 of 2 needed") || !strings.Contains(titles(admin.UserID), "Approval 2 of 2 needed: Fenwick") {
 			t.Fatalf("asked for the second approval: Pia %q, Ada %q; want only the admin", titles(pia.ID), titles(admin.UserID))
 		}
 		if _, err := f.svc.Decide(f.ctx, piaActor, "Pia", big.ID, registration.Decision{Action: registration.Approve, Rationale: "agreed"}); tandem.KindOf(err) != tandem.KindForbidden {
@@ -772,14 +773,19 @@ func TestAdminSignOffOnLargeDeals(t *testing.T) {
 			t.Fatalf("the admin's second approval: %v %s", err, r.Status)
 		}
 
-		// When an admin gives the first approval, any other reviewer may complete it.
+		// The old shape means the chain "any reviewer, then an admin": the admin's
+		// approval is the second step, so an admin's first approval is not enough.
 		other := f.submit(t, f.a, registration.Input{CustomerName: "Garrow Freight", CustomerDomain: "garrow.example", Amount: "300000"}).Registration
 		if _, err := f.svc.Decide(f.ctx, admin, "Ada", other.ID, registration.Decision{Action: registration.Approve, Rationale: "fine"}); err != nil {
 			t.Fatal(err)
 		}
-		r, err = f.svc.Decide(f.ctx, piaActor, "Pia", other.ID, registration.Decision{Action: registration.Approve, Rationale: "agreed"})
-		if err != nil || r.Status != registration.Approved {
-			t.Fatalf("a partner manager after an admin's first approval: %v %s", err, r.Status)
+		if _, err = f.svc.Decide(f.ctx, piaActor, "Pia", other.ID, registration.Decision{Action: registration.Approve, Rationale: "agreed"}); tandem.KindOf(err) != tandem.KindForbidden {
+			t.Fatalf("a partner manager after an admin's first approval: %v, want forbidden", err)
+		}
+		got, _ := f.svc.GetSettings(f.ctx, admin)
+		if got.TwoStepFrom != 0 || len(got.ApprovalChains) != 1 || got.ApprovalChains[0].From != 100000 ||
+			!reflect.DeepEqual(got.ApprovalChains[0].Steps, []registration.Approver{registration.ApproverReviewer, registration.ApproverAdmin}) {
+			t.Fatalf("the old shape as a chain: %+v", got)
 		}
 	})
 }
@@ -828,6 +834,222 @@ func TestPartnersWithTerritoriesRegisterOnlyCustomersInThem(t *testing.T) {
 		}
 		if len(res.Report.Rejected) != 1 || res.Report.Rejected[0].Line != 3 || res.Report.Rejected[0].Column != "customer_country" {
 			t.Fatalf("dry run rejected %+v; want line 3, customer_country", res.Report.Rejected)
+		}
+	})
+}
+
+func TestTerritoryExclusivityHolderWinsAndTheLimitHolds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		ps := &partner.Service{Store: store.Partners{DB: db}, Now: func() time.Time { return f.now }}
+		admin := policy.Actor{Kind: policy.ActorUser, WorkspaceID: "ws_demo", UserID: "usr_demo000000", Role: tandem.RoleAdmin}
+		set, err := ps.Settings(f.ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Benelux and EMEA overlap on the Netherlands; exclusivity in either counts.
+		set.Territories = append(set.Territories, "Benelux", "EMEA")
+		set.Coverage = map[string][]string{"Benelux": {"NL", "BE", "LU"}, "EMEA": {"NL", "DE", "FR"}}
+		if _, _, err := ps.SaveSettings(f.ctx, admin, "Ada", set); err != nil {
+			t.Fatalf("save territories: %v (%v)", err, tandem.FieldsOf(err))
+		}
+		if _, err := ps.GrantExclusivity(f.ctx, f.reviewer, "Paul", f.b.ID, partner.Grant{Territory: "benelux", Rationale: "earned: 12 wins in 2026"}); err != nil {
+			t.Fatalf("grant: %v (%v)", err, tandem.FieldsOf(err))
+		}
+		// Exclusive means one holder unless the workspace allows more.
+		_, err = ps.GrantExclusivity(f.ctx, f.reviewer, "Paul", f.a.ID, partner.Grant{Territory: "Benelux"})
+		if tandem.KindOf(err) != tandem.KindConflict || !strings.Contains(tandem.MessageOf(err), "1 partner already holds exclusivity in Benelux") {
+			t.Fatalf("a second grant beyond the limit: %v", err)
+		}
+		for _, bad := range []partner.Grant{{Territory: "Atlantis"}, {Territory: "EMEA", ExpiresAt: f.now.Add(-time.Hour)}} {
+			if _, err := ps.GrantExclusivity(f.ctx, f.reviewer, "Paul", f.a.ID, bad); tandem.KindOf(err) != tandem.KindInvalid {
+				t.Fatalf("grant %+v: %v, want invalid", bad, err)
+			}
+		}
+		if _, err := ps.GrantExclusivity(f.ctx, partnerActor(f.a), "Partner", f.a.ID, partner.Grant{Territory: "EMEA"}); err == nil {
+			t.Fatal("a partner granted itself exclusivity")
+		}
+
+		// The first to register the Dutch customer is not the holder; the holder's
+		// later registration wins under territory exclusivity, naming the territory.
+		first := f.submit(t, f.a, registration.Input{CustomerName: "Zaanstad Logistics BV", CustomerDomain: "zaanstadlogistics.nl", CustomerCountry: "Netherlands"}).Registration
+		second := f.submit(t, f.b, registration.Input{CustomerName: "Zaanstad Logistics", CustomerDomain: "zaanstadlogistics.nl", CustomerCountry: "NL"}).Registration
+		if second.ConflictRule != conflict.RuleTerritoryExclusivity || second.Ruling != conflict.Approve {
+			t.Fatalf("the holder's later registration: %s by %q, want approve by territory exclusivity (%s)", second.Ruling, second.ConflictRule, second.InternalExplanation)
+		}
+		if !strings.Contains(second.InternalExplanation, `"Benelux"`) {
+			t.Fatalf("the explanation should name the territory: %s", second.InternalExplanation)
+		}
+		if len(second.Candidates) != 1 || second.Candidates[0].Ref != first.ID || second.Candidates[0].Outcome != string(conflict.OutcomeWon) {
+			t.Fatalf("candidates %+v", second.Candidates)
+		}
+		// A customer outside the territory: the rule decides nothing.
+		third := f.submit(t, f.a, registration.Input{CustomerName: "Hamburg Hafenwerk GmbH", CustomerDomain: "hafenwerk.de", CustomerCountry: "DE"}).Registration
+		fourth := f.submit(t, f.b, registration.Input{CustomerName: "Hafenwerk Hamburg", CustomerDomain: "hafenwerk.de", CustomerCountry: "DE"}).Registration
+		if fourth.ConflictRule == conflict.RuleTerritoryExclusivity {
+			t.Fatalf("exclusivity in Benelux decided a German customer: %s", fourth.InternalExplanation)
+		}
+		_ = third
+
+		// Raising the limit lets a second partner hold it; revoking frees the place.
+		set, _ = ps.Settings(f.ctx, admin)
+		set.ExclusivityLimits = map[string]int{"benelux": 2}
+		if _, _, err := ps.SaveSettings(f.ctx, admin, "Ada", set); err != nil {
+			t.Fatalf("save limit: %v (%v)", err, tandem.FieldsOf(err))
+		}
+		if _, err := ps.GrantExclusivity(f.ctx, f.reviewer, "Paul", f.a.ID, partner.Grant{Territory: "Benelux", ExpiresAt: f.now.Add(24 * time.Hour)}); err != nil {
+			t.Fatalf("grant within the raised limit: %v", err)
+		}
+		if err := ps.RevokeExclusivity(f.ctx, f.reviewer, "Paul", f.b.ID, "Benelux", "lost two quarters running"); err != nil {
+			t.Fatal(err)
+		}
+		if err := ps.RevokeExclusivity(f.ctx, f.reviewer, "Paul", f.b.ID, "Benelux", ""); tandem.KindOf(err) != tandem.KindNotFound {
+			t.Fatalf("revoking twice: %v", err)
+		}
+		held, err := ps.Exclusivities(f.ctx, f.reviewer, f.a.ID)
+		if err != nil || len(held) != 1 || held[0].Territory != "Benelux" || !held[0].InForce(f.now) || held[0].InForce(f.now.Add(25*time.Hour)) {
+			t.Fatalf("a's grants %+v %v", held, err)
+		}
+		// Once a's grant expires, nobody holds Benelux.
+		f.now = f.now.Add(48 * time.Hour)
+		fifth := f.submit(t, f.b, registration.Input{CustomerName: "Zaanstad Logistics", CustomerDomain: "zaanstadlogistics.nl", CustomerCountry: "NL"}).Registration
+		if fifth.ConflictRule == conflict.RuleTerritoryExclusivity {
+			t.Fatalf("an expired or revoked grant still decided: %s", fifth.InternalExplanation)
+		}
+		entries, _, err := db.ListAudit(f.ctx, "ws_demo", audit.Filter{SubjectType: "partner", SubjectID: f.b.ID}, store.Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, e := range entries {
+			actions = append(actions, e.Action)
+		}
+		if got := strings.Join(actions, " "); !strings.Contains(got, "partner.exclusivity_grant") || !strings.Contains(got, "partner.exclusivity_revoke") {
+			t.Fatalf("audit of %s: %s", f.b.ID, got)
+		}
+	})
+}
+
+func TestAnOverdueReviewReachesThePartnerManagersOwnManager(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		const ada, paul, sofia = "usr_demo000000", "usr_demo000001", "usr_demo000002"
+		titles := func(user string) string {
+			ns, err := store.Notifications{DB: db}.ListNotifications(f.ctx, "ws_demo", user, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, n := range ns {
+				out = append(out, n.Title)
+			}
+			return strings.Join(out, "|")
+		}
+		ps := &partner.Service{Store: store.Partners{DB: db}, Now: func() time.Time { return f.now }}
+		owner := paul
+		if _, err := ps.Update(f.ctx, f.reviewer, "Paul", f.a.ID, partner.Changes{OwnerUserID: &owner}); err != nil {
+			t.Fatal(err)
+		}
+		ids := identity.NewService(store.Identity{DB: db}, nil, func() time.Time { return f.now }, "http://tandem.test")
+		admin := policy.Actor{Kind: policy.ActorUser, WorkspaceID: "ws_demo", UserID: ada, Role: tandem.RoleAdmin}
+		if _, err := ids.SetManager(f.ctx, f.reviewer, "Paul", paul, sofia); tandem.KindOf(err) != tandem.KindForbidden {
+			t.Fatalf("a partner manager chose their own manager: %v", err)
+		}
+		if _, err := ids.SetManager(f.ctx, admin, "Ada", paul, sofia); err != nil {
+			t.Fatalf("Sofia manages Paul: %v (%v)", err, tandem.FieldsOf(err))
+		}
+		if _, err := ids.SetManager(f.ctx, admin, "Ada", sofia, paul); !strings.Contains(fmt.Sprint(tandem.FieldsOf(err)), "Sofia Sales → Paul Partnerships → Sofia Sales") {
+			t.Fatalf("a loop: %v", tandem.FieldsOf(err))
+		}
+		overdue := func(customer, domain string) {
+			t.Helper()
+			r := f.submit(t, f.a, registration.Input{CustomerName: customer, CustomerDomain: domain}).Registration
+			for _, at := range []time.Time{r.WakeAt, r.ReviewDueAt} {
+				f.now = at
+				if err := f.svc.Tick(f.ctx, registration.TimerArgs{WorkspaceID: "ws_demo", RegistrationID: r.ID, WakeMS: at.UnixMilli()}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		overdue("Lindqvist Marine AB", "lindqvist.example")
+		if got := titles(sofia); got != "Overdue: registration of Lindqvist Marine AB" {
+			t.Fatalf("Paul's manager saw %q; want only the overdue notice", got)
+		}
+		if !strings.Contains(titles(ada), "Overdue: registration of Lindqvist") || !strings.Contains(titles(paul), "Overdue: registration of Lindqvist") {
+			t.Fatalf("the admin and the owner are still told: Ada %q, Paul %q", titles(ada), titles(paul))
+		}
+		// Once the manager is gone, escalation falls back to admins and the owner.
+		if _, err := ids.Deactivate(f.ctx, admin, "Ada", sofia, "left"); err != nil {
+			t.Fatal(err)
+		}
+		overdue("Brenner Werkzeuge GmbH", "brenner.example")
+		if strings.Contains(titles(sofia), "Brenner") || !strings.Contains(titles(ada), "Overdue: registration of Brenner") {
+			t.Fatalf("after Sofia left: Sofia %q, Ada %q", titles(sofia), titles(ada))
+		}
+	})
+}
+
+func TestAThreeStepChainRecordsEachApprovalAndADeclineEndsIt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		admin := policy.Actor{Kind: policy.ActorUser, WorkspaceID: "ws_demo", UserID: "usr_demo000000", Role: tandem.RoleAdmin}
+		pia := identity.User{WorkspaceID: "ws_demo", ID: "usr_pia", Email: "pia@northstar.example", Name: "Pia Partnerships",
+			Role: tandem.RolePartnerManager, Status: identity.Active, InvitedBy: "system", CreatedAt: f.now, UpdatedAt: f.now}
+		if err := db.Tx(f.ctx, func(tx *sql.Tx) error { return db.InsertUser(f.ctx, tx, pia) }); err != nil {
+			t.Fatal(err)
+		}
+		piaActor := policy.Actor{Kind: policy.ActorUser, WorkspaceID: "ws_demo", UserID: pia.ID, Role: tandem.RolePartnerManager}
+		ps := &partner.Service{Store: store.Partners{DB: db}, Now: func() time.Time { return f.now }}
+		owner := f.reviewer.UserID // Paul manages the partner
+		if _, err := ps.Update(f.ctx, f.reviewer, "Paul", f.a.ID, partner.Changes{OwnerUserID: &owner}); err != nil {
+			t.Fatal(err)
+		}
+		set, _ := f.svc.GetSettings(f.ctx, admin)
+		set.ApprovalChains = []registration.ApprovalChain{{From: 100000, Steps: []registration.Approver{
+			registration.ApproverReviewer, registration.ApproverPartnerManager, registration.ApproverAdmin}}}
+		if _, err := f.svc.UpdateSettings(f.ctx, admin, "Ada", set); err != nil {
+			t.Fatalf("save the chain: %v (%v)", err, tandem.FieldsOf(err))
+		}
+		set, _ = f.svc.GetSettings(f.ctx, admin)
+		big := f.submit(t, f.a, registration.Input{CustomerName: "Fenwick Shipping", CustomerDomain: "fenwick.example", Amount: "250000"}).Registration
+		if got := set.WaitingOn(big); got != "Approval 1 of 3: any reviewer" {
+			t.Fatalf("waiting on %q", got)
+		}
+		approve := func(a policy.Actor, name string) (registration.Registration, error) {
+			return f.svc.Decide(f.ctx, a, name, big.ID, registration.Decision{Action: registration.Approve, Rationale: name + " agrees"})
+		}
+		f.now = f.now.Add(time.Hour)
+		r, err := approve(piaActor, "Pia")
+		if err != nil || r.Status != registration.Pending || len(r.Approvals) != 1 || !r.ReviewDueAt.Equal(big.ReviewDueAt) {
+			t.Fatalf("step 1: %v %s %+v (the deadline covers the whole chain: %v → %v)", err, r.Status, r.Approvals, big.ReviewDueAt, r.ReviewDueAt)
+		}
+		if got := set.WaitingOn(r); got != "Approval 2 of 3: the partner's manager" {
+			t.Fatalf("waiting on %q", got)
+		}
+		if _, err := approve(admin, "Ada"); tandem.KindOf(err) != tandem.KindForbidden {
+			t.Fatalf("an admin giving the partner manager's step: %v", err)
+		}
+		if r, err = approve(f.reviewer, "Paul"); err != nil || r.Status != registration.Pending || len(r.Approvals) != 2 {
+			t.Fatalf("step 2: %v %s", err, r.Status)
+		}
+		if r, err = approve(admin, "Ada"); err != nil || r.Status != registration.Approved || len(r.Approvals) != 3 {
+			t.Fatalf("step 3: %v %s", err, r.Status)
+		}
+		stored, _ := f.svc.Get(f.ctx, admin, big.ID)
+		steps := set.Steps(stored)
+		if len(steps) != 3 || steps[0].Given.Name != "Pia" || steps[1].Given.Name != "Paul" || steps[2].Given.Name != "Ada" ||
+			!steps[0].Given.At.Equal(f.now) || steps[1].Approver != registration.ApproverPartnerManager {
+			t.Fatalf("recorded steps %+v", steps)
+		}
+
+		// A decline at any step ends the chain; its approvals are cleared.
+		other := f.submit(t, f.a, registration.Input{CustomerName: "Garrow Freight", CustomerDomain: "garrow.example", Amount: "300000"}).Registration
+		if _, err := f.svc.Decide(f.ctx, piaActor, "Pia", other.ID, registration.Decision{Action: registration.Approve, Rationale: "fine"}); err != nil {
+			t.Fatal(err)
+		}
+		d, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", other.ID, registration.Decision{Action: registration.Decline, Rationale: "channel overlap", PartnerMessage: "Not this one."})
+		if err != nil || d.Status != registration.Declined || len(d.Approvals) != 0 || set.WaitingOn(d) != "" {
+			t.Fatalf("decline at step 2: %v %s %+v", err, d.Status, d.Approvals)
 		}
 	})
 }

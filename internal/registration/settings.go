@@ -41,10 +41,17 @@ type Settings struct {
 	// CustomFields are the workspace's own questions on the registration form, beyond
 	// the standard fields (at most 30).
 	CustomFields []CustomField `json:"custom_fields"`
+	// ApprovalChains are the ordered approvals registrations need (chain.go); the
+	// first chain that applies to a registration's motion and deal size is its chain,
+	// and a registration no chain covers needs one reviewer's approval.
+	ApprovalChains []ApprovalChain `json:"approval_chains,omitempty"`
+	// TwoStepFrom and SecondApprover are the shape settings had before approval
+	// chains; they are read, turned into a chain (migrateTwoStep) and never saved.
+	//
 	// TwoStepFrom is the deal size (whole units of the registration's currency) from
 	// which two different reviewers must approve; 0 means one approval always suffices.
 	// Such deals are never approved automatically.
-	TwoStepFrom int64 `json:"two_step_from"`
+	TwoStepFrom int64 `json:"two_step_from,omitempty"`
 	// SecondApprover says who may complete a two-reviewer approval: "" (any reviewer
 	// other than the first) or "admin" (one of the two approvals must come from an
 	// admin: a partner manager's first approval waits for an admin's).
@@ -77,6 +84,37 @@ type Eligibility struct {
 	// InTerritory limits partners with territories to customers in a country one of
 	// their territories covers (partner.Settings.InTerritory).
 	InTerritory bool `json:"in_territory,omitempty"`
+	// Certifications require a valid certification to register deals (of some
+	// motions); every rule that applies to a registration's motion must be met.
+	Certifications []CertificationRule `json:"certifications,omitempty"`
+}
+
+// CertificationRule requires the partner — the organisation or one of its people —
+// to hold a valid certification to register deals.
+type CertificationRule struct {
+	// Key is the certification of the workspace's catalogue required; empty means any
+	// valid certification will do.
+	Key string `json:"key"`
+	// Motions are the motions the rule applies to; empty means every motion.
+	Motions []tandem.Motion `json:"motions,omitempty"`
+}
+
+// maxCertificationRules bounds the certification rules.
+const maxCertificationRules = 50
+
+// MissingCertification returns the first certification rule for registrations of
+// motion m that a partner holding the valid certifications held does not meet; ok is
+// false when every rule that applies is met.
+func (el Eligibility) MissingCertification(m tandem.Motion, held []string) (rule CertificationRule, ok bool) {
+	for _, c := range el.Certifications {
+		if len(c.Motions) > 0 && !slices.Contains(c.Motions, m) {
+			continue
+		}
+		if c.Key == "" && len(held) == 0 || c.Key != "" && !slices.Contains(held, c.Key) {
+			return c, true
+		}
+	}
+	return CertificationRule{}, false
 }
 
 // AutoApprove configures automatic approval.
@@ -113,7 +151,11 @@ func ParseSettings(data []byte) (Settings, error) {
 	if err := tandem.DecodeSettings(data, 1<<20, "registration settings", &s); err != nil {
 		return Settings{}, err
 	}
-	return s, s.Validate()
+	if err := s.Validate(); err != nil {
+		return s, err
+	}
+	s.migrateTwoStep()
+	return s, nil
 }
 
 // Validate reports every invalid setting.
@@ -152,6 +194,20 @@ func (s Settings) Validate() error {
 	if s.Eligibility.MaxOpen < 0 || s.Eligibility.MaxOpen > 100000 {
 		p.Add("eligibility.max_open", "must be between 0 (no limit) and 100000")
 	}
+	if len(s.Eligibility.Certifications) > maxCertificationRules {
+		p.Add("eligibility.certifications", "may hold at most %d rules", maxCertificationRules)
+	}
+	for i, c := range s.Eligibility.Certifications {
+		path := fmt.Sprintf("eligibility.certifications[%d]", i)
+		if c.Key != "" && !validKey(c.Key) {
+			p.Add(path+".key", "must be a certification key (a-z, 0-9 and _, starting with a letter) or empty for any certification")
+		}
+		for _, m := range c.Motions {
+			if _, err := tandem.ParseMotion(string(m)); err != nil {
+				p.Add(path+".motions", "%s", tandem.MessageOf(err))
+			}
+		}
+	}
 	if len(s.CustomFields) > maxCustomFields {
 		p.Add("custom_fields", "may hold at most %d fields", maxCustomFields)
 	}
@@ -179,6 +235,7 @@ func (s Settings) Validate() error {
 	if s.SecondApprover != "" && s.SecondApprover != AdminSignOff {
 		p.Add("second_approver", "must be empty (any other reviewer) or %q", AdminSignOff)
 	}
+	p = append(p, s.chainProblems()...)
 	if s.RemindBeforeHours < 0 || s.RemindBeforeHours > 1000 {
 		p.Add("remind_before_hours", "must be between 0 and 1000")
 	}
@@ -197,9 +254,10 @@ func validKey(k string) bool {
 	return true
 }
 
-// needsTwo reports whether r needs two reviewers' approval.
-func (s Settings) needsTwo(r Registration) bool {
-	return s.TwoStepFrom > 0 && r.AmountMinor >= s.TwoStepFrom*100
+// needsSeveral reports whether r needs more than one approval, so that it is never
+// approved automatically.
+func (s Settings) needsSeveral(r Registration) bool {
+	return len(s.Chain(r)) > 1
 }
 
 // TierRank returns the rank of a tier name (0 for tiers not ranked).
@@ -241,6 +299,10 @@ func (s *Service) UpdateSettings(ctx context.Context, actor policy.Actor, actorN
 	if err := next.Validate(); err != nil {
 		return Settings{}, err
 	}
+	next.migrateTwoStep()
+	if err := s.checkCertificationKeys(ctx, actor.WorkspaceID, next.Eligibility.Certifications); err != nil {
+		return Settings{}, err
+	}
 	before, _, err := s.Settings(ctx, actor.WorkspaceID)
 	if err != nil {
 		return Settings{}, err
@@ -263,4 +325,23 @@ func (s *Service) UpdateSettings(ctx context.Context, actor policy.Actor, actorN
 		return Settings{}, err
 	}
 	return next, nil
+}
+
+// checkCertificationKeys refuses certification rules naming a key the workspace's
+// catalogue lacks, when the service knows the catalogue.
+func (s *Service) checkCertificationKeys(ctx context.Context, workspaceID string, rules []CertificationRule) error {
+	if s.Certifications == nil || len(rules) == 0 {
+		return nil
+	}
+	names, err := s.Certifications.Names(ctx, workspaceID)
+	if err != nil {
+		return err
+	}
+	var p tandem.Problems
+	for i, c := range rules {
+		if _, ok := names[c.Key]; c.Key != "" && !ok {
+			p.Add(fmt.Sprintf("eligibility.certifications[%d].key", i), "%q is not in the workspace's certification catalogue", c.Key)
+		}
+	}
+	return p.Err("The registration settings are not valid.")
 }

@@ -40,6 +40,9 @@ func newMetrics(db *store.DB, q *jobs.Queue) *metrics {
 	if q != nil {
 		m.reg.MustRegister(queueCollector{q})
 	}
+	if _, ok := db.WriterQueue(); ok {
+		m.reg.MustRegister(writerCollector{db})
+	}
 	return m
 }
 
@@ -78,4 +81,30 @@ func (c queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(queueReadyDesc, prometheus.GaugeValue, float64(st.Ready))
 	ch <- prometheus.MustNewConstMetric(queueLagDesc, prometheus.GaugeValue, st.Lag.Seconds())
+}
+
+// writerCollector reports SQLite's writer queue by class of work (request or
+// background): writers waiting now, transactions admitted and time spent waiting.
+type writerCollector struct{ db *store.DB }
+
+var (
+	writerWaitingDesc = prometheus.NewDesc("tandem_db_writer_waiting", "Write transactions waiting for SQLite's single writer, by class of work.", []string{"class"}, nil)
+	writerTurnsDesc   = prometheus.NewDesc("tandem_db_writer_transactions_total", "Write transactions admitted to SQLite's single writer, by class of work.", []string{"class"}, nil)
+	writerWaitDesc    = prometheus.NewDesc("tandem_db_writer_wait_seconds_total", "Time write transactions spent waiting for SQLite's single writer, by class of work.", []string{"class"}, nil)
+	writerClasses     = [2]string{"request", "background"}
+)
+
+func (c writerCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- writerWaitingDesc
+	ch <- writerTurnsDesc
+	ch <- writerWaitDesc
+}
+
+func (c writerCollector) Collect(ch chan<- prometheus.Metric) {
+	q, _ := c.db.WriterQueue()
+	for i, class := range writerClasses {
+		ch <- prometheus.MustNewConstMetric(writerWaitingDesc, prometheus.GaugeValue, float64(q.Waiting[i]), class)
+		ch <- prometheus.MustNewConstMetric(writerTurnsDesc, prometheus.CounterValue, float64(q.Turns[i]), class)
+		ch <- prometheus.MustNewConstMetric(writerWaitDesc, prometheus.CounterValue, q.Waited[i].Seconds(), class)
+	}
 }

@@ -1,14 +1,17 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/riverqueue/river"
 
 	"github.com/tandemprm/tandem/internal/account"
+	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/registration"
 )
 
@@ -119,4 +122,73 @@ func (db *DB) insertRows(ctx context.Context, q Querier, table, cols string, row
 		}
 	}
 	return nil
+}
+
+// BulkOpportunity is an opportunity with what a loader writes along with it: its
+// recorded attribution (Opportunity.Attribution, none when empty), its first
+// stage-history entry (created in its stage by ActorID at CreatedAt), notes and plan
+// milestones.
+type BulkOpportunity struct {
+	pipeline.Opportunity
+	ActorID    string
+	Notes      []pipeline.Note
+	Milestones []pipeline.Milestone
+}
+
+// BulkInsertOpportunities inserts the opportunities with their attribution, first
+// stage-history entry, notes and milestones in one transaction, all or none. No
+// timer jobs are scheduled: follow-ups, milestone nudges and renewal checks of the
+// loaded rows are not woken.
+func (db *DB) BulkInsertOpportunities(ctx context.Context, os []BulkOpportunity) error {
+	const oppCols = `workspace_id, id, account_id, name, amount_minor, currency, close_on, motion, stage, status, owner_user_id,
+		next_step, partner_id, registration_id, last_activity_at, created_at, updated_at, version, details, pricing, kind, renewal_on`
+	const partnerCols = `workspace_id, opportunity_id, partner_id, credit, share, position, updated_at`
+	const historyCols = `workspace_id, id, opportunity_id, from_stage, to_stage, at, actor_id, actor_name`
+	const noteCols = `workspace_id, id, opportunity_id, visibility, kind, body, author_id, author_name, author_side, partner_id,
+		follow_up_due_at, created_at`
+	var opps, credits, history, notes, plans [][]any
+	for _, b := range os {
+		o := b.Opportunity
+		details := "{}"
+		if len(o.Details) > 0 {
+			raw, err := json.Marshal(o.Details)
+			if err != nil {
+				return fmt.Errorf("bulk insert opportunities: details of %s: %w", o.ID, err)
+			}
+			details = string(raw)
+		}
+		opps = append(opps, []any{o.WorkspaceID, o.ID, o.AccountID, o.Name, o.AmountMinor, o.Currency, o.CloseOn, string(o.Motion), o.Stage,
+			string(o.Status), o.OwnerUserID, o.NextStep, o.PartnerID, o.RegistrationID, nullMS(o.LastActivityAt), ms(o.CreatedAt),
+			ms(o.UpdatedAt), max(o.Version, 1), details, "{}", string(cmp.Or(o.Kind, pipeline.KindNew)), o.RenewalOn})
+		for i, e := range o.Attribution {
+			credits = append(credits, []any{o.WorkspaceID, o.ID, e.PartnerID, string(e.Kind), int64(e.Percent), i, ms(o.UpdatedAt)})
+		}
+		history = append(history, []any{o.WorkspaceID, "stg_" + strings.TrimPrefix(o.ID, "opp_"), o.ID, "", o.Stage, ms(o.CreatedAt), b.ActorID, ""})
+		for _, n := range b.Notes {
+			notes = append(notes, []any{n.WorkspaceID, n.ID, o.ID, string(n.Visibility), string(n.Kind), n.Body, n.AuthorID, n.AuthorName,
+				n.AuthorSide, n.PartnerID, nullMS(n.FollowUpDueAt), ms(n.CreatedAt)})
+		}
+		for _, m := range b.Milestones {
+			plans = append(plans, []any{o.WorkspaceID, m.ID, o.ID, m.Key, m.Title, m.OwnerSide, m.OwnerUserID, m.OwnerContactID, m.OwnerPartnerID,
+				m.OwnerName, m.DueOn, string(m.Status), m.Position, nullMS(m.DoneAt), nullMS(m.NudgeAt), nullMS(m.NudgedAt), ms(m.CreatedAt),
+				ms(m.UpdatedAt), max(m.Version, 1)})
+		}
+	}
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		for _, t := range []struct {
+			table, cols string
+			rows        [][]any
+		}{
+			{"opportunities", oppCols, opps},
+			{"opportunity_partners", partnerCols, credits},
+			{"opportunity_stage_history", historyCols, history},
+			{"opportunity_notes", noteCols, notes},
+			{"opportunity_milestones", "workspace_id, " + milestoneCols, plans},
+		} {
+			if err := db.insertRows(ctx, tx, t.table, t.cols, t.rows); err != nil {
+				return fmt.Errorf("bulk insert %s: %w", t.table, err)
+			}
+		}
+		return nil
+	})
 }

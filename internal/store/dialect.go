@@ -61,3 +61,13 @@ func (d Dialect) forUpdate() string {
 	}
 	return ""
 }
+
+// restatesJoinedRange reports whether a range on a join key (id > cursor) should be
+// written on both joined tables. PostgreSQL carries equalities across a join but not
+// ranges, so without it a merge join reads the other table from its first key.
+// SQLite carries the range over itself, and with it written twice its planner, given
+// per-value statistics for a heavily used key, prefers a skip-scan and a sort of every
+// match to walking the index in order.
+func (d Dialect) restatesJoinedRange() bool {
+	return d == Postgres
+}

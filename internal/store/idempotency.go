@@ -120,7 +120,7 @@ func (db *DB) ClaimIdempotencyKey(ctx context.Context, workspaceID, actor, key, 
 // claimedAt is the time given to ClaimIdempotencyKey: a claim taken over since saves
 // nothing.
 func (db *DB) SaveIdempotentResponse(ctx context.Context, workspaceID, actor, key string, claimedAt time.Time, status int, contentType string, body []byte) error {
-	_, err := db.write.ExecContext(ctx, `UPDATE idempotency_keys SET status = $4, content_type = $5, body = $6
+	_, err := db.exec(ctx, `UPDATE idempotency_keys SET status = $4, content_type = $5, body = $6
 		WHERE workspace_id = $1 AND actor = $2 AND key = $3 AND created_at = $7`, workspaceID, actor, key, status, contentType, body, ms(claimedAt))
 	if err != nil {
 		return fmt.Errorf("save idempotent response: %w", err)
@@ -132,7 +132,7 @@ func (db *DB) SaveIdempotentResponse(ctx context.Context, workspaceID, actor, ke
 // unless the request saved its change (a retry must not save it again) or its claim
 // at claimedAt was taken over.
 func (db *DB) ReleaseIdempotencyKey(ctx context.Context, workspaceID, actor, key string, claimedAt time.Time) error {
-	_, err := db.write.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE workspace_id = $1 AND actor = $2 AND key = $3
+	_, err := db.exec(ctx, `DELETE FROM idempotency_keys WHERE workspace_id = $1 AND actor = $2 AND key = $3
 		AND status = 0 AND created_at = $4`, workspaceID, actor, key, ms(claimedAt))
 	if err != nil {
 		return fmt.Errorf("release idempotency key: %w", err)
@@ -142,7 +142,7 @@ func (db *DB) ReleaseIdempotencyKey(ctx context.Context, workspaceID, actor, key
 
 // PruneIdempotencyKeys deletes remembered responses older than before, everywhere.
 func (db *DB) PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
-	res, err := db.write.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, ms(before))
+	res, err := db.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, ms(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune idempotency keys: %w", err)
 	}

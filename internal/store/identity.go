@@ -100,7 +100,7 @@ func (s Identity) PartnerName(ctx context.Context, workspaceID, partnerID string
 	return name, nil
 }
 
-const userColumns = `workspace_id, id, email, name, role, partner_id, status, invited_by, created_at, updated_at, last_sign_in_at`
+const userColumns = `workspace_id, id, email, name, role, partner_id, status, invited_by, created_at, updated_at, last_sign_in_at, manager_id`
 
 func scanUser(row interface{ Scan(...any) error }) (identity.User, error) {
 	var u identity.User
@@ -108,19 +108,59 @@ func scanUser(row interface{ Scan(...any) error }) (identity.User, error) {
 	var c, up int64
 	var last sql.NullInt64
 	var role, status string
-	err := row.Scan(&u.WorkspaceID, &u.ID, &u.Email, &u.Name, &role, &pid, &status, &u.InvitedBy, &c, &up, &last)
+	err := row.Scan(&u.WorkspaceID, &u.ID, &u.Email, &u.Name, &role, &pid, &status, &u.InvitedBy, &c, &up, &last, &u.ManagerID)
 	u.Role, u.Status, u.PartnerID = tandem.Role(role), identity.Status(status), pid.String
 	u.CreatedAt, u.UpdatedAt, u.LastSignInAt = fromMS(c), fromMS(up), fromNullMS(last)
 	return u, err
 }
 
 func insertUser(ctx context.Context, tx *sql.Tx, u identity.User) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-		u.WorkspaceID, u.ID, u.Email, u.Name, string(u.Role), nullable(u.PartnerID), string(u.Status), u.InvitedBy, ms(u.CreatedAt), ms(u.UpdatedAt), nullMS(u.LastSignInAt))
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
+		u.WorkspaceID, u.ID, u.Email, u.Name, string(u.Role), nullable(u.PartnerID), string(u.Status), u.InvitedBy, ms(u.CreatedAt), ms(u.UpdatedAt), nullMS(u.LastSignInAt), u.ManagerID)
 	if err != nil {
 		return conflictOr(fmt.Errorf("create user: %w", err), "someone with this email address is already in the workspace")
 	}
 	return nil
+}
+
+// SetManager implements identity.Store. Changes of one workspace's people take
+// turns (the workspace row is touched first), so two changes cannot close a loop
+// between them.
+func (s Identity) SetManager(ctx context.Context, workspaceID, userID, managerID string, now time.Time, check func(map[string]string) error, e audit.Entry) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET updated_at = updated_at WHERE id = $1`, workspaceID); err != nil {
+			return fmt.Errorf("set manager: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, manager_id FROM users WHERE workspace_id = $1 AND partner_id IS NULL AND manager_id <> ''`, workspaceID)
+		if err != nil {
+			return fmt.Errorf("set manager: %w", err)
+		}
+		managers := map[string]string{}
+		for rows.Next() {
+			var id, m string
+			if err := rows.Scan(&id, &m); err != nil {
+				rows.Close()
+				return fmt.Errorf("set manager: %w", err)
+			}
+			managers[id] = m
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("set manager: %w", err)
+		}
+		if err := check(managers); err != nil {
+			return err
+		}
+		r, err := tx.ExecContext(ctx, `UPDATE users SET manager_id = $3, updated_at = $4 WHERE workspace_id = $1 AND id = $2 AND partner_id IS NULL`,
+			workspaceID, userID, managerID, ms(now))
+		if err != nil {
+			return fmt.Errorf("set manager: %w", err)
+		}
+		if n, _ := r.RowsAffected(); n != 1 {
+			return tandem.Errorf(tandem.KindNotFound, "That person is not one of this workspace's own people.")
+		}
+		return insertAudit(ctx, tx, e)
+	})
 }
 
 // UsersByEmail implements identity.Store.
@@ -328,13 +368,13 @@ func (s Identity) SessionUser(ctx context.Context, workspaceID, sessionID string
 
 // TouchSession implements identity.Store.
 func (s Identity) TouchSession(ctx context.Context, workspaceID, sessionID string, now time.Time) error {
-	_, err := s.DB.write.ExecContext(ctx, `UPDATE sessions SET seen_at = $3 WHERE workspace_id = $1 AND id = $2`, workspaceID, sessionID, ms(now))
+	_, err := s.DB.exec(ctx, `UPDATE sessions SET seen_at = $3 WHERE workspace_id = $1 AND id = $2`, workspaceID, sessionID, ms(now))
 	return err
 }
 
 // DeleteSession implements identity.Store.
 func (s Identity) DeleteSession(ctx context.Context, workspaceID, sessionID string) error {
-	_, err := s.DB.write.ExecContext(ctx, `DELETE FROM sessions WHERE workspace_id = $1 AND id = $2`, workspaceID, sessionID)
+	_, err := s.DB.exec(ctx, `DELETE FROM sessions WHERE workspace_id = $1 AND id = $2`, workspaceID, sessionID)
 	return err
 }
 
@@ -384,7 +424,7 @@ func (s Identity) TokenByID(ctx context.Context, id string) (identity.Token, err
 
 // TouchToken implements identity.Store.
 func (s Identity) TouchToken(ctx context.Context, workspaceID, id string, now time.Time) error {
-	_, err := s.DB.write.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $3 WHERE workspace_id = $1 AND id = $2`, workspaceID, id, ms(now))
+	_, err := s.DB.exec(ctx, `UPDATE api_tokens SET last_used_at = $3 WHERE workspace_id = $1 AND id = $2`, workspaceID, id, ms(now))
 	return err
 }
 

@@ -55,6 +55,6 @@ func (s Notifications) CountUnread(ctx context.Context, workspaceID, userID stri
 
 // MarkRead implements notify.Store.
 func (s Notifications) MarkRead(ctx context.Context, workspaceID, userID string, now time.Time) error {
-	_, err := s.DB.write.ExecContext(ctx, `UPDATE notifications SET read_at = $3 WHERE workspace_id = $1 AND user_id = $2 AND read_at IS NULL`, workspaceID, userID, ms(now))
+	_, err := s.DB.exec(ctx, `UPDATE notifications SET read_at = $3 WHERE workspace_id = $1 AND user_id = $2 AND read_at IS NULL`, workspaceID, userID, ms(now))
 	return err
 }

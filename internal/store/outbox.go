@@ -79,7 +79,7 @@ func (db *DB) outbox(ctx context.Context, tail string, args ...any) ([]outbox.Me
 
 // MarkOutbox records what became of a message.
 func (db *DB) MarkOutbox(ctx context.Context, workspaceID, id string, status outbox.Status, errText string, at time.Time) error {
-	_, err := db.write.ExecContext(ctx, `UPDATE outbox SET status = $3, error = $4, sent_at = $5 WHERE workspace_id = $1 AND id = $2`,
+	_, err := db.exec(ctx, `UPDATE outbox SET status = $3, error = $4, sent_at = $5 WHERE workspace_id = $1 AND id = $2`,
 		workspaceID, id, string(status), errText, nullMS(at))
 	if err != nil {
 		return fmt.Errorf("mark message: %w", err)

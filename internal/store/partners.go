@@ -225,13 +225,19 @@ func (db *DB) ExplainListPartners(ctx context.Context, workspaceID string, f par
 	if err != nil {
 		return "", err
 	}
+	return db.explain(ctx, "partner list", query, args)
+}
+
+// explain returns the engine's plan for query with args, one line per step (SQLite:
+// EXPLAIN QUERY PLAN; PostgreSQL: EXPLAIN). what names the query in errors.
+func (db *DB) explain(ctx context.Context, what, query string, args []any) (string, error) {
 	prefix := "EXPLAIN QUERY PLAN "
 	if db.dialect == Postgres {
 		prefix = "EXPLAIN "
 	}
 	rows, err := db.read.QueryContext(ctx, prefix+query, args...)
 	if err != nil {
-		return "", fmt.Errorf("explain partner list: %w", err)
+		return "", fmt.Errorf("explain %s: %w", what, err)
 	}
 	defer rows.Close()
 	cols, err := rows.Columns()
@@ -531,6 +537,9 @@ func (s Partners) SavePartnerSettings(ctx context.Context, workspaceID string, s
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET partner_settings = $2 WHERE id = $1`, workspaceID, string(raw)); err != nil {
 			return fmt.Errorf("save partner settings: %w", err)
+		}
+		if err := reconcileExclusivity(ctx, tx, workspaceID, set.Territories, e.At); err != nil {
+			return err
 		}
 		for _, p := range rescored {
 			_, score, res, err := fitColumns(p)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tandemprm/tandem/internal/audit"
+	"github.com/tandemprm/tandem/internal/certification"
 	"github.com/tandemprm/tandem/internal/program"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
@@ -74,8 +75,8 @@ func (s Program) ReviewSubjects(ctx context.Context, workspaceID string) ([]prog
 
 // MeasurePartners implements program.Store: won revenue over the last 12 months from
 // opportunities the partner sourced or is credited on (each opportunity counted once
-// per partner, in the workspace currency only), and registrations submitted over the
-// last 90 days.
+// per partner, in the workspace currency only), registrations submitted over the
+// last 90 days, and the certifications valid now (certification.CountValid).
 func (s Program) MeasurePartners(ctx context.Context, workspaceID, currency string, now time.Time) (map[string]program.Measures, error) {
 	out := map[string]program.Measures{}
 	since := now.Add(-program.RevenueWindow)
@@ -123,7 +124,19 @@ func (s Program) MeasurePartners(ctx context.Context, workspaceID, currency stri
 		m.Registrations90d = n
 		out[id] = m
 	}
-	return out, rows2.Err()
+	if err := rows2.Err(); err != nil {
+		return nil, fmt.Errorf("measure partner activity: %w", err)
+	}
+	held, err := Certifications(s).CurrentCertifications(ctx, workspaceID, nil, now)
+	if err != nil {
+		return nil, fmt.Errorf("measure partner certifications: %w", err)
+	}
+	for id, n := range certification.CountValid(held, now) {
+		m := out[id]
+		m.Certifications = n
+		out[id] = m
+	}
+	return out, nil
 }
 
 // Standings implements program.Store.
@@ -302,4 +315,13 @@ func (s Program) DecideReview(ctx context.Context, r program.Review, es []audit.
 		}
 		return nil
 	})
+}
+
+// CertificationsTracked implements program.Store.
+func (s Program) CertificationsTracked(ctx context.Context, workspaceID string) (bool, error) {
+	var n int
+	if err := s.DB.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM certification_definitions WHERE workspace_id = $1`, workspaceID).Scan(&n); err != nil {
+		return false, fmt.Errorf("count certification definitions: %w", err)
+	}
+	return n > 0, nil
 }

@@ -33,7 +33,7 @@ const registrationColumns = `id, partner_id, status, channel, submitted_by, subm
 	review_due_at, review_reminded_at, review_escalated_at, decided_at, decided_by, decision_rationale, review_sla_met,
 	approved_at, window_days, extensions, last_activity_at, converted_at, ended_at, reminded_for,
 	no_touch_flagged_at, conversion_flagged_at, account_id, opportunity_id, appeals, appeal_text, appeal_due_at,
-	wake_at, created_at, updated_at, version, first_approval_by, first_approval_name, first_approval_at, custom`
+	wake_at, created_at, updated_at, version, first_approval_by, first_approval_name, first_approval_at, custom, approvals`
 
 // registrationValues returns r's column values in registrationColumns order, after
 // workspace_id.
@@ -56,6 +56,16 @@ func registrationValues(r registration.Registration) ([]any, error) {
 			return nil, err
 		}
 	}
+	// The approvals of the chain are kept as JSON; the first is mirrored in the
+	// first_approval columns that held it before chains (migration 00007).
+	approvals, first := "", registration.StepApproval{}
+	if len(r.Approvals) > 0 {
+		b, err := json.Marshal(r.Approvals)
+		if err != nil {
+			return nil, err
+		}
+		approvals, first = string(b), r.Approvals[0]
+	}
 	var met any
 	if r.ReviewSLAMet != nil {
 		met = 0
@@ -70,7 +80,7 @@ func registrationValues(r registration.Registration) ([]any, error) {
 		nullMS(r.ReviewDueAt), nullMS(r.ReviewRemindedAt), nullMS(r.ReviewEscalatedAt), nullMS(r.DecidedAt), r.DecidedBy, r.DecisionRationale, met,
 		nullMS(r.ApprovedAt), r.WindowDays, string(exts), nullMS(r.LastActivityAt), nullMS(r.ConvertedAt), nullMS(r.EndedAt), nullMS(r.RemindedFor),
 		nullMS(r.NoTouchFlaggedAt), nullMS(r.ConversionFlaggedAt), r.AccountID, r.OpportunityID, r.Appeals, r.AppealText, nullMS(r.AppealDueAt),
-		nullMS(r.WakeAt), ms(r.CreatedAt), ms(r.UpdatedAt), r.Version, r.FirstApprovalBy, r.FirstApprovalName, nullMS(r.FirstApprovalAt), string(custom)}, nil
+		nullMS(r.WakeAt), ms(r.CreatedAt), ms(r.UpdatedAt), r.Version, first.UserID, first.Name, nullMS(first.At), string(custom), approvals}, nil
 }
 
 func nonNil[T any](s []T) []T {
@@ -82,7 +92,7 @@ func nonNil[T any](s []T) []T {
 
 func scanRegistration(row interface{ Scan(...any) error }, workspaceID string) (registration.Registration, error) {
 	r := registration.Registration{WorkspaceID: workspaceID}
-	var status, channel, motion, products, ruling, ctype, crule, cands, exts, custom string
+	var status, channel, motion, products, ruling, ctype, crule, cands, exts, custom, approvals, firstBy, firstName string
 	var due, reminded, escalated, decided, approved, activity, converted, ended, remindedFor, noTouch, convFlag, appealDue, wake sql.NullInt64
 	var met, firstAt sql.NullInt64
 	var created, updated int64
@@ -93,7 +103,7 @@ func scanRegistration(row interface{ Scan(...any) error }, workspaceID string) (
 		&due, &reminded, &escalated, &decided, &r.DecidedBy, &r.DecisionRationale, &met,
 		&approved, &r.WindowDays, &exts, &activity, &converted, &ended, &remindedFor,
 		&noTouch, &convFlag, &r.AccountID, &r.OpportunityID, &r.Appeals, &r.AppealText, &appealDue,
-		&wake, &created, &updated, &r.Version, &r.FirstApprovalBy, &r.FirstApprovalName, &firstAt, &custom)
+		&wake, &created, &updated, &r.Version, &firstBy, &firstName, &firstAt, &custom, &approvals)
 	if err != nil {
 		return r, err
 	}
@@ -124,7 +134,15 @@ func scanRegistration(row interface{ Scan(...any) error }, workspaceID string) (
 	r.ReviewDueAt, r.ReviewRemindedAt, r.ReviewEscalatedAt, r.DecidedAt = fromNullMS(due), fromNullMS(reminded), fromNullMS(escalated), fromNullMS(decided)
 	r.ApprovedAt, r.LastActivityAt, r.ConvertedAt, r.EndedAt = fromNullMS(approved), fromNullMS(activity), fromNullMS(converted), fromNullMS(ended)
 	r.RemindedFor, r.NoTouchFlaggedAt, r.ConversionFlaggedAt, r.AppealDueAt = fromNullMS(remindedFor), fromNullMS(noTouch), fromNullMS(convFlag), fromNullMS(appealDue)
-	r.WakeAt, r.CreatedAt, r.UpdatedAt, r.FirstApprovalAt = fromNullMS(wake), fromMS(created), fromMS(updated), fromNullMS(firstAt)
+	r.WakeAt, r.CreatedAt, r.UpdatedAt = fromNullMS(wake), fromMS(created), fromMS(updated)
+	switch {
+	case approvals != "":
+		if err := json.Unmarshal([]byte(approvals), &r.Approvals); err != nil {
+			return r, fmt.Errorf("registration %s approvals: %w", r.ID, err)
+		}
+	case firstBy != "": // a first approval given before chains
+		r.Approvals = []registration.StepApproval{{Step: 0, Approver: registration.ApproverReviewer, UserID: firstBy, Name: firstName, At: fromNullMS(firstAt)}}
+	}
 	return r, nil
 }
 
@@ -143,7 +161,7 @@ func (s Registrations) Workspace(ctx context.Context, workspaceID string) (works
 
 // SaveRegistrationSettings stores a workspace's registration settings (JSON).
 func (db *DB) SaveRegistrationSettings(ctx context.Context, workspaceID string, raw []byte) error {
-	_, err := db.write.ExecContext(ctx, `UPDATE workspaces SET registration_settings = $2 WHERE id = $1`, workspaceID, string(raw))
+	_, err := db.exec(ctx, `UPDATE workspaces SET registration_settings = $2 WHERE id = $1`, workspaceID, string(raw))
 	return err
 }
 
@@ -257,6 +275,21 @@ func (s Registrations) openOpportunities(ctx context.Context, workspaceID, accou
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+// ManagerOf implements registration.ManagerSource.
+func (s Registrations) ManagerOf(ctx context.Context, workspaceID, userID string) (registration.Person, bool, error) {
+	var p registration.Person
+	err := s.DB.read.QueryRowContext(ctx, `SELECT m.id, m.name, m.email FROM users u
+		JOIN users m ON m.workspace_id = u.workspace_id AND m.id = u.manager_id
+		WHERE u.workspace_id = $1 AND u.id = $2 AND m.partner_id IS NULL AND m.status <> 'deactivated'`, workspaceID, userID).Scan(&p.UserID, &p.Name, &p.Email)
+	if err == sql.ErrNoRows {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, fmt.Errorf("read manager: %w", err)
+	}
+	return p, true, nil
 }
 
 // Reviewers implements registration.Store.

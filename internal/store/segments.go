@@ -165,7 +165,7 @@ func (s Segments) Views(ctx context.Context, workspaceID, userID string) ([]part
 
 // SaveView implements partner.ViewStore.
 func (s Segments) SaveView(ctx context.Context, workspaceID string, v partner.View) error {
-	_, err := s.DB.write.ExecContext(ctx, `INSERT INTO partner_views (workspace_id, id, user_id, name, query, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+	_, err := s.DB.exec(ctx, `INSERT INTO partner_views (workspace_id, id, user_id, name, query, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		workspaceID, v.ID, v.UserID, v.Name, v.Query, ms(v.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("save view: %w", err)
@@ -175,7 +175,7 @@ func (s Segments) SaveView(ctx context.Context, workspaceID string, v partner.Vi
 
 // DeleteView implements partner.ViewStore.
 func (s Segments) DeleteView(ctx context.Context, workspaceID, userID, id string) error {
-	if _, err := s.DB.write.ExecContext(ctx, `DELETE FROM partner_views WHERE workspace_id = $1 AND user_id = $2 AND id = $3`, workspaceID, userID, id); err != nil {
+	if _, err := s.DB.exec(ctx, `DELETE FROM partner_views WHERE workspace_id = $1 AND user_id = $2 AND id = $3`, workspaceID, userID, id); err != nil {
 		return fmt.Errorf("delete view: %w", err)
 	}
 	return nil

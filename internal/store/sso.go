@@ -47,7 +47,7 @@ func (db *DB) SaveWorkspaceSSO(ctx context.Context, workspaceID string, c sso.Co
 // SetSSOProblem records (or, with "", clears) what is wrong with the workspace's
 // identity provider, for its admins to see.
 func (db *DB) SetSSOProblem(ctx context.Context, workspaceID, problem string) error {
-	_, err := db.write.ExecContext(ctx, `UPDATE workspaces SET sso_problem = $2 WHERE id = $1 AND sso_problem <> $2`, workspaceID, problem)
+	_, err := db.exec(ctx, `UPDATE workspaces SET sso_problem = $2 WHERE id = $1 AND sso_problem <> $2`, workspaceID, problem)
 	return err
 }
 

@@ -58,6 +58,7 @@ type DB struct {
 	pool    *pgxpool.Pool // PostgreSQL only: backs write/read and the job queue's listener
 	path    string        // SQLite file path
 	jobs    JobInserter   // where follow-up jobs go; see SetJobs
+	gate    *writeGate    // SQLite only: orders writers, requests before background work
 	// stopCheckpoints ends SQLite's background checkpointer and waits for it.
 	stopCheckpoints func()
 }
@@ -101,7 +102,7 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	// Keep every reader open: database/sql closes idle connections beyond two by
 	// default, and a reopened connection starts with no prepared statements.
 	read.SetMaxIdleConns(o.MaxConns)
-	db := &DB{dialect: SQLite, write: write, read: read, path: path}
+	db := &DB{dialect: SQLite, write: write, read: read, path: path, gate: newWriteGate(DefaultBackgroundMaxWait)}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("cannot use SQLite database %s: %w", path, err)
@@ -205,7 +206,15 @@ func (db *DB) Close() error {
 // panic rolls everything back. fn must not start another transaction. When ctx
 // carries an idempotency claim (WithIdempotencyClaim), the first transaction that
 // commits with it also records on the claimed key that the request's change is saved.
+// On SQLite, transactions wait for the single writer in arrival order, those of a
+// context marked Background after those of requests (see Background).
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	if db.gate != nil {
+		if err := db.gate.acquire(ctx, IsBackground(ctx)); err != nil {
+			return fmt.Errorf("wait for the database writer: %w", err)
+		}
+		defer db.gate.release()
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -235,6 +244,19 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 		claim.done.Store(true)
 	}
 	return nil
+}
+
+// exec runs one writing statement outside a transaction. On SQLite it waits for the
+// writer in the same queue as transactions (see Tx), so single statements neither
+// jump ahead of requests nor hold background work back unfairly.
+func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if db.gate != nil {
+		if err := db.gate.acquire(ctx, IsBackground(ctx)); err != nil {
+			return nil, fmt.Errorf("wait for the database writer: %w", err)
+		}
+		defer db.gate.release()
+	}
+	return db.write.ExecContext(ctx, query, args...)
 }
 
 // Querier is what both *sql.DB and *sql.Tx offer; store helpers take one so that they

@@ -94,6 +94,16 @@ func (ui *UI) renderPartner(w http.ResponseWriter, r *http.Request, v Viewer, p 
 		ui.Error(w, r, err)
 		return
 	}
+	exclusive, err := ui.o.Partners.Exclusivities(ctx, v.Actor, x.ID)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	certs, err := ui.certificationSection(ctx, v, x.ID, contacts)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
 	var moves []partner.Lifecycle
 	for _, l := range partner.Lifecycles {
 		if partner.CheckMove(x.Lifecycle, l) == nil {
@@ -130,7 +140,8 @@ func (ui *UI) renderPartner(w http.ResponseWriter, r *http.Request, v Viewer, p 
 	}
 	p.Title, p.Data = x.Name, map[string]any{"P": x, "History": history, "Timeline": timeline, "Moves": moves, "Problem": problem,
 		"Owner": owner, "Owners": owners, "Editable": editable, "Form": form, "Errors": errs, "Settings": set, "Motions": tandem.Motions,
-		"Contacts": contacts, "Roles": partner.Roles, "PortalRoles": []tandem.Role{tandem.RolePartnerAdmin, tandem.RolePartnerSeller, tandem.RolePartnerMarketer},
+		"Contacts": contacts, "Roles": partner.Roles, "Exclusive": exclusive, "Certs": certs, "Now": ui.o.Partners.Now(),
+		"CanGrant": policy.Authorize(v.Actor, policy.Decide, policy.Resource{Kind: policy.Partners, WorkspaceID: v.WorkspaceID, ID: x.ID}) == nil, "PortalRoles": []tandem.Role{tandem.RolePartnerAdmin, tandem.RolePartnerSeller, tandem.RolePartnerMarketer},
 		"CanManagePeople": policy.Authorize(v.Actor, policy.Create, policy.Resource{Kind: policy.PartnerUsers, WorkspaceID: v.WorkspaceID, Partners: []string{x.ID}}) == nil}
 	ui.render(w, r, status, "partner", p)
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tandemprm/tandem/internal/certification"
 	"github.com/tandemprm/tandem/internal/csvimport"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/policy"
@@ -154,13 +155,18 @@ func (ui *UI) portalProfile(w http.ResponseWriter, r *http.Request, v Viewer, p 
 				"phone": c.Phone, "title": c.Title, "role": string(c.Role), "portal_status": c.PortalStatus}))
 		}
 	}
+	certs, expiring, err := ui.portalCertifications(ctx, v)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
 	safe := pr.Safe()
 	list := func(k string) string {
 		vs, _ := safe[k].([]string)
 		return strings.Join(vs, ", ")
 	}
 	p.Title, p.Data = "Our profile", map[string]any{"Profile": safe, "Regions": list("regions"), "Verticals": list("verticals"), "Motions": safe["motions"],
-		"People": people, "Roles": partner.Roles,
+		"People": people, "Roles": partner.Roles, "Certifications": certs, "Expiring": expiring, "ReminderDays": certification.ReminderDays,
 		"CanEdit":   policy.RoleAllows(v.Actor.Role, policy.PartnerProfile, policy.Update),
 		"CanManage": policy.RoleAllows(v.Actor.Role, policy.PartnerUsers, policy.Create)}
 	ui.render(w, r, http.StatusOK, "portal_profile", p)

@@ -64,6 +64,9 @@ func (ui *UI) renderPartnerSettings(w http.ResponseWriter, r *http.Request, p Pa
 		if name, ok := strings.CutPrefix(key, "coverage."); ok {
 			key, fe.Detail = "territories", name+": "+fe.Detail
 		}
+		if name, ok := strings.CutPrefix(key, "exclusivity_limits."); ok {
+			key, fe.Detail = "exclusivity_limits", name+": "+fe.Detail
+		}
 		var i int
 		var field string
 		if n, _ := fmt.Sscanf(strings.ReplaceAll(strings.TrimPrefix(fe.Path, "fit.criteria["), "].", " "), "%d %s", &i, &field); n == 2 && i < len(set.Fit.Criteria) {
@@ -74,7 +77,8 @@ func (ui *UI) renderPartnerSettings(w http.ResponseWriter, r *http.Request, p Pa
 		}
 	}
 	p.Title, p.Data = "Partner program settings", map[string]any{"S": set, "Territories": territoryLines(set),
-		"Rows": criterionRows(set), "Errors": errs}
+		"Limits": limitLines(set),
+		"Rows":   criterionRows(set), "Errors": errs}
 	ui.render(w, r, status, "partner_settings", p)
 }
 
@@ -87,6 +91,13 @@ func (ui *UI) savePartnerSettings(w http.ResponseWriter, r *http.Request, v View
 	_ = r.ParseForm()
 	var pr tandem.Problems
 	set.Territories, set.Coverage = parseTerritoryLines(r.PostFormValue("territories"))
+	if _, ok := r.PostForm["exclusivity_limits"]; ok {
+		var bad []string
+		set.ExclusivityLimits, bad = parseLimitLines(r.PostFormValue("exclusivity_limits"))
+		for _, line := range bad {
+			pr.Add("exclusivity_limits."+line, "write a territory, a colon and a number of partners, such as Benelux: 2")
+		}
+	}
 	set.Fit.Missing = fitscore.Missing(r.PostFormValue("missing"))
 	for i, c := range set.Fit.Criteria {
 		k := string(c.Kind)
@@ -175,4 +186,34 @@ func parseTerritoryLines(text string) ([]string, map[string][]string) {
 		}
 	}
 	return names, coverage
+}
+
+// limitLines writes the territories' exclusivity limits one per line: "Benelux: 2".
+func limitLines(set partner.Settings) string {
+	var lines []string
+	for _, t := range set.Territories {
+		if n, ok := set.ExclusivityLimits[t]; ok {
+			lines = append(lines, fmt.Sprintf("%s: %d", t, n))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// parseLimitLines reads what limitLines writes, returning the lines it cannot read.
+func parseLimitLines(text string) (map[string]int, []string) {
+	out := map[string]int{}
+	var bad []string
+	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		name, num, ok := strings.Cut(line, ":")
+		n, err := strconv.Atoi(strings.TrimSpace(num))
+		if name = strings.TrimSpace(name); !ok || name == "" || err != nil {
+			bad = append(bad, strings.TrimSpace(line))
+			continue
+		}
+		out[name] = n
+	}
+	return out, bad
 }

@@ -53,3 +53,39 @@ func FuzzParseTerritoryLines(f *testing.F) {
 		}
 	})
 }
+
+func TestLimitLinesRoundTrip(t *testing.T) {
+	limits, bad := parseLimitLines("Benelux: 2\r\n\n Nordics :1\nno colon\nEMEA: many\n")
+	if !reflect.DeepEqual(limits, map[string]int{"Benelux": 2, "Nordics": 1}) || !reflect.DeepEqual(bad, []string{"no colon", "EMEA: many"}) {
+		t.Fatalf("limits %v, bad %v", limits, bad)
+	}
+	set := partner.Settings{Territories: []string{"Benelux", "Nordics", "EMEA"}, ExclusivityLimits: limits}
+	if got := limitLines(set); got != "Benelux: 2\nNordics: 1" {
+		t.Fatalf("lines %q", got)
+	}
+}
+
+// FuzzParseLimitLines: any text yields limits under non-blank names, and every line it
+// cannot read is reported rather than dropped silently.
+func FuzzParseLimitLines(f *testing.F) {
+	for _, s := range []string{"Benelux: 2", "a:1\nb:x\n", ":", "\n\r", "Nordics: -3\nUS West : 10"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		limits, bad := parseLimitLines(s)
+		for name := range limits {
+			if strings.TrimSpace(name) == "" || name != strings.TrimSpace(name) {
+				t.Fatalf("limit under name %q", name)
+			}
+		}
+		lines := 0
+		for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
+			if strings.TrimSpace(l) != "" {
+				lines++
+			}
+		}
+		if len(bad) > lines {
+			t.Fatalf("%d bad lines out of %d", len(bad), lines)
+		}
+	})
+}

@@ -82,11 +82,9 @@ func plainAmount(minor int64) string {
 	return fmt.Sprintf("%d.%02d", minor/100, minor%100)
 }
 
-func stageLabel(m tandem.Motion, key string) string {
-	if md, ok := stage.Default(m); ok {
-		return md.Label(key)
-	}
-	return key
+// stageModels reads the workspace's stage models once for the page being answered.
+func (ui *UI) stageModels(ctx context.Context, v Viewer) (pipeline.Models, error) {
+	return ui.pipe().Models(ctx, v.WorkspaceID)
 }
 
 // partnerNames looks partner names up once per page.
@@ -140,12 +138,12 @@ type oppRow struct {
 	Flags      pipeline.Flags
 }
 
-func (ui *UI) oppRow(n *partnerNames, o pipeline.Opportunity) oppRow {
-	row := oppRow{O: o, StageLabel: stageLabel(o.Motion, o.Stage), Partners: n.credits(o.Attribution)}
+func (ui *UI) oppRow(n *partnerNames, ms pipeline.Models, o pipeline.Opportunity) oppRow {
+	row := oppRow{O: o, StageLabel: ms.Label(o.Motion, o.Stage), Partners: n.credits(o.Attribution)}
 	if o.AmountMinor > 0 {
 		row.Amount = formatAmount(o.AmountMinor) + " " + o.Currency
 	}
-	if md, ok := stage.Default(o.Motion); ok {
+	if md, ok := ms.Model(o.Motion); ok {
 		if i := md.Index(o.Stage); i >= 0 && i+1 < len(md.Stages) {
 			row.Next, row.NextLabel = md.Stages[i+1].Key, md.Stages[i+1].Label
 		}
@@ -225,14 +223,14 @@ func motionOptions() []option {
 
 // stageOptions lists the stages of one motion's model, or of every model (labelled
 // with the motion) when m is empty.
-func stageOptions(m tandem.Motion) []option {
+func stageOptions(ms pipeline.Models, m tandem.Motion) []option {
 	var out []option
 	seen := map[string]bool{}
 	for _, mo := range tandem.Motions {
 		if m != "" && mo != m {
 			continue
 		}
-		md, _ := stage.Default(mo)
+		md, _ := ms.Model(mo)
 		for _, s := range md.Stages {
 			if seen[s.Key] {
 				continue
@@ -268,13 +266,18 @@ func (ui *UI) pipelineList(w http.ResponseWriter, r *http.Request, v Viewer, p P
 		ui.Error(w, r, err)
 		return
 	}
+	ms, err := ui.stageModels(r.Context(), v)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
 	now := svc.Now()
 	flagged := func(row oppRow) oppRow {
 		row.Flags = pipeline.FlagsAt(row.O, set, now)
 		return row
 	}
 	data := map[string]any{"Attention": []option{{pipeline.AttentionStale, "No update for " + strconv.Itoa(set.FreshnessDays) + " days"},
-		{pipeline.AttentionFollowUp, "Meeting follow-up overdue"}}, "F": f, "Board": board, "Base": base, "Motions": motionOptions(), "Stages": stageOptions(f.Motion),
+		{pipeline.AttentionFollowUp, "Meeting follow-up overdue"}}, "F": f, "Board": board, "Base": base, "Motions": motionOptions(), "Stages": stageOptions(ms, f.Motion),
 		"Owners": ui.internalUsers(r.Context(), v.Actor), "Partners": ui.partnerOptions(r.Context(), v.Actor),
 		"Statuses": []option{{"open", "Open"}, {"won", "Won"}, {"lost", "Lost"}},
 		"CanMove":  policy.RoleAllows(v.Actor.Role, policy.Opportunities, policy.Update),
@@ -283,7 +286,7 @@ func (ui *UI) pipelineList(w http.ResponseWriter, r *http.Request, v Viewer, p P
 		if f.Motion == "" {
 			f.Motion = tandem.MotionReferral
 		}
-		md, ok := stage.Default(f.Motion)
+		md, ok := ms.Model(f.Motion)
 		if !ok {
 			ui.Error(w, r, tandem.Invalid("The filter is not valid.", tandem.FieldError{Path: "motion", Detail: "is not a motion"}))
 			return
@@ -300,12 +303,12 @@ func (ui *UI) pipelineList(w http.ResponseWriter, r *http.Request, v Viewer, p P
 			}
 			c := column{Key: s.Key, Label: s.Label, More: more, ListURL: base + filterQuery(cf)}
 			for _, o := range os {
-				c.Rows = append(c.Rows, flagged(ui.oppRow(names, o)))
+				c.Rows = append(c.Rows, flagged(ui.oppRow(names, ms, o)))
 			}
 			cols = append(cols, c)
 		}
 		data["Columns"], data["Back"], data["BoardMotion"] = cols, back, f.Motion
-		data["Stages"] = stageOptions(f.Motion)
+		data["Stages"] = stageOptions(ms, f.Motion)
 		p.Title = "Pipeline board: " + f.Motion.Label()
 	} else {
 		os, more, err := svc.ListOpportunities(r.Context(), v.Actor, f, q.Get("after"), pipelinePage)
@@ -315,7 +318,7 @@ func (ui *UI) pipelineList(w http.ResponseWriter, r *http.Request, v Viewer, p P
 		}
 		rows := make([]oppRow, len(os))
 		for i, o := range os {
-			rows[i] = flagged(ui.oppRow(names, o))
+			rows[i] = flagged(ui.oppRow(names, ms, o))
 		}
 		if more && len(os) > 0 {
 			data["Next"] = base + filterQuery(f, "after", os[len(os)-1].ID)
@@ -323,6 +326,7 @@ func (ui *UI) pipelineList(w http.ResponseWriter, r *http.Request, v Viewer, p P
 		data["Rows"] = rows
 		p.Title = "Pipeline"
 	}
+	ui.pipelineExtras(r, v, data)
 	p.Data = data
 	ui.render(w, r, http.StatusOK, "pipeline", p)
 }
@@ -511,7 +515,15 @@ func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 		return
 	}
 	names := ui.pipelinePartnerNames(ctx, v.Actor)
-	md, _ := stage.Default(o.Motion)
+	ms, err := ui.stageModels(ctx, v)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	md, _ := ms.Model(o.Motion)
+	if len(set.PricingConfig().Bands) > 0 {
+		md = pipeline.GuardDiscount(md)
+	}
 	cur := md.Index(o.Stage)
 	var steps []stageStep
 	for i, s := range md.Stages {
@@ -527,7 +539,7 @@ func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 	}
 	rows := make([]historyRow, len(hist))
 	for i, h := range hist {
-		rows[i] = historyRow{C: h, FromLabel: stageLabel(o.Motion, h.From), To: stageLabel(o.Motion, h.To)}
+		rows[i] = historyRow{C: h, FromLabel: ms.Label(o.Motion, h.From), To: ms.Label(o.Motion, h.To)}
 		if i > 0 {
 			rows[i].Stayed = durationText(h.At.Sub(hist[i-1].At))
 		}
@@ -559,7 +571,7 @@ func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 		attrRows = names.credits(o.Attribution)
 	}
 	attrRows = append(attrRows, credit{Kind: string(attribution.Influenced)}) // one empty row to add a partner
-	row := ui.oppRow(names, o)
+	row := ui.oppRow(names, ms, o)
 	canEdit := policy.Authorize(v.Actor, policy.Update, policy.Resource{Kind: policy.Opportunities, WorkspaceID: v.WorkspaceID, ID: o.ID, Partners: o.Partners()}) == nil
 	canCredit := policy.Authorize(v.Actor, policy.Update, policy.Resource{Kind: policy.Attribution, WorkspaceID: v.WorkspaceID, ID: o.ID, Partners: o.Partners()}) == nil
 	var moveTo []option
@@ -586,10 +598,10 @@ func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 	p.Title = o.Name
 	p.Data = map[string]any{"O": o, "Row": row, "Steps": steps, "LostNeeds": lostNeeds, "History": rows, "Activity": activity,
 		"Base": "/w/" + v.WorkspaceSlug + "/pipeline", "Problem": st.problem, "MoveTo": moveTo, "Selected": selected, "Note": st.note,
-		"Missing": st.missing, "MissingTo": stageLabel(o.Motion, st.moveTo), "Form": form, "Errors": st.errors, "Details": details,
+		"Missing": st.missing, "MissingTo": ms.Label(o.Motion, st.moveTo), "Form": form, "Errors": st.errors, "Details": details,
 		"Owners": ui.internalUsers(ctx, v.Actor), "Partners": ui.partnerOptions(ctx, v.Actor), "AttrRows": attrRows,
 		"AttrReason": st.attrReason, "AttrErrors": st.attrErrors, "CanEdit": canEdit, "CanCredit": canCredit,
-		"RegBase": "/w/" + v.WorkspaceSlug + "/registrations", "MotionLabel": o.Motion.Label(), "StageLabel": stageLabel(o.Motion, o.Stage),
+		"RegBase": "/w/" + v.WorkspaceSlug + "/registrations", "MotionLabel": o.Motion.Label(), "StageLabel": ms.Label(o.Motion, o.Stage),
 		"Notes": notes, "Flags": flags, "Settings": set, "CanNoteInternal": noteRes(policy.InternalNotes), "CanNoteShared": noteRes(policy.PartnerNotes),
 		"NoteForm": noteForm, "NoteErrors": st.noteErrors, "Plan": ui.planRows(names, plan, svc.Now()), "PlanErrors": st.planErrors,
 		"CanPlan":    policy.Authorize(v.Actor, policy.Create, policy.Resource{Kind: policy.PlanItems, WorkspaceID: v.WorkspaceID}) == nil,
@@ -620,7 +632,11 @@ func (ui *UI) opportunityMove(w http.ResponseWriter, r *http.Request, v Viewer, 
 func (ui *UI) afterMove(w http.ResponseWriter, r *http.Request, v Viewer, p Page, o pipeline.Opportunity, err error, to, note, back, saved string) {
 	switch tandem.KindOf(err) {
 	case "":
-		SetFlash(w, Flash{Kind: "success", Text: saved + o.Name + " moved to " + stageLabel(o.Motion, o.Stage) + "."})
+		label := o.Stage
+		if ms, err := ui.stageModels(r.Context(), v); err == nil {
+			label = ms.Label(o.Motion, o.Stage)
+		}
+		SetFlash(w, Flash{Kind: "success", Text: saved + o.Name + " moved to " + label + "."})
 		http.Redirect(w, r, safeBack(v, back, o.ID), http.StatusSeeOther)
 	case tandem.KindInvalid:
 		st := detailState{status: http.StatusUnprocessableEntity, moveTo: to, note: note, problem: saved + tandem.MessageOf(err)}
@@ -1095,11 +1111,12 @@ type portalOpp struct {
 	V          pipeline.PartnerView
 	StageLabel string
 	Motion     string
+	Kind       string // the kind's label
 }
 
-func toPortalOpp(o pipeline.Opportunity) portalOpp {
+func toPortalOpp(ms pipeline.Models, o pipeline.Opportunity) portalOpp {
 	pv := pipeline.ToPartnerView(o)
-	return portalOpp{V: pv, StageLabel: stageLabel(tandem.Motion(pv.Motion), pv.Stage), Motion: tandem.Motion(pv.Motion).Label()}
+	return portalOpp{V: pv, StageLabel: ms.Label(tandem.Motion(pv.Motion), pv.Stage), Motion: tandem.Motion(pv.Motion).Label(), Kind: pipeline.KindLabel(pv.Kind)}
 }
 
 func (ui *UI) portalPipeline(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
@@ -1110,9 +1127,14 @@ func (ui *UI) portalPipeline(w http.ResponseWriter, r *http.Request, v Viewer, p
 		ui.Error(w, r, err)
 		return
 	}
+	ms, err := ui.stageModels(r.Context(), v)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
 	views := make([]portalOpp, len(os))
 	for i, o := range os {
-		views[i] = toPortalOpp(o)
+		views[i] = toPortalOpp(ms, o)
 	}
 	next := ""
 	if more && len(os) > 0 {
@@ -1141,7 +1163,12 @@ func (ui *UI) renderPortalOpportunity(w http.ResponseWriter, r *http.Request, v 
 		ui.Error(w, r, err)
 		return
 	}
-	view := toPortalOpp(o)
+	ms, err := ui.stageModels(r.Context(), v)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
+	view := toPortalOpp(ms, o)
 	var credits []pipeline.PartnerCreditView
 	if policy.RoleAllows(v.Actor.Role, policy.Attribution, policy.Read) {
 		_, entries, err := svc.Attribution(r.Context(), v.Actor, o.ID)
@@ -1153,7 +1180,7 @@ func (ui *UI) renderPortalOpportunity(w http.ResponseWriter, r *http.Request, v 
 	}
 	// Only what the safe view holds leaves this function: the stage model is public
 	// to the partner (it is the motion's), the record is not.
-	md, _ := stage.Default(tandem.Motion(view.V.Motion))
+	md, _ := ms.Model(tandem.Motion(view.V.Motion))
 	cur := md.Index(view.V.Stage)
 	var steps []stageStep
 	for i, s := range md.Stages {

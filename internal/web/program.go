@@ -193,7 +193,7 @@ func checkRows(ev program.Basis) []checkRow {
 		if c.Required > 0 {
 			row.Required = f(c.Required)
 		}
-		row.Measured = "not tracked yet"
+		row.Measured = "not measured"
 		if c.Tracked {
 			row.Measured = f(c.Measured)
 		}

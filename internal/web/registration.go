@@ -367,7 +367,7 @@ func (ui *UI) registrationQueue(w http.ResponseWriter, r *http.Request, v Viewer
 	names := ui.pipelinePartnerNames(r.Context(), v.Actor)
 	for i, x := range rs {
 		rows[i] = queueRow{R: x, Expires: x.ProtectionExpiresAt(set.Protection), Overdue: x.Status.Open() && x.Status != registration.InfoRequested && !now.Before(x.ReviewDueAt),
-			Left: untilText(now, x.ReviewDueAt), Partner: names.of(x.PartnerID)}
+			Left: untilText(now, x.ReviewDueAt), Partner: names.of(x.PartnerID), Waiting: set.WaitingOn(x)}
 	}
 	ui.markNav(&p, "/w/"+v.WorkspaceSlug+"/registrations")
 	p.Title, p.Data = "Deal registrations", map[string]any{"Rows": rows, "Next": next, "View": view, "Q": f.Query, "Loc": loc,
@@ -381,6 +381,7 @@ type queueRow struct {
 	Expires time.Time
 	Overdue bool
 	Left    string
+	Waiting string // the approval step it waits on, when it needs several
 }
 
 // untilText says how long until t, roughly ("in 5 h", "2 d overdue").
@@ -443,7 +444,8 @@ func (ui *UI) renderRegistration(w http.ResponseWriter, r *http.Request, v Viewe
 	p.Data = map[string]any{"R": x, "Partner": pn, "Expires": x.ProtectionExpiresAt(set.Protection), "Loc": loc, "History": history,
 		"Problem": problem, "Form": form, "CanDecide": canDecide && x.Status.Open(), "CanExtend": canDecide && x.Status == registration.Approved,
 		"CanRelease":     canDecide && x.Competes(),
-		"ExtensionsLeft": extensionsLeft(set, x), "Answers": registration.Answers(x, set.CustomFields), "Left": untilText(time.Now(), x.ReviewDueAt)}
+		"ExtensionsLeft": extensionsLeft(set, x), "Answers": registration.Answers(x, set.CustomFields), "Left": untilText(time.Now(), x.ReviewDueAt),
+		"Steps": set.Steps(x), "Waiting": set.WaitingOn(x)}
 	ui.render(w, r, status, "registration", p)
 }
 

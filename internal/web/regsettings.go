@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/tandemprm/tandem/internal/conflict"
 	"github.com/tandemprm/tandem/internal/registration"
@@ -73,12 +74,13 @@ func (ui *UI) saveRegistrationSettings(w http.ResponseWriter, r *http.Request, v
 		}
 		*f.v = n
 	}
-	if n, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("two_step_from")), 10, 64); err != nil {
-		probs.Add("two_step_from", "must be a whole number (0: one approval always suffices)")
-	} else {
-		set.TwoStepFrom = n
+	if _, ok := r.PostForm["approval_chains"]; ok {
+		chains, bad := parseChainLines(r.PostFormValue("approval_chains"))
+		for _, line := range bad {
+			probs.Add("approval_chains", "cannot read %q: write a deal size, optional motions, a colon and the approvers, such as 100000 resale: reviewer, admin", line)
+		}
+		set.ApprovalChains = chains
 	}
-	set.SecondApprover = strings.TrimSpace(r.PostFormValue("second_approver"))
 	set.Eligibility.InTerritory = r.PostFormValue("in_territory") == "on"
 	set.Protection.AutoExtend = r.PostFormValue("auto_extend") == "on"
 	set.AutoApprove.Enabled = r.PostFormValue("auto_approve") == "on"
@@ -157,6 +159,10 @@ func (ui *UI) saveRegistrationSettings(w http.ResponseWriter, r *http.Request, v
 		}
 		set.CustomFields = append(set.CustomFields, c)
 	}
+	certRules, _, ruleProbs := parseCertificationRules(r.PostFormValue("certification_rules"))
+	set.Eligibility.Certifications = certRules
+	probs = append(probs, ruleProbs...)
+	set.Policy.Certifications = parsePolicyCertifications(r.PostFormValue("policy_certifications"))
 	if err := probs.Err("The settings are not valid."); err != nil {
 		ui.renderRegistrationSettings(w, r, p, http.StatusUnprocessableEntity, set, err)
 		return
@@ -187,11 +193,37 @@ type motionRow struct {
 
 func (ui *UI) renderRegistrationSettings(w http.ResponseWriter, r *http.Request, p Page, status int, set registration.Settings, err error) {
 	errs := map[string]string{}
+	addErr := func(k, d string) {
+		if errs[k] != "" {
+			d = errs[k] + "; " + d
+		}
+		errs[k] = d
+	}
+	// A refused form shows the certification rules as typed, so that the line numbers
+	// of its errors are those of the text in front of the person.
+	certText := formatCertificationRules(set.Eligibility.Certifications)
+	var certLines []int
+	if typed, ok := r.PostForm["certification_rules"]; ok && err != nil && len(typed) > 0 {
+		certText = typed[0]
+		_, certLines, _ = parseCertificationRules(certText)
+	}
 	for _, fe := range tandem.FieldsOf(err) {
 		key := fe.Path
 		// Nested paths from validation ("protection.window_days") land on the form field.
-		if strings.HasPrefix(key, "custom_fields") {
+		if strings.HasPrefix(key, "approval_chains") {
+			errs["approval_chains"] = strings.TrimSpace(strings.TrimPrefix(key, "approval_chains") + " " + fe.Detail)
+			continue
+		} else if strings.HasPrefix(key, "custom_fields") {
 			errs["custom_fields"] = strings.TrimPrefix(key, "custom_fields") + " " + fe.Detail
+			continue
+		} else if rest, ok := strings.CutPrefix(key, "eligibility.certifications"); ok {
+			addErr("certification_rules", certificationLine(rest, certLines)+fe.Detail)
+			continue
+		} else if key == "certification_rules" {
+			addErr(key, fe.Detail)
+			continue
+		} else if rest, ok := strings.CutPrefix(key, "policy.certifications"); ok {
+			errs["policy_certifications"] = strings.TrimSpace(rest + " " + fe.Detail)
 			continue
 		} else if i := strings.LastIndexByte(key, '.'); i >= 0 {
 			key = key[i+1:]
@@ -245,7 +277,157 @@ func (ui *UI) renderRegistrationSettings(w http.ResponseWriter, r *http.Request,
 		custom = append(custom, line)
 	}
 	p.Title = "Registration settings"
-	p.Data = map[string]any{"S": set, "Numbers": nums, "Rules": rules, "Motions": motions, "Fields": registration.RequirableFields,
-		"Tiers": strings.Join(tiers, ", "), "Custom": strings.Join(custom, "\n"), "Errors": errs}
+	p.Data = map[string]any{"S": set, "CertRules": certText, "PolicyCerts": strings.Join(set.Policy.Certifications, ", "), "Numbers": nums, "Rules": rules, "Motions": motions, "Fields": registration.RequirableFields,
+		"Tiers": strings.Join(tiers, ", "), "Custom": strings.Join(custom, "\n"), "Chains": chainLines(set), "Errors": errs}
 	ui.render(w, r, status, "registration_settings", p)
+}
+
+// certificationLine turns the index part of a certification rule's field path
+// ("[2].key") into the line of the typed text that rule came from ("line 5: "),
+// lines[i] being the line of rule i; without lines, rule i is taken to be on line
+// i+1, as the rules are written back one per line.
+func certificationLine(rest string, lines []int) string {
+	if !strings.HasPrefix(rest, "[") {
+		return ""
+	}
+	end := strings.IndexByte(rest, ']')
+	if end < 0 {
+		return ""
+	}
+	n, err := strconv.Atoi(rest[1:end])
+	if err != nil || n < 0 {
+		return ""
+	}
+	line := n + 1
+	if lines != nil {
+		if n >= len(lines) {
+			return ""
+		}
+		line = lines[n]
+	}
+	return fmt.Sprintf("line %d: ", line)
+}
+
+// parseCertificationRules reads the certification rules textarea: one rule a line,
+// "key | motions" with the motions separated by commas or spaces (none: every
+// motion) and * as the key for any certification; blank lines are skipped. It
+// returns the rules, the line (counted from 1, blank lines included) each came from,
+// and a problem on certification_rules naming the line of each line it cannot read.
+// Keys and motions are not checked here; the settings' validation names them.
+func parseCertificationRules(text string) ([]registration.CertificationRule, []int, tandem.Problems) {
+	var (
+		rules []registration.CertificationRule
+		lines []int
+		probs tandem.Problems
+	)
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		key, motions, _ := strings.Cut(line, "|")
+		rule := registration.CertificationRule{Key: strings.TrimSpace(key)}
+		switch {
+		case rule.Key == "":
+			probs.Add("certification_rules", "line %d must read key | motions (or * | motions for any certification)", i+1)
+			continue
+		case strings.Contains(motions, "|"):
+			probs.Add("certification_rules", "line %d has more than one |: write key | motions, the motions separated by commas", i+1)
+			continue
+		case rule.Key == "*":
+			rule.Key = ""
+		}
+		for _, m := range strings.FieldsFunc(motions, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+			rule.Motions = append(rule.Motions, tandem.Motion(m))
+		}
+		rules = append(rules, rule)
+		lines = append(lines, i+1)
+	}
+	return rules, lines, probs
+}
+
+// formatCertificationRules writes rules one a line the way parseCertificationRules
+// reads them back.
+func formatCertificationRules(rules []registration.CertificationRule) string {
+	out := make([]string, len(rules))
+	for i, c := range rules {
+		line := c.Key
+		if line == "" {
+			line = "*"
+		}
+		if len(c.Motions) > 0 {
+			ms := make([]string, len(c.Motions))
+			for j, m := range c.Motions {
+				ms[j] = string(m)
+			}
+			line += " | " + strings.Join(ms, ", ")
+		}
+		out[i] = line
+	}
+	return strings.Join(out, "\n")
+}
+
+// parsePolicyCertifications reads the tie-break certifications field: keys separated
+// by commas or white space, in the order given.
+func parsePolicyCertifications(text string) []string {
+	return strings.FieldsFunc(text, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+}
+
+// chainLines writes the approval chains one per line: the deal size they start at,
+// the motions they are limited to (if any), a colon and the approvers in order:
+// "100000 resale, referral: reviewer, partner_manager, admin".
+func chainLines(set registration.Settings) string {
+	lines := make([]string, len(set.ApprovalChains))
+	for i, c := range set.ApprovalChains {
+		head := strconv.FormatInt(c.From, 10)
+		if len(c.Motions) > 0 {
+			ms := make([]string, len(c.Motions))
+			for j, m := range c.Motions {
+				ms[j] = string(m)
+			}
+			head += " " + strings.Join(ms, ", ")
+		}
+		steps := make([]string, len(c.Steps))
+		for j, a := range c.Steps {
+			steps[j] = string(a)
+		}
+		lines[i] = head + ": " + strings.Join(steps, ", ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// parseChainLines reads what chainLines writes, returning the lines it cannot read
+// (no colon, or no whole-number deal size first). Unknown motions and approvers are
+// kept for the settings' validation to name.
+func parseChainLines(text string) ([]registration.ApprovalChain, []string) {
+	var out []registration.ApprovalChain
+	var bad []string
+	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		head, tail, ok := strings.Cut(line, ":")
+		words := strings.FieldsFunc(head, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+		if !ok || len(words) == 0 {
+			bad = append(bad, line)
+			continue
+		}
+		from, err := strconv.ParseInt(words[0], 10, 64)
+		if err != nil {
+			bad = append(bad, line)
+			continue
+		}
+		c := registration.ApprovalChain{From: from}
+		for _, m := range words[1:] {
+			c.Motions = append(c.Motions, tandem.Motion(strings.ToLower(m)))
+		}
+		for _, a := range strings.FieldsFunc(tail, func(r rune) bool { return r == ',' || r == '>' || r == '→' }) {
+			if a = strings.ToLower(strings.TrimSpace(a)); a != "" {
+				c.Steps = append(c.Steps, registration.Approver(a))
+			}
+		}
+		out = append(out, c)
+	}
+	return out, bad
 }

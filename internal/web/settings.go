@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/identity"
@@ -15,6 +16,7 @@ func (ui *UI) registerSettings(mux *http.ServeMux) {
 	ui.handle(mux, "POST /w/{slug}/settings/users", ui.anyone(ui.invite))
 	ui.handle(mux, "GET /w/{slug}/settings/users/{id}/deactivate", ui.anyone(ui.confirmDeactivate))
 	ui.handle(mux, "POST /w/{slug}/settings/users/{id}/deactivate", ui.anyone(ui.deactivate))
+	ui.handle(mux, "POST /w/{slug}/settings/users/{id}/manager", ui.anyone(ui.setManager))
 	ui.handle(mux, "GET /w/{slug}/settings/tokens", ui.anyone(ui.tokens))
 	ui.handle(mux, "POST /w/{slug}/settings/tokens", ui.anyone(ui.createToken))
 	ui.handle(mux, "POST /w/{slug}/settings/tokens/{id}/revoke", ui.anyone(ui.revokeToken))
@@ -47,8 +49,19 @@ func (ui *UI) usersPage(w http.ResponseWriter, r *http.Request, v Viewer, p Page
 	for i := range p.Nav {
 		p.Nav[i].Current = p.Nav[i].Href == r.URL.Path
 	}
+	// Admins choose whom each of the vendor's people reports to; the choices are the
+	// active internal users.
+	var managers []identity.User
+	names := map[string]string{}
+	canManage := v.PartnerID == "" && policy.Authorize(v.Actor, policy.Update, policy.Resource{Kind: policy.Users, WorkspaceID: v.WorkspaceID}) == nil
+	for _, u := range users {
+		names[u.ID] = u.DisplayName()
+		if u.PartnerID == "" && u.Status != identity.Deactivated {
+			managers = append(managers, u)
+		}
+	}
 	p.Title, p.Data = "People", map[string]any{"Users": users, "Form": form, "Errors": errs, "Roles": choices, "RoleLabels": roles,
-		"Slug": v.WorkspaceSlug, "Partner": v.PartnerID}
+		"Slug": v.WorkspaceSlug, "Partner": v.PartnerID, "Managers": managers, "Names": names, "CanManage": canManage}
 	ui.render(w, r, status, "users", p)
 }
 
@@ -109,6 +122,39 @@ func (ui *UI) deactivate(w http.ResponseWriter, r *http.Request, v Viewer, p Pag
 		return
 	}
 	SetFlash(w, Flash{Kind: "success", Text: u.DisplayName() + " no longer has access. Their history is kept."})
+	http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/settings/users", http.StatusSeeOther)
+}
+
+// setManager saves the manager chosen for one of the vendor's people; a refusal (a
+// loop in the reporting line) comes back as a message on the people page.
+func (ui *UI) setManager(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
+	u, err := ui.o.Identity.SetManager(r.Context(), v.Actor, v.Name, r.PathValue("id"), r.PostFormValue("manager_id"))
+	switch tandem.KindOf(err) {
+	case "":
+		SetFlash(w, Flash{Kind: "success", Text: "The manager of " + u.DisplayName() + " was saved."})
+	case tandem.KindInvalid:
+		// Name the person whose manager was refused and the column the refusal is
+		// about ("Reports to"), with every reason the service gave.
+		who := "this person"
+		if x, uerr := ui.o.Identity.Store.UserByID(r.Context(), v.WorkspaceID, r.PathValue("id")); uerr == nil {
+			who = x.DisplayName()
+		}
+		parts := []string{"The manager of " + who + " was not saved."}
+		for _, fe := range tandem.FieldsOf(err) {
+			label := "Reports to"
+			if fe.Path != "manager_id" {
+				label = fe.Path
+			}
+			parts = append(parts, label+": "+strings.TrimSuffix(fe.Detail, ".")+".")
+		}
+		if len(parts) == 1 {
+			parts = append(parts, tandem.MessageOf(err))
+		}
+		SetFlash(w, Flash{Kind: "error", Text: strings.Join(parts, " ")})
+	default:
+		ui.Error(w, r, err)
+		return
+	}
 	http.Redirect(w, r, "/w/"+v.WorkspaceSlug+"/settings/users", http.StatusSeeOther)
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/tandemprm/tandem/internal/actionlink"
 	"github.com/tandemprm/tandem/internal/api"
 	"github.com/tandemprm/tandem/internal/application"
+	"github.com/tandemprm/tandem/internal/certification"
 	"github.com/tandemprm/tandem/internal/conflictcase"
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/notify"
@@ -70,6 +71,9 @@ type Options struct {
 	Conflicts *conflictcase.Service
 	// Program is the partner program: tiers and tier reviews.
 	Program *program.Service
+	// Certifications is the certification catalogue and the certifications
+	// partners and their people hold.
+	Certifications *certification.Service
 	// Offboard ends partnerships.
 	Offboard *offboard.Service
 	// Applications takes partner applications from the public form.
@@ -193,13 +197,19 @@ func (ui *UI) Register(mux *http.ServeMux) {
 	ui.registerWorkspace(mux)
 	ui.registerSSO(mux)
 	ui.registerPartner(mux)
+	ui.registerExclusivity(mux)
 	ui.registerPartnerPeople(mux)
 	ui.registerSegments(mux)
 	ui.registerRegistrations(mux)
 	ui.registerConflicts(mux)
 	ui.registerRegistrationSettings(mux)
 	ui.registerPipeline(mux)
+	ui.registerPipelineViews(mux)
+	ui.registerStageModels(mux)
+	ui.registerOpportunityNew(mux)
+	ui.registerPipelineSettings(mux)
 	ui.registerProgram(mux)
+	ui.registerCertifications(mux)
 	ui.registerOffboard(mux)
 	ui.registerApplications(mux)
 	ui.handle(mux, "GET /w/{slug}/notifications", ui.anyone(ui.notifications))
@@ -312,7 +322,8 @@ func (ui *UI) console(h viewHandler) http.HandlerFunc {
 		p := Page{Layout: "console", Home: base + "/", Who: v.Name, WorkspaceName: v.WorkspaceName}
 		for _, n := range []NavItem{{Label: "Home", Href: base + "/"}, {Label: "Partners", Href: base + "/partners"}, {Label: "Segments", Href: base + "/segments"},
 			{Label: "Registrations", Href: base + "/registrations"}, {Label: "Pipeline", Href: base + "/pipeline"}, {Label: "Conflicts", Href: base + "/conflicts"}, {Label: "Applications", Href: base + "/applications"}, {Label: "Tier reviews", Href: base + "/tier-reviews"}, {Label: "People", Href: base + "/settings/users"}, {Label: "Settings", Href: base + "/settings/workspace"},
-			{Label: "Partner program", Href: base + "/settings/partners"},
+			{Label: "Partner program", Href: base + "/settings/partners"}, {Label: "Pipeline stages", Href: base + "/settings/stages"},
+			{Label: "Certifications", Href: base + "/settings/certifications"},
 			{Label: "Single sign-on", Href: base + "/settings/sso"}, ui.notificationsNav(r, v, "/w/"+v.WorkspaceSlug), {Label: "API tokens", Href: base + "/settings/tokens"},
 			{Label: "Audit log", Href: base + "/audit"}, {Label: "Outbox", Href: base + "/outbox"}} {
 			n.Current = n.Href == r.URL.Path

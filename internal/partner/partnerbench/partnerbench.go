@@ -7,25 +7,20 @@ package partnerbench
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"math"
 	mrand "math/rand/v2"
-	"net/url"
-	"os"
 	"slices"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/tandemprm/tandem/internal/account"
 	"github.com/tandemprm/tandem/internal/fitscore"
 	"github.com/tandemprm/tandem/internal/partner"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/store"
+	"github.com/tandemprm/tandem/internal/store/benchdb"
 	"github.com/tandemprm/tandem/internal/tandem"
 	"github.com/tandemprm/tandem/internal/workspace"
 )
@@ -71,31 +66,21 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		o.Progress = io.Discard
 	}
 	res := Result{Engine: "sqlite", Partners: o.Partners, Accounts: o.Accounts}
-	opts, cleanup, err := fresh(ctx, o)
-	if err != nil {
-		return res, err
-	}
-	defer cleanup()
 	if o.DatabaseURL != "" {
 		res.Engine = "postgres"
 	}
-	db, err := store.Open(ctx, opts)
+	db, done, err := benchdb.Open(ctx, o.DatabaseURL, "partnerbench", false, o.Progress)
 	if err != nil {
 		return res, err
 	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return res, err
-	}
+	defer done()
 	start := time.Now()
 	ws, err := load(ctx, db, o)
 	if err != nil {
 		return res, err
 	}
-	// Statistics as autovacuum (PostgreSQL) or a periodic ANALYZE would have them
-	// after such a load; without them PostgreSQL plans for empty tables.
-	if _, err := db.SQL().ExecContext(ctx, "ANALYZE"); err != nil {
-		return res, fmt.Errorf("analyze: %w", err)
+	if err := benchdb.Analyze(ctx, db); err != nil {
+		return res, err
 	}
 	res.LoadTime = time.Since(start)
 	now := time.Now
@@ -291,45 +276,6 @@ func pickN(rng *mrand.Rand, from []string, n int) []string {
 		out[i] = from[j]
 	}
 	return out
-}
-
-// fresh returns options for an empty database: SQLite in a new temporary
-// directory, or a new schema in the PostgreSQL database; cleanup removes it.
-func fresh(ctx context.Context, o Options) (store.Options, func(), error) {
-	if o.DatabaseURL == "" {
-		dir, err := os.MkdirTemp("", "tandem-partnerbench-")
-		if err != nil {
-			return store.Options{}, nil, fmt.Errorf("create a directory for the database: %w", err)
-		}
-		return store.Options{DataDir: dir}, func() { os.RemoveAll(dir) }, nil
-	}
-	u, err := url.Parse(o.DatabaseURL)
-	if err != nil {
-		return store.Options{}, nil, fmt.Errorf("invalid database URL: %w", err)
-	}
-	var b [5]byte
-	_, _ = rand.Read(b[:])
-	schema := "partnerbench_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(ctx, o.DatabaseURL)
-	if err != nil {
-		return store.Options{}, nil, fmt.Errorf("connect to PostgreSQL: %w", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		return store.Options{}, nil, fmt.Errorf("create schema %s: %w", schema, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	drop := func() {
-		c, err := pgx.Connect(context.Background(), o.DatabaseURL)
-		if err != nil {
-			return
-		}
-		defer c.Close(context.Background())
-		_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-	}
-	return store.Options{URL: u.String()}, drop, nil
 }
 
 // Write prints r as a readable report.
