@@ -5,6 +5,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"testing"
@@ -61,4 +62,32 @@ func Browser(t *testing.T) context.Context {
 		t.Fatalf("start browser %s: %v", path, err)
 	}
 	return ctx
+}
+
+// Follow clicks sel, which must start a navigation (a form's submit button or a link),
+// and returns once the page it leads to has loaded. Waiting for a selector alone is not
+// enough: the page being left can match it too (a flash message from the step before),
+// and a navigation started while the form's own is still in flight is aborted, or
+// never reports its load.
+func Follow(sel string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if _, err := chromedp.Evaluate[bool](`window.__tandemLeaving = true`)(ctx, t); err != nil {
+			return chromedp.Void{}, fmt.Errorf("mark the page before clicking %s: %w", sel, err)
+		}
+		if _, err := chromedp.Click(sel)(ctx, t); err != nil {
+			return chromedp.Void{}, err
+		}
+		for {
+			// While one document replaces the other, evaluation can fail: that is "not yet".
+			arrived, err := chromedp.Evaluate[bool](`window.__tandemLeaving !== true && document.readyState === "complete"`)(ctx, t)
+			if err == nil && arrived {
+				return chromedp.Void{}, nil
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, fmt.Errorf("wait for the page after clicking %s: %w", sel, ctx.Err())
+			case <-time.After(25 * time.Millisecond):
+			}
+		}
+	}
 }

@@ -42,11 +42,11 @@ func TestOffboardSignsPartnerOutAndApplicationBecomesPartner(t *testing.T) {
 	signInByEmail(t, manager, mail, base, demo.ManagerEmail)
 	err := chromedp.Do(manager,
 		chromedp.Navigate(base+"/w/demo/partners/prt_demo000000"),
-		chromedp.Click(`a[href$="/offboard"]`),
+		Follow(`a[href$="/offboard"]`),
 		chromedp.WaitVisible("#ob-submit"),
 		chromedp.SendKeys("#ob-reason", "Contract ended"),
 		chromedp.Click("#ob-confirm"),
-		chromedp.Click("#ob-submit"),
+		Follow("#ob-submit"),
 		chromedp.WaitVisible(".flash.success"),
 	)
 	if err != nil {
@@ -69,7 +69,7 @@ func TestOffboardSignsPartnerOutAndApplicationBecomesPartner(t *testing.T) {
 		chromedp.SendKeys("#ap-email", "kit@kestrel-data.example"),
 		chromedp.Click(`input[name="motions"][value="services"]`),
 		chromedp.SendKeys("#ap-message", "We implement data platforms."),
-		chromedp.Click("#ap-submit"),
+		Follow("#ap-submit"),
 		chromedp.WaitVisible(`[role="status"]`),
 	)
 	if err != nil {
@@ -81,9 +81,9 @@ func TestOffboardSignsPartnerOutAndApplicationBecomesPartner(t *testing.T) {
 	// …and the manager accepts it into onboarding.
 	err = chromedp.Do(manager,
 		chromedp.Navigate(base+"/w/demo/applications"),
-		chromedp.Click(`a[href^="applications/apl_"]`),
+		Follow(`a[href^="applications/apl_"]`),
 		chromedp.WaitVisible("#accept-application"),
-		chromedp.Click("#accept-application"),
+		Follow("#accept-application"),
 		chromedp.WaitVisible(".flash.success"),
 	)
 	if err != nil {

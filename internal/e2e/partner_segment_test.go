@@ -36,7 +36,7 @@ func TestPartnerJoinsSegmentJourney(t *testing.T) {
 		chromedp.Navigate(base+"/w/demo/partners"),
 		chromedp.SendKeys("#n-name", "Quillfeather Analytics"),
 		chromedp.Click(`input[name="motions"][value="tech"]`),
-		chromedp.Click(`form:has(#n-name) button[type=submit]`),
+		Follow(`form:has(#n-name) button[type=submit]`),
 		chromedp.WaitVisible("#profile"),
 	)
 	if err != nil {
@@ -48,7 +48,7 @@ func TestPartnerJoinsSegmentJourney(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.SendKeys("#pf-tags", "pilot-wave"),
 		chromedp.SendKeys("#pf-verticals", "Logistics"),
-		chromedp.Click(`#profile button[type=submit]`),
+		Follow(`#profile button[type=submit]`),
 		chromedp.WaitVisible(".flash.success"),
 	)
 	if err != nil {
@@ -59,7 +59,7 @@ func TestPartnerJoinsSegmentJourney(t *testing.T) {
 		chromedp.Navigate(base+"/w/demo/segments"),
 		chromedp.SendKeys("#sg-name", "Pilot wave"),
 		chromedp.SendKeys("#sg-rule", `tags contains`),
-		chromedp.Click(`form:has(#sg-rule) button[type=submit]`),
+		Follow(`form:has(#sg-rule) button[type=submit]`),
 		chromedp.WaitVisible("p.field-error"),
 	)
 	if err != nil {
@@ -71,7 +71,7 @@ func TestPartnerJoinsSegmentJourney(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.Clear("#sg-rule"),
 		chromedp.SendKeys("#sg-rule", `tags contains "pilot-wave" and verticals contains "logistics"`),
-		chromedp.Click(`form:has(#sg-rule) button[type=submit]`),
+		Follow(`form:has(#sg-rule) button[type=submit]`),
 		chromedp.WaitVisible(".flash.success"),
 	)
 	if err != nil {
@@ -85,13 +85,13 @@ func TestPartnerJoinsSegmentJourney(t *testing.T) {
 	}
 	// Untagged, the partner leaves the segment at once.
 	err = chromedp.Do(ctx,
-		chromedp.Click(`main table a`),
+		Follow(`main table a`),
 		chromedp.WaitVisible("#profile"),
 		chromedp.Clear("#pf-tags"),
-		chromedp.Click(`#profile button[type=submit]`),
+		Follow(`#profile button[type=submit]`),
 		chromedp.WaitVisible(".flash.success"),
 		chromedp.Navigate(base+"/w/demo/segments"),
-		chromedp.Click(`main table a[href^="partners?segment=seg_"]`),
+		Follow(`main table a[href^="partners?segment=seg_"]`),
 		chromedp.WaitVisible(".card.empty"),
 	)
 	if err != nil {
@@ -103,13 +103,13 @@ func TestPartnerJoinsSegmentJourney(t *testing.T) {
 	// The journey ends with offboarding the partner from its page.
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(base+"/w/demo/partners?q=Quillfeather"),
-		chromedp.Click(`main table a`),
+		Follow(`main table a`),
 		chromedp.WaitVisible("#profile"),
-		chromedp.Click(`a[href$="/offboard"]`),
+		Follow(`a[href$="/offboard"]`),
 		chromedp.WaitVisible("#ob-submit"),
 		chromedp.SendKeys("#ob-reason", "Pilot ended"),
 		chromedp.Click("#ob-confirm"),
-		chromedp.Click("#ob-submit"),
+		Follow("#ob-submit"),
 		chromedp.WaitVisible(".flash.success"),
 	)
 	if err != nil {

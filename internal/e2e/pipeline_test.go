@@ -111,7 +111,7 @@ func TestPipelineStageJourney(t *testing.T) {
 		chromedp.SetValue("#fill-owner_user_id", "usr_demo000002"),
 		chromedp.SendKeys("#fill-f_partner_contact", "Lee Seller"),
 		chromedp.SendKeys("#fill-note", note),
-		chromedp.Click("#fill-form button[type=submit]"),
+		Follow("#fill-form button[type=submit]"),
 		chromedp.WaitVisible(".flash.success"),
 	)
 	if err != nil {
@@ -133,11 +133,11 @@ func TestPipelineStageJourney(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.SendKeys("#note-body", internal),
 		chromedp.Click("#note-internal"),
-		chromedp.Click("#note-form button[type=submit]"),
+		Follow("#note-form button[type=submit]"),
 		chromedp.WaitVisible("#note-list li.note.internal"),
 		chromedp.SendKeys("#note-body", shared),
 		chromedp.Click("#note-shared"),
-		chromedp.Click("#note-form button[type=submit]"),
+		Follow("#note-form button[type=submit]"),
 		chromedp.WaitVisible("#note-list li.note.partner"),
 	)
 	if err != nil {
@@ -146,7 +146,7 @@ func TestPipelineStageJourney(t *testing.T) {
 	if notes := text("#note-list"); !strings.Contains(notes, internal) || !strings.Contains(notes, shared) {
 		t.Errorf("the console's notes: %q", notes)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click("form[action='/signout'] button"), chromedp.WaitVisible("#email")); err != nil {
+	if err := chromedp.Do(ctx, Follow("form[action='/signout'] button"), chromedp.WaitVisible("#email")); err != nil {
 		t.Fatal(err)
 	}
 
@@ -154,9 +154,9 @@ func TestPipelineStageJourney(t *testing.T) {
 	signInByEmail(t, ctx, mail, base, demo.PartnerEmail)
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(base+"/w/demo/portal/"),
-		chromedp.Click(`nav.main a[href$="/portal/pipeline"]`),
+		Follow(`nav.main a[href$="/portal/pipeline"]`),
 		chromedp.WaitVisible("main table"),
-		chromedp.Click(`main table a[href$="`+opp.ID+`"]`),
+		Follow(`main table a[href$="`+opp.ID+`"]`),
 		chromedp.WaitVisible("#stage"),
 	)
 	if err != nil {

@@ -62,7 +62,7 @@ func TestDealRegistrationJourney(t *testing.T) {
 		chromedp.SendKeys("#rf-size", "42000"),
 		chromedp.SendKeys("#rf-sname", "Nora Northwind"),
 		chromedp.SendKeys("#rf-semail", "nora@northwind-advisory.example"),
-		chromedp.Click("button[type=submit]"),
+		Follow("button[type=submit]"),
 		chromedp.WaitNotPresent("#rf-name"),
 	)
 	if err != nil {
@@ -91,7 +91,7 @@ func TestDealRegistrationJourney(t *testing.T) {
 		t.Fatalf("the queue does not show the collision and its reasons: %q", queue)
 	}
 	err = chromedp.Do(ctx,
-		chromedp.Click("main table a"),
+		Follow("main table a"),
 		chromedp.WaitVisible("#d-why"),
 	)
 	if err != nil {
@@ -106,7 +106,7 @@ func TestDealRegistrationJourney(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.Click("input[name=action][value=approve]"),
 		chromedp.SendKeys("#d-why", "Sofia agreed to co-sell this one."),
-		chromedp.Click("form[action$='/decision'] button[type=submit]"),
+		Follow("form[action$='/decision'] button[type=submit]"),
 		chromedp.WaitVisible(".flash.success"),
 	)
 	if err != nil {
@@ -118,13 +118,13 @@ func TestDealRegistrationJourney(t *testing.T) {
 	mail.WaitFor(t, func(r smtptest.Received) bool {
 		return strings.Contains(strings.Join(r.To, ","), "nora@northwind-advisory.example") && strings.Contains(r.Subject, "is approved")
 	}, 20*time.Second)
-	if err := chromedp.Do(ctx, chromedp.Click("form[action='/signout'] button"), chromedp.WaitVisible("#email")); err != nil {
+	if err := chromedp.Do(ctx, Follow("form[action='/signout'] button"), chromedp.WaitVisible("#email")); err != nil {
 		t.Fatal(err)
 	}
 
 	// The partner's admin sees the approval and the protection expiry.
 	signInByEmail(t, ctx, mail, base, demo.PartnerEmail)
-	err = chromedp.Do(ctx, chromedp.Navigate(base+"/w/demo/portal/registrations"), chromedp.Click("main table a"), chromedp.WaitVisible("h1"))
+	err = chromedp.Do(ctx, chromedp.Navigate(base+"/w/demo/portal/registrations"), Follow("main table a"), chromedp.WaitVisible("h1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestDealRegistrationJourney(t *testing.T) {
 // signInByEmail signs email in through the emailed link in the browser.
 func signInByEmail(t *testing.T, ctx context.Context, mail *smtptest.Server, base, email string) {
 	t.Helper()
-	err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.SendKeys("#email", email), chromedp.Click("button[type=submit]"), chromedp.WaitNotPresent("#email"))
+	err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.SendKeys("#email", email), Follow("button[type=submit]"), chromedp.WaitNotPresent("#email"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func signInByEmail(t *testing.T, ctx context.Context, mail *smtptest.Server, bas
 			link = l
 		}
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(link), chromedp.Click("button[type=submit]"), chromedp.WaitVisible(".flash.success")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(link), Follow("button[type=submit]"), chromedp.WaitVisible(".flash.success")); err != nil {
 		t.Fatal(err)
 	}
 }

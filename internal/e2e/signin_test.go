@@ -38,7 +38,7 @@ func TestSignInWithAnEmailedLink(t *testing.T) {
 		err := chromedp.Do(ctx,
 			chromedp.Navigate(base+"/"),
 			chromedp.SendKeys("#email", tc.email),
-			chromedp.Click("button[type=submit]"),
+			Follow("button[type=submit]"),
 			chromedp.WaitNotPresent("#email"),
 		)
 		if err != nil {
@@ -59,7 +59,7 @@ func TestSignInWithAnEmailedLink(t *testing.T) {
 		}
 		err = chromedp.Do(ctx,
 			chromedp.Navigate(link),
-			chromedp.Click("button[type=submit]"),
+			Follow("button[type=submit]"),
 			chromedp.WaitVisible(".flash.success"),
 		)
 		if err != nil {
@@ -72,7 +72,7 @@ func TestSignInWithAnEmailedLink(t *testing.T) {
 		if h := must(chromedp.Run(ctx, chromedp.Text("h1"))); h != tc.heading {
 			t.Errorf("%s sees heading %q, want %q", tc.email, h, tc.heading)
 		}
-		err = chromedp.Do(ctx, chromedp.Click("form[action='/signout'] button"), chromedp.WaitVisible("#email"))
+		err = chromedp.Do(ctx, Follow("form[action='/signout'] button"), chromedp.WaitVisible("#email"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func TestSignInWithAnEmailedLink(t *testing.T) {
 			t.Errorf("after signing out: %q", f)
 		}
 		// The used link does not work twice.
-		if err := chromedp.Do(ctx, chromedp.Navigate(link), chromedp.Click("button[type=submit]"), chromedp.WaitVisible("#email")); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(link), Follow("button[type=submit]"), chromedp.WaitVisible("#email")); err != nil {
 			t.Fatal(err)
 		}
 		if h := must(chromedp.Run(ctx, chromedp.Text("h1"))); h != "This link cannot be used" {
