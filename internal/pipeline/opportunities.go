@@ -238,6 +238,13 @@ func (s *Service) facts(ctx context.Context, o Opportunity, md stage.Model) (sta
 				f.Milestones[m.Key] = true
 			}
 		}
+		kinds, err := s.Store.AttachedKinds(ctx, o.WorkspaceID, o.ID)
+		if err != nil {
+			return stage.Facts{}, stage.Model{}, err
+		}
+		for _, k := range kinds {
+			f.Attachments[k] = true
+		}
 	}
 	return f, md, nil
 }

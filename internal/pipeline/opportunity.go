@@ -103,8 +103,8 @@ func DetailFields() []string {
 // Facts returns what is true of o for its stage model's exit criteria: which fields
 // have a value, whether a sourcing or influencing partner is recorded, and whether its
 // registration was approved. discountBands says whether the workspace guards
-// discounts with bands (see DiscountMet). Milestones done are added by the service
-// from the plan; attachments are not recorded yet, so criteria on them are never met.
+// discounts with bands (see DiscountMet). Milestones done and the kinds of the
+// attachments held are added by the service from the plan and the attachments.
 func Facts(o Opportunity, registrationApproved, discountBands bool) stage.Facts {
 	f := stage.Facts{Fields: map[string]bool{}, Milestones: map[string]bool{}, Attachments: map[string]bool{},
 		RegistrationApproved: registrationApproved}

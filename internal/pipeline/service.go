@@ -69,6 +69,20 @@ type Store interface {
 	// SaveNote saves a note and what it changes on its opportunity in one transaction
 	// (see NoteWrite).
 	SaveNote(ctx context.Context, w NoteWrite) error
+	// ListAttachments returns the opportunity's attachments that f lets through,
+	// newest first, without their content.
+	ListAttachments(ctx context.Context, workspaceID, opportunityID string, f AttachmentFilter) ([]Attachment, error)
+	// AttachmentByID returns one attachment of the opportunity, or a not-found error.
+	AttachmentByID(ctx context.Context, workspaceID, opportunityID, id string) (Attachment, error)
+	// AttachmentContent returns a file attachment's content, or a not-found error.
+	AttachmentContent(ctx context.Context, workspaceID, id string) ([]byte, error)
+	// AttachedKinds returns the kinds of the attachments the opportunity holds.
+	AttachedKinds(ctx context.Context, workspaceID, opportunityID string) ([]string, error)
+	// SaveAttachment saves an attachment in one transaction (see AttachmentWrite).
+	SaveAttachment(ctx context.Context, w AttachmentWrite) error
+	// RemoveAttachment deletes an attachment and its content with the audit entry,
+	// or fails with not found.
+	RemoveAttachment(ctx context.Context, r AttachmentRemoval) error
 	// FlagFollowUp marks a follow-up overdue with its effects (see FollowUpFlag) and
 	// reports whether it did.
 	FlagFollowUp(ctx context.Context, f FollowUpFlag) (bool, error)

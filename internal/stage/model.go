@@ -205,7 +205,9 @@ const (
 	maxModelJSON = 64 << 10
 )
 
-func validKey(k string) bool {
+// ValidKey reports whether k can name a stage, a milestone or an attachment kind: 1 to
+// 40 lowercase letters, digits or underscores, starting with a letter.
+func ValidKey(k string) bool {
 	if k == "" || len(k) > maxKeyLen || k[0] < 'a' || k[0] > 'z' {
 		return false
 	}
@@ -261,7 +263,7 @@ func (m Model) Validate(customFields ...string) error {
 		switch {
 		case s.Key == Lost:
 			probs.Add(at+".key", "%q is reserved for the closed-lost state", Lost)
-		case !validKey(s.Key):
+		case !ValidKey(s.Key):
 			probs.Add(at+".key", "must be 1 to %d lowercase letters, digits or underscores, starting with a letter", maxKeyLen)
 		default:
 			if j, dup := seen[s.Key]; dup {
@@ -294,7 +296,7 @@ func validCriteria(probs *tandem.Problems, at string, cs []Criterion, knownField
 				probs.Add(p+".key", "unknown field %q", c.Key)
 			}
 		case KindMilestone, KindAttachment:
-			if !validKey(c.Key) {
+			if !ValidKey(c.Key) {
 				probs.Add(p+".key", "must be 1 to %d lowercase letters, digits or underscores, starting with a letter", maxKeyLen)
 			}
 		case KindAttribution:
