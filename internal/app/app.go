@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -161,7 +162,8 @@ func (a *App) init(ctx context.Context) error {
 		return err
 	}
 	a.Identity = identity.NewService(store.Identity{DB: a.DB}, renderer{}, now, a.Config.BaseURL)
-	a.Server = server.New(server.Options{DB: a.DB, Jobs: q, Logger: a.Logger, MaxBodyBytes: a.Config.MaxBodyBytes, Secure: secure})
+	a.Server = server.New(server.Options{DB: a.DB, Jobs: q, Logger: a.Logger, MaxBodyBytes: a.Config.MaxBodyBytes,
+		BodyLimit: uploadLimit, Secure: secure})
 	a.API = api.NewRouter(a.Server.Mux, a.DB, authenticator(a.Identity), now)
 	api.RegisterIndex(a.API, a.Version)
 	segments := &partner.Segments{Store: store.Segments{DB: a.DB}, Partners: store.Partners{DB: a.DB}, Now: now}
@@ -408,4 +410,18 @@ type pruneWorker struct {
 func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
 	_, err := w.db.PruneIdempotencyKeys(ctx, time.Now().Add(-24*time.Hour))
 	return err
+}
+
+// UploadBytes is the largest request body of an attachment upload: the largest file
+// with room for the form around it.
+const UploadBytes = pipeline.MaxAttachmentBytes + 1<<20
+
+// uploadLimit lets attachment uploads (a POST to any …/attachments route, in the
+// console, the portal or the API) carry a file; every other request keeps the
+// configured body limit.
+func uploadLimit(r *http.Request) int64 {
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/attachments") {
+		return UploadBytes
+	}
+	return 0
 }

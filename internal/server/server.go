@@ -26,6 +26,10 @@ type Options struct {
 	Jobs         *jobs.Queue
 	Logger       *slog.Logger
 	MaxBodyBytes int64
+	// BodyLimit, when set, gives the largest body of a request that may carry more
+	// than MaxBodyBytes (a file upload); zero means MaxBodyBytes. Handlers that accept
+	// such bodies check their own, tighter limits.
+	BodyLimit func(r *http.Request) int64
 	// Secure marks the deployment as served over HTTPS (adds HSTS).
 	Secure bool
 }
@@ -123,7 +127,13 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+			limit := s.opts.MaxBodyBytes
+			if s.opts.BodyLimit != nil {
+				if n := s.opts.BodyLimit(r); n > 0 {
+					limit = n
+				}
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
