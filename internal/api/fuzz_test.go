@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tandemprm/tandem/internal/api"
+	"github.com/tandemprm/tandem/internal/pipeline"
 )
 
 // FuzzDecode feeds arbitrary bodies to the JSON decoder: it must never panic, and every
@@ -25,6 +26,34 @@ func FuzzDecode(f *testing.F) {
 		}
 		err := api.Decode(req, &v)
 		if err == nil {
+			return
+		}
+		rec := httptest.NewRecorder()
+		api.WriteError(rec, req, err)
+		if rec.Code < 400 || rec.Code > 499 {
+			t.Fatalf("body %q gave status %d", body, rec.Code)
+		}
+	})
+}
+
+// FuzzAttachmentUpload feeds arbitrary multipart bodies to the upload reader: it
+// must never panic, every failure must be a 4xx problem, and what it reads never
+// holds a file over the limit.
+func FuzzAttachmentUpload(f *testing.F) {
+	const boundary = "tandemfuzz"
+	f.Add("--tandemfuzz\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\norder_form\r\n--tandemfuzz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"o.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n\r\n--tandemfuzz--\r\n")
+	f.Add("--tandemfuzz\r\nContent-Disposition: form-data; name=\"url\"\r\n\r\nhttps://x.example\r\n--tandemfuzz--\r\n")
+	f.Add("--tandemfuzz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../a.txt\"\r\n\r\nx\r\n--tandemfuzz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.txt\"\r\n\r\ny\r\n--tandemfuzz--\r\n")
+	f.Add("--tandemfuzz\r\n\r\n\r\n--tandemfuzz")
+	f.Fuzz(func(t *testing.T, body string) {
+		req := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+		req.Body = http.MaxBytesReader(httptest.NewRecorder(), req.Body, 1<<16)
+		in, err := api.AttachmentUpload(req)
+		if err == nil {
+			if len(in.File) > pipeline.MaxAttachmentBytes {
+				t.Fatalf("read a file of %d bytes", len(in.File))
+			}
 			return
 		}
 		rec := httptest.NewRecorder()

@@ -22,6 +22,18 @@ func TestPipelinePartnerViewsShowOnlySafeFields(t *testing.T) {
 	if bad := policy.UnsafeFields(policy.PartnerNotes, noteJSON{}); len(bad) == 0 {
 		t.Error("the internal note view passes as partner-safe")
 	}
+	type partnerAttachments struct {
+		Attachments []pipeline.PartnerAttachmentView `json:"attachments"`
+	}
+	if bad := policy.UnsafeFields(policy.Opportunities, partnerAttachments{}); bad != nil {
+		t.Errorf("attachments: partners would receive %v", bad)
+	}
+	type vendorAttachments struct {
+		Attachments []attachmentJSON `json:"attachments"`
+	}
+	if bad := policy.UnsafeFields(policy.Opportunities, vendorAttachments{}); len(bad) == 0 {
+		t.Error("the internal attachment view passes as partner-safe")
+	}
 	if bad := policy.UnsafeFields(policy.PlanItems, pipeline.PartnerMilestoneView{}); bad != nil {
 		t.Errorf("plan items: partners would receive %v", bad)
 	}

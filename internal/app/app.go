@@ -181,6 +181,7 @@ func (a *App) init(ctx context.Context) error {
 	api.RegisterConflicts(a.API, a.Conflicts)
 	api.RegisterRegistrationSettings(a.API, a.Registrations)
 	api.RegisterPipeline(a.API, pipe)
+	api.RegisterAttachments(a.API, pipe)
 	api.RegisterAccountsIO(a.API, pipe)
 	api.RegisterPipelineSettings(a.API, pipe)
 	api.RegisterStageModels(a.API, pipe)

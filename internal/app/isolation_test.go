@@ -168,41 +168,45 @@ var isolationCases = map[string]map[string]string{
 	"GET /r/{token}":                                         {"token": "victim-link"},
 	"POST /r/{token}":                                        {"token": "victim-link"},
 	// Pipeline API
-	"GET /api/v1/accounts":                              nil,
-	"POST /api/v1/accounts":                             nil,
-	"GET /api/v1/accounts/{id}":                         {"id": "victim-account"},
-	"PATCH /api/v1/accounts/{id}":                       {"id": "victim-account"},
-	"GET /api/v1/contacts":                              nil,
-	"POST /api/v1/contacts":                             nil,
-	"GET /api/v1/contacts/{id}":                         {"id": "victim-contact"},
-	"PATCH /api/v1/contacts/{id}":                       {"id": "victim-contact"},
-	"POST /api/v1/accounts/import":                      nil,
-	"POST /api/v1/contacts/import":                      nil,
-	"GET /api/v1/accounts/export":                       nil,
-	"GET /api/v1/contacts/export":                       nil,
-	"GET /api/v1/opportunities":                         nil,
-	"POST /api/v1/opportunities":                        nil,
-	"GET /api/v1/opportunities/{id}":                    {"id": "victim-opportunity"},
-	"PATCH /api/v1/opportunities/{id}":                  {"id": "victim-opportunity"},
-	"POST /api/v1/opportunities/{id}/stage":             {"id": "victim-opportunity"},
-	"GET /api/v1/opportunities/{id}/attribution":        {"id": "victim-opportunity"},
-	"PUT /api/v1/opportunities/{id}/attribution":        {"id": "victim-opportunity"},
-	"GET /api/v1/opportunities/{id}/notes":              {"id": "victim-opportunity"},
-	"POST /api/v1/opportunities/{id}/renewal/confirm":   {"id": "victim-opportunity"},
-	"POST /api/v1/opportunities/{id}/discount":          {"id": "victim-opportunity"},
-	"POST /api/v1/opportunities/{id}/discount/decision": {"id": "victim-opportunity"},
-	"PUT /api/v1/opportunities/{id}/price-protection":   {"id": "victim-opportunity"},
-	"GET /api/v1/opportunities/{id}/plan":               {"id": "victim-opportunity"},
-	"POST /api/v1/opportunities/{id}/plan":              {"id": "victim-opportunity"},
-	"POST /api/v1/opportunities/{id}/plan/template":     {"id": "victim-opportunity"},
-	"PATCH /api/v1/opportunities/{id}/plan/{item}":      {"id": "victim-opportunity", "item": "victim-milestone"},
-	"POST /api/v1/opportunities/{id}/notes":             {"id": "victim-opportunity"},
-	"GET /api/v1/pipeline/settings":                     nil,
-	"PUT /api/v1/pipeline/settings":                     nil,
-	"GET /api/v1/pipeline/stage-models":                 nil,
-	"GET /api/v1/pipeline/stage-models/{motion}":        {"motion": "own-motion"},
-	"PUT /api/v1/pipeline/stage-models/{motion}":        {"motion": "own-motion"},
-	"POST /api/v1/pipeline/stage-models/{motion}/reset": {"motion": "own-motion"},
+	"GET /api/v1/accounts":                                     nil,
+	"POST /api/v1/accounts":                                    nil,
+	"GET /api/v1/accounts/{id}":                                {"id": "victim-account"},
+	"PATCH /api/v1/accounts/{id}":                              {"id": "victim-account"},
+	"GET /api/v1/contacts":                                     nil,
+	"POST /api/v1/contacts":                                    nil,
+	"GET /api/v1/contacts/{id}":                                {"id": "victim-contact"},
+	"PATCH /api/v1/contacts/{id}":                              {"id": "victim-contact"},
+	"POST /api/v1/accounts/import":                             nil,
+	"POST /api/v1/contacts/import":                             nil,
+	"GET /api/v1/accounts/export":                              nil,
+	"GET /api/v1/contacts/export":                              nil,
+	"GET /api/v1/opportunities":                                nil,
+	"POST /api/v1/opportunities":                               nil,
+	"GET /api/v1/opportunities/{id}":                           {"id": "victim-opportunity"},
+	"PATCH /api/v1/opportunities/{id}":                         {"id": "victim-opportunity"},
+	"POST /api/v1/opportunities/{id}/stage":                    {"id": "victim-opportunity"},
+	"GET /api/v1/opportunities/{id}/attribution":               {"id": "victim-opportunity"},
+	"PUT /api/v1/opportunities/{id}/attribution":               {"id": "victim-opportunity"},
+	"GET /api/v1/opportunities/{id}/notes":                     {"id": "victim-opportunity"},
+	"POST /api/v1/opportunities/{id}/renewal/confirm":          {"id": "victim-opportunity"},
+	"POST /api/v1/opportunities/{id}/discount":                 {"id": "victim-opportunity"},
+	"POST /api/v1/opportunities/{id}/discount/decision":        {"id": "victim-opportunity"},
+	"PUT /api/v1/opportunities/{id}/price-protection":          {"id": "victim-opportunity"},
+	"GET /api/v1/opportunities/{id}/plan":                      {"id": "victim-opportunity"},
+	"POST /api/v1/opportunities/{id}/plan":                     {"id": "victim-opportunity"},
+	"POST /api/v1/opportunities/{id}/plan/template":            {"id": "victim-opportunity"},
+	"PATCH /api/v1/opportunities/{id}/plan/{item}":             {"id": "victim-opportunity", "item": "victim-milestone"},
+	"POST /api/v1/opportunities/{id}/notes":                    {"id": "victim-opportunity"},
+	"GET /api/v1/opportunities/{id}/attachments":               {"id": "victim-opportunity"},
+	"POST /api/v1/opportunities/{id}/attachments":              {"id": "victim-opportunity"},
+	"GET /api/v1/opportunities/{id}/attachments/{aid}/content": {"id": "victim-opportunity", "aid": "victim-attachment"},
+	"DELETE /api/v1/opportunities/{id}/attachments/{aid}":      {"id": "victim-opportunity", "aid": "victim-attachment"},
+	"GET /api/v1/pipeline/settings":                            nil,
+	"PUT /api/v1/pipeline/settings":                            nil,
+	"GET /api/v1/pipeline/stage-models":                        nil,
+	"GET /api/v1/pipeline/stage-models/{motion}":               {"motion": "own-motion"},
+	"PUT /api/v1/pipeline/stage-models/{motion}":               {"motion": "own-motion"},
+	"POST /api/v1/pipeline/stage-models/{motion}/reset":        {"motion": "own-motion"},
 	// Pipeline pages
 	"GET /w/{slug}/pipeline":                          {"slug": "victim-slug"},
 	"GET /w/{slug}/pipeline.csv":                      {"slug": "victim-slug"},
@@ -432,9 +436,15 @@ func TestIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A document on the victim's deal, internal to the vendor.
+	victimAtt, err := pipe.AddAttachment(ctx, policy.System(wsA.ID), "setup", victimOpp.ID, pipeline.AttachmentInput{Kind: "order_form",
+		Name: "Zebulon order form", FileName: "zebulon.txt", File: []byte("Zebulon signed for 777,777\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	v := victim{slug: demo.Slug, userID: samA[0].ID, tokenID: victimTokenID, link: "ws_demo.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		secrets: []string{demo.PartnerEmail, "Sam Partner", "lee@northwind-advisory.example", victimTokenID, samA[0].ID, victimCase,
-			victimReg.Registration.ID, "Zebulon", "777,777", victimCert.ID, victimAcc.ID, victimContact.ID, victimOpp.ID, victimItem.ID}}
+			victimReg.Registration.ID, "Zebulon", "777,777", victimCert.ID, victimAcc.ID, victimContact.ID, victimOpp.ID, victimItem.ID, victimAtt.ID}}
 	victimPartnerContact, err := (store.PartnerContacts{DB: a.DB}).PartnerContact(ctx, wsA.ID, "prt_demo000000", "con_demo010000")
 	if err != nil || victimPartnerContact.Email == "" {
 		t.Fatalf("victim partner contact: %+v, %v", victimPartnerContact, err)
@@ -517,6 +527,8 @@ func TestIsolation(t *testing.T) {
 				return victimOpp.ID
 			case "victim-milestone":
 				return victimItem.ID
+			case "victim-attachment":
+				return victimAtt.ID
 			case "victim-tier-review":
 				return victimReview
 			case "victim-application":
@@ -604,6 +616,9 @@ func TestIsolation(t *testing.T) {
 	}
 	if r, err := (store.Program{DB: a.DB}).Review(ctx, wsA.ID, victimReview); err != nil || r.Status != "open" {
 		t.Fatalf("victim tier review after the walk: %+v, %v", r, err)
+	}
+	if _, body, err := pipe.AttachmentContent(ctx, policy.System(wsA.ID), victimOpp.ID, victimAtt.ID); err != nil || len(body) == 0 {
+		t.Fatalf("victim attachment after the walk: %v", err)
 	}
 	tk, err := ids.Store.TokenByID(ctx, v.tokenID)
 	if err != nil || !tk.RevokedAt.IsZero() {

@@ -21,6 +21,12 @@ var (
 		"id": nil, "title": nil, "owner_name": nil, "owner_side": nil, "due_on": nil,
 		"status": nil, "done_at": nil, "version": nil,
 	}
+	// Documents on an opportunity: what it is and who shared it, and the file's
+	// type and size or the link; never its checksum, nor who else can see it.
+	attachmentFields = fieldSet{
+		"id": nil, "kind": nil, "name": nil, "url": nil, "content_type": nil, "size": nil,
+		"author_name": nil, "author_side": nil, "created_at": nil,
+	}
 	payoutLineFields = fieldSet{
 		"opportunity_name": nil, "credit": nil, "rate": nil, "amount": nil, "closed_on": nil,
 	}
@@ -66,6 +72,7 @@ var safeFields = map[Kind]fieldSet{
 		// Whether it is new business, a renewal or an expansion.
 		"kind":          nil,
 		"partner_notes": noteFields, "map_items": mapItemFields,
+		"attachments": attachmentFields,
 	},
 	Attribution: {
 		"opportunity_id": nil, "partner_id": nil, "credit": nil, "share_percent": nil,
