@@ -36,11 +36,11 @@ type StageModelWrite struct {
 	Expected  int
 	UpdatedAt time.Time
 	UpdatedBy string
-	// MustBeEmpty are stage keys (the ones the new model removes) that must hold no
-	// open opportunity of the motion when the write commits; otherwise it fails with a
-	// conflict and nothing is saved.
-	MustBeEmpty []string
-	Audit       audit.Entry
+	// Check judges the change against the motion's opportunities as counted inside
+	// the write's transaction, after it has shut out concurrent stage moves of the
+	// motion; an error from it fails the write and nothing is saved. Nil: no check.
+	Check func(occupancy map[string]stage.Occupancy) error
+	Audit audit.Entry
 }
 
 // Models are the stage models a workspace's opportunities follow, one per motion.
@@ -301,7 +301,7 @@ func (s *Service) replaceModel(ctx context.Context, actor policy.Actor, actorNam
 		map[string]any{"motion": m, "custom": cur.Custom, "model": cur.Model}, map[string]any{"motion": m, "custom": raw != nil, "model": *next},
 		m.Label()+" stages: "+what)
 	w := StageModelWrite{WorkspaceID: actor.WorkspaceID, Motion: m, Raw: raw, Expected: version, UpdatedAt: now, UpdatedBy: actorName,
-		MustBeEmpty: change.Removed, Audit: e}
+		Audit: e, Check: func(occ map[string]stage.Occupancy) error { return stage.CheckReplace(cur.Model, *next, occ) }}
 	if err := s.Store.SaveStageModel(ctx, w); err != nil {
 		if tandem.KindOf(err) == tandem.KindConflict {
 			if again, rerr := s.current(ctx, actor.WorkspaceID, m); rerr == nil && again.Version != version {

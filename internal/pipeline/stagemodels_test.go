@@ -182,3 +182,36 @@ func TestAMoveJudgedByAReplacedStageModelIsRefused(t *testing.T) {
 		}
 	})
 }
+
+// staleCounts is a store whose early occupancy read saw none of the motion's
+// opportunities, as if they moved in after it.
+type staleCounts struct{ store.Pipeline }
+
+func (staleCounts) StageOccupancy(context.Context, string, tandem.Motion) (map[string]stage.Occupancy, error) {
+	return map[string]stage.Occupancy{}, nil
+}
+
+// TestStageModelSaveRechecksOccupancyInItsTransaction: the rule that a stage holding
+// open opportunities may not become a won stage is judged again on the counts inside
+// the save, so opportunities that arrived after the first read still stop it.
+func TestStageModelSaveRechecksOccupancyInItsTransaction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		admin := policy.Actor{Kind: policy.ActorUser, WorkspaceID: f.ws, UserID: "usr_demo000000", Role: tandem.RoleAdmin}
+		o := f.newOpp(t, pipeline.OpportunityInput{}) // open, in "introduced"
+		svc := *f.svc
+		svc.Store = staleCounts{store.Pipeline{DB: db}}
+		m, _ := stage.Default(tandem.MotionReferral)
+		m.WonAt = "introduced"
+		_, err := svc.SaveStageModel(f.ctx, admin, "Ada", tandem.MotionReferral, m, 0)
+		if tandem.KindOf(err) != tandem.KindConflict || !slices.Equal(paths(err), []string{"won_at"}) || !strings.Contains(tandem.FieldsOf(err)[0].Detail, "1 open opportunity") {
+			t.Fatalf("won stage over an open opportunity: %v %v", err, tandem.FieldsOf(err))
+		}
+		if cur, _ := f.svc.StageModel(f.ctx, admin, tandem.MotionReferral); cur.Custom || cur.Version != 0 {
+			t.Fatalf("the refused model was saved: %+v", cur)
+		}
+		if got, _ := f.svc.Opportunity(f.ctx, admin, o.ID); got.Status != pipeline.Open {
+			t.Fatalf("the opportunity became %s", got.Status)
+		}
+	})
+}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 
 	"github.com/tandemprm/tandem/internal/pipeline"
@@ -38,7 +37,12 @@ func (s Pipeline) StageModels(ctx context.Context, workspaceID string) ([]pipeli
 
 // StageOccupancy implements pipeline.Store.
 func (s Pipeline) StageOccupancy(ctx context.Context, workspaceID string, m tandem.Motion) (map[string]stage.Occupancy, error) {
-	rows, err := s.DB.read.QueryContext(ctx, `SELECT stage, status, COUNT(*) FROM opportunities
+	return stageOccupancy(ctx, s.DB.read, workspaceID, m)
+}
+
+// stageOccupancy counts motion m's open and won opportunities by stage through q.
+func stageOccupancy(ctx context.Context, q Querier, workspaceID string, m tandem.Motion) (map[string]stage.Occupancy, error) {
+	rows, err := q.QueryContext(ctx, `SELECT stage, status, COUNT(*) FROM opportunities
 		WHERE workspace_id = $1 AND motion = $2 AND status IN ('open', 'won') GROUP BY stage, status`, workspaceID, string(m))
 	if err != nil {
 		return nil, fmt.Errorf("count opportunities by stage: %w", err)
@@ -62,9 +66,9 @@ func (s Pipeline) StageOccupancy(ctx context.Context, workspaceID string, m tand
 	return out, rows.Err()
 }
 
-// SaveStageModel implements pipeline.Store: the version check, the check that the
-// removed stages hold no open opportunity, the model and its audit entry commit
-// together or not at all.
+// SaveStageModel implements pipeline.Store: the version check, the change's check
+// against the opportunities counted in the transaction, the model and its audit
+// entry commit together or not at all.
 func (s Pipeline) SaveStageModel(ctx context.Context, w pipeline.StageModelWrite) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		// Before counting: a stage move judged by the old model either committed
@@ -72,18 +76,13 @@ func (s Pipeline) SaveStageModel(ctx context.Context, w pipeline.StageModelWrite
 		if err := s.DB.lockStageModel(ctx, tx, w.WorkspaceID, w.Motion, false); err != nil {
 			return err
 		}
-		if len(w.MustBeEmpty) > 0 {
-			keys, err := json.Marshal(w.MustBeEmpty)
+		if w.Check != nil {
+			occ, err := stageOccupancy(ctx, tx, w.WorkspaceID, w.Motion)
 			if err != nil {
 				return fmt.Errorf("save stage model: %w", err)
 			}
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM opportunities WHERE workspace_id = $1 AND motion = $2
-				AND status = 'open' AND `+s.DB.dialect.inJSONList("stage", "$3"), w.WorkspaceID, string(w.Motion), string(keys)).Scan(&n); err != nil {
-				return fmt.Errorf("save stage model: %w", err)
-			}
-			if n > 0 {
-				return tandem.Errorf(tandem.KindConflict, "%d open opportunities moved into a stage this change removes while it was being edited; reload the stage model and try again.", n)
+			if err := w.Check(occ); err != nil {
+				return err
 			}
 		}
 		if w.Expected == 0 {

@@ -27,9 +27,21 @@ func TestStageModelStoreContract(t *testing.T) {
 		entry := func() audit.Entry {
 			return audit.New(ctx, policy.System(ws.ID), "test", t0, "workspace.stage_model", "workspace", ws.ID, nil, nil, "")
 		}
+		// empty are stage keys the write requires to hold no open opportunity, judged
+		// on the counts the store passes its check.
+		var seen map[string]stage.Occupancy
 		write := func(raw string, expected int, empty ...string) error {
+			check := func(occ map[string]stage.Occupancy) error {
+				seen = occ
+				for _, k := range empty {
+					if occ[k].Open > 0 {
+						return tandem.Errorf(tandem.KindConflict, "%s is occupied", k)
+					}
+				}
+				return nil
+			}
 			return s.SaveStageModel(ctx, pipeline.StageModelWrite{WorkspaceID: ws.ID, Motion: tandem.MotionReferral, Raw: []byte(raw),
-				Expected: expected, UpdatedAt: t0, UpdatedBy: "Ada", MustBeEmpty: empty, Audit: entry()})
+				Expected: expected, UpdatedAt: t0, UpdatedBy: "Ada", Check: check, Audit: entry()})
 		}
 
 		// Nothing stored: every motion is on its default.
@@ -96,6 +108,9 @@ func TestStageModelStoreContract(t *testing.T) {
 		// A write that removes a stage open opportunities are in is refused whole.
 		if err := write(`{"motion":"referral","stages":["removed"]}`, 3, "qualified", "introduced"); tandem.KindOf(err) != tandem.KindConflict {
 			t.Fatalf("removing an occupied stage: %v", err)
+		}
+		if seen["introduced"] != (stage.Occupancy{Open: 2}) || seen["won_credited"] != (stage.Occupancy{Won: 1}) {
+			t.Fatalf("the check was given %v", seen)
 		}
 		if err := write(`{"motion":"referral","stages":["kept"]}`, 3, "won_credited", "qualified"); err != nil {
 			t.Fatalf("removing stages without open opportunities: %v", err)
