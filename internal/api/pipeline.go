@@ -433,6 +433,10 @@ func RegisterPipeline(rt *Router, svc *pipeline.Service) {
 			Motion    string `json:"motion"`
 			Stage     string `json:"stage"`
 			PartnerID string `json:"partner_id"`
+			// Account is a new account to create with the opportunity, instead of
+			// account_id; Attribution the partners credited from the start.
+			Account     *accountBody  `json:"account"`
+			Attribution *[]creditBody `json:"attribution"`
 		}
 		if err := Decode(r, &in); err != nil {
 			return err
@@ -442,6 +446,15 @@ func RegisterPipeline(rt *Router, svc *pipeline.Service) {
 			return err
 		}
 		oi.Motion, oi.Stage, oi.PartnerID = tandem.Motion(in.Motion), in.Stage, in.PartnerID
+		if in.Account != nil {
+			na := accountInput(*in.Account)
+			oi.NewAccount = &na
+		}
+		if in.Attribution != nil {
+			if oi.Attribution, err = attributionEntries(*in.Attribution); err != nil {
+				return err
+			}
+		}
 		o, err := svc.CreateOpportunity(r.Context(), p.Actor, p.Name, oi)
 		if err != nil {
 			return err
@@ -693,27 +706,15 @@ func RegisterPipeline(rt *Router, svc *pipeline.Service) {
 	})
 	rt.Handle("PUT", "/api/v1/opportunities/{id}/attribution", func(w http.ResponseWriter, r *http.Request, p Principal) error {
 		var in struct {
-			Attribution []struct {
-				PartnerID string      `json:"partner_id"`
-				Kind      string      `json:"kind"`
-				Percent   json.Number `json:"percent"`
-			} `json:"attribution"`
-			Reason  string `json:"reason"`
-			Version int    `json:"version"`
+			Attribution []creditBody `json:"attribution"`
+			Reason      string       `json:"reason"`
+			Version     int          `json:"version"`
 		}
 		if err := Decode(r, &in); err != nil {
 			return err
 		}
-		var probs tandem.Problems
-		entries := make([]attribution.Entry, len(in.Attribution))
-		for i, e := range in.Attribution {
-			pct, err := attribution.ParsePercent(string(e.Percent))
-			if err != nil {
-				probs.Add(fmt.Sprintf("%s[%d].percent", attribution.Path, i), "%s", err.Error())
-			}
-			entries[i] = attribution.Entry{PartnerID: e.PartnerID, Kind: attribution.Kind(e.Kind), Percent: pct}
-		}
-		if err := probs.Err("The attribution is not valid."); err != nil {
+		entries, err := attributionEntries(in.Attribution)
+		if err != nil {
 			return err
 		}
 		if _, err := svc.SetAttribution(r.Context(), p.Actor, p.Name, r.PathValue("id"), pipeline.AttributionChange{Entries: entries, Reason: in.Reason, Version: in.Version}); err != nil {
@@ -726,4 +727,29 @@ func RegisterPipeline(rt *Router, svc *pipeline.Service) {
 		WriteJSON(w, http.StatusOK, attributionOut(p, o, entries))
 		return nil
 	})
+}
+
+// creditBody is one partner's credit as the API takes it.
+type creditBody struct {
+	PartnerID string      `json:"partner_id"`
+	Kind      string      `json:"kind"`
+	Percent   json.Number `json:"percent"`
+}
+
+// attributionEntries reads credits, naming each unreadable percentage by its row
+// ("attribution[1].percent"); the rules on the entries are the service's.
+func attributionEntries(in []creditBody) ([]attribution.Entry, error) {
+	var probs tandem.Problems
+	entries := make([]attribution.Entry, len(in))
+	for i, e := range in {
+		pct, err := attribution.ParsePercent(string(e.Percent))
+		if err != nil {
+			probs.Add(fmt.Sprintf("%s[%d].percent", attribution.Path, i), "%s", err.Error())
+		}
+		entries[i] = attribution.Entry{PartnerID: e.PartnerID, Kind: attribution.Kind(e.Kind), Percent: pct}
+	}
+	if err := probs.Err("The attribution is not valid."); err != nil {
+		return nil, err
+	}
+	return entries, nil
 }
