@@ -102,6 +102,20 @@ type Person struct {
 type WorkspaceInfo struct {
 	ID, Name, Slug   string
 	PipelineSettings []byte
+	// TimeZone is the workspace's IANA zone: the calendar its dates are days of.
+	TimeZone string
+}
+
+// Location returns the workspace's time zone, or UTC when it has none Go knows.
+func (w WorkspaceInfo) Location() *time.Location {
+	if w.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(w.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // Effects are what a timer tells people, saved in one transaction with the flag it

@@ -46,8 +46,9 @@ type Milestone struct {
 	Status         MilestoneStatus
 	Position       int
 	DoneAt         time.Time
-	// NudgeAt is when the overdue nudge runs (the end of the due day, UTC); NudgedAt
-	// when it found the milestone not done and told its owner.
+	// NudgeAt is when the overdue nudge runs (the end of the due day in the
+	// workspace's time zone, as it was when the date was set); NudgedAt when it found
+	// the milestone not done and told its owner.
 	NudgeAt   time.Time
 	NudgedAt  time.Time
 	CreatedAt time.Time
@@ -55,17 +56,19 @@ type Milestone struct {
 	Version   int
 }
 
-// Overdue reports whether m is not done and its due day has passed at now (UTC).
+// Overdue reports whether m is not done and its due day has ended at now: its
+// nudge time has come.
 func (m Milestone) Overdue(now time.Time) bool {
-	if m.Status == MilestoneDone || m.DueOn == "" {
+	if m.Status == MilestoneDone || m.NudgeAt.IsZero() {
 		return false
 	}
-	return now.UTC().Format(time.DateOnly) > m.DueOn
+	return !now.Before(m.NudgeAt)
 }
 
-// nudgeAt returns when the overdue nudge of m runs: the start of the day after it is
-// due, UTC; zero when it is done or has no due date.
-func nudgeAt(m Milestone) time.Time {
+// nudgeAt returns when the overdue nudge of m runs: midnight after the day it is due,
+// in loc (the workspace's calendar), as a UTC time; zero when it is done or has no
+// due date.
+func nudgeAt(m Milestone, loc *time.Location) time.Time {
 	if m.Status == MilestoneDone || m.DueOn == "" {
 		return time.Time{}
 	}
@@ -73,7 +76,7 @@ func nudgeAt(m Milestone) time.Time {
 	if err != nil {
 		return time.Time{}
 	}
-	return d.AddDate(0, 0, 1)
+	return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc).UTC()
 }
 
 // TemplateItem is one milestone of a motion's plan template: what, whose, and how
@@ -317,17 +320,17 @@ func applyMilestone(m *Milestone, in MilestoneInput) {
 	}
 }
 
-// stamp sets what follows from m's status and due date at now: when it was done and
-// when its overdue nudge runs (a changed due date or a reopened milestone may be
-// nudged again).
-func stamp(before, m *Milestone, now time.Time) {
+// stamp sets what follows from m's status and due date at now, in the workspace's
+// time zone loc: when it was done and when its overdue nudge runs (a changed due date
+// or a reopened milestone may be nudged again).
+func stamp(before, m *Milestone, now time.Time, loc *time.Location) {
 	if m.Status == MilestoneDone && (before == nil || before.Status != MilestoneDone) {
 		m.DoneAt = now
 	}
 	if m.Status != MilestoneDone {
 		m.DoneAt = time.Time{}
 	}
-	m.NudgeAt = nudgeAt(*m)
+	m.NudgeAt = nudgeAt(*m, loc)
 	if before != nil && !before.NudgeAt.Equal(m.NudgeAt) {
 		m.NudgedAt = time.Time{}
 	}
@@ -366,7 +369,11 @@ func (s *Service) AddMilestone(ctx context.Context, actor policy.Actor, actorNam
 	if err := p.Err("The milestone is not valid."); err != nil {
 		return Milestone{}, err
 	}
-	stamp(nil, &m, now)
+	loc, err := s.location(ctx, actor.WorkspaceID)
+	if err != nil {
+		return Milestone{}, err
+	}
+	stamp(nil, &m, now, loc)
 	e := audit.New(ctx, actor, actorName, now, "opportunity.milestone_add", "opportunity", oppID, nil, milestoneView(m), "")
 	w := PlanWrite{WorkspaceID: actor.WorkspaceID, OpportunityID: oppID, Items: []PlanItemWrite{{Milestone: m}}, LastActivityAt: now, Audit: []audit.Entry{e}}
 	if err := s.Store.SavePlan(ctx, w); err != nil {
@@ -434,8 +441,12 @@ func (s *Service) UpdateMilestone(ctx context.Context, actor policy.Actor, actor
 	if audit.Diff(milestoneView(before), milestoneView(after)) == "" {
 		return before, nil
 	}
+	loc, err := s.location(ctx, actor.WorkspaceID)
+	if err != nil {
+		return Milestone{}, err
+	}
 	now := s.Now().UTC()
-	stamp(&before, &after, now)
+	stamp(&before, &after, now, loc)
 	after.UpdatedAt, after.Version = now, version+1
 	e := audit.New(ctx, actor, actorName, now, "opportunity.milestone_update", "opportunity", oppID, milestoneView(before), milestoneView(after), "")
 	w := PlanWrite{WorkspaceID: actor.WorkspaceID, OpportunityID: oppID, Items: []PlanItemWrite{{Milestone: after, Expected: version}}, LastActivityAt: now, Audit: []audit.Entry{e}}
@@ -474,7 +485,12 @@ func (s *Service) ApplyTemplate(ctx context.Context, actor policy.Actor, actorNa
 		return nil, err
 	}
 	now := s.Now().UTC()
-	today := now.Truncate(24 * time.Hour)
+	loc, err := s.location(ctx, actor.WorkspaceID)
+	if err != nil {
+		return nil, err
+	}
+	y, mo, d := now.In(loc).Date()
+	today := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
 	var added []Milestone
 	var items []PlanItemWrite
 	var p tandem.Problems
@@ -488,7 +504,7 @@ func (s *Service) ApplyTemplate(ctx context.Context, actor policy.Actor, actorNa
 		if err := s.resolveOwner(ctx, o, &m, &p); err != nil {
 			return nil, err
 		}
-		stamp(nil, &m, now)
+		stamp(nil, &m, now, loc)
 		added = append(added, m)
 		items = append(items, PlanItemWrite{Milestone: m})
 	}
@@ -642,4 +658,13 @@ func (s *Service) SweepMilestones(ctx context.Context, src MilestoneSource, grac
 		return 0, err
 	}
 	return runDue(ctx, due, s.NudgeTick, func(a MilestoneArgs) string { return "nudge of milestone " + a.MilestoneID })
+}
+
+// location returns the workspace's time zone, in which milestone due dates are days.
+func (s *Service) location(ctx context.Context, workspaceID string) (*time.Location, error) {
+	ws, err := s.Store.Workspace(ctx, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	return ws.Location(), nil
 }

@@ -24,7 +24,9 @@ func keys(ms []pipeline.Milestone) []string {
 func TestPlanMilestoneDoneOpensTheStageGate(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := setup(t, db)
-		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		// Still the 1st in UTC, already the 2nd in the workspace's Amsterdam: the
+		// template counts its days from the 2nd.
+		now := time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC)
 		f.svc.Now = func() time.Time { return now }
 		o := f.newOpp(t, pipeline.OpportunityInput{Motion: tandem.MotionServices, PartnerID: "prt_demo000000", OwnerUserID: ptr("usr_demo000002"),
 			NextStep: ptr("Run the proof"), Fields: map[string]string{"use_case": "Billing migration", "success_criteria": "Invoices in 2 days"}})
@@ -113,8 +115,14 @@ func TestOverdueMilestoneNudgesItsOwnerOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.OwnerName != "Lee Seller" || m.OwnerPartnerID != "prt_demo000000" || !m.NudgeAt.Equal(time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC)) {
+		// Due on the 3rd in the workspace's calendar (Amsterdam): overdue from its
+		// midnight, 23:00 UTC.
+		amsterdam, _ := time.LoadLocation("Europe/Amsterdam")
+		if m.OwnerName != "Lee Seller" || m.OwnerPartnerID != "prt_demo000000" || !m.NudgeAt.Equal(time.Date(2026, 3, 4, 0, 0, 0, 0, amsterdam)) {
 			t.Fatalf("milestone: %+v", m)
+		}
+		if m.Overdue(time.Date(2026, 3, 3, 22, 59, 0, 0, time.UTC)) || !m.Overdue(time.Date(2026, 3, 3, 23, 0, 0, 0, time.UTC)) {
+			t.Fatal("overdue is not counted from midnight in the workspace's time zone")
 		}
 		args := pipeline.MilestoneArgs{WorkspaceID: f.ws, MilestoneID: m.ID, WakeMS: m.NudgeAt.UnixMilli()}
 		var early *pipeline.EarlyError
@@ -145,7 +153,7 @@ func TestOverdueMilestoneNudgesItsOwnerOnce(t *testing.T) {
 			t.Fatalf("Lee's plan: %+v", cur)
 		}
 		moved, err := f.svc.UpdateMilestone(f.ctx, f.manager, "Paul", o.ID, m.ID, cur[0].Version, pipeline.MilestoneInput{DueOn: ptr("2026-03-10")})
-		if err != nil || !moved.NudgedAt.IsZero() || !moved.NudgeAt.Equal(time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)) {
+		if err != nil || !moved.NudgedAt.IsZero() || !moved.NudgeAt.Equal(time.Date(2026, 3, 11, 0, 0, 0, 0, amsterdam)) {
 			t.Fatalf("rescheduled: %+v, %v", moved, err)
 		}
 		if _, err := f.svc.UpdateMilestone(f.ctx, lee, "Lee", o.ID, m.ID, moved.Version, pipeline.MilestoneInput{Status: ptr("done")}); err != nil {

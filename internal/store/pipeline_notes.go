@@ -18,8 +18,8 @@ import (
 func (s Pipeline) Workspace(ctx context.Context, workspaceID string) (pipeline.WorkspaceInfo, error) {
 	var w pipeline.WorkspaceInfo
 	var raw string
-	err := s.DB.read.QueryRowContext(ctx, `SELECT id, name, slug, pipeline_settings FROM workspaces WHERE id = $1`, workspaceID).
-		Scan(&w.ID, &w.Name, &w.Slug, &raw)
+	err := s.DB.read.QueryRowContext(ctx, `SELECT id, name, slug, pipeline_settings, time_zone FROM workspaces WHERE id = $1`, workspaceID).
+		Scan(&w.ID, &w.Name, &w.Slug, &raw, &w.TimeZone)
 	if err != nil {
 		return w, notFound(err, "The workspace")
 	}
