@@ -232,6 +232,15 @@ var isolationCases = map[string]map[string]string{
 	"POST /w/{slug}/pipeline/{id}/plan/template":      {"slug": "victim-slug", "id": "victim-opportunity"},
 	"POST /w/{slug}/pipeline/{id}/plan/{item}":        {"slug": "victim-slug", "id": "victim-opportunity", "item": "victim-milestone"},
 	"POST /w/{slug}/portal/pipeline/{id}/plan/{item}": {"slug": "victim-slug", "id": "victim-opportunity", "item": "victim-milestone"},
+	// Opportunity attachments
+	"POST /w/{slug}/pipeline/{id}/attachments":                     {"slug": "victim-slug", "id": "victim-opportunity"},
+	"GET /w/{slug}/pipeline/{id}/attachments/{aid}":                {"slug": "victim-slug", "id": "victim-opportunity", "aid": "victim-attachment"},
+	"GET /w/{slug}/pipeline/{id}/attachments/{aid}/remove":         {"slug": "victim-slug", "id": "victim-opportunity", "aid": "victim-attachment"},
+	"POST /w/{slug}/pipeline/{id}/attachments/{aid}/remove":        {"slug": "victim-slug", "id": "victim-opportunity", "aid": "victim-attachment"},
+	"POST /w/{slug}/portal/pipeline/{id}/attachments":              {"slug": "victim-slug", "id": "victim-opportunity"},
+	"GET /w/{slug}/portal/pipeline/{id}/attachments/{aid}":         {"slug": "victim-slug", "id": "victim-opportunity", "aid": "victim-attachment"},
+	"GET /w/{slug}/portal/pipeline/{id}/attachments/{aid}/remove":  {"slug": "victim-slug", "id": "victim-opportunity", "aid": "victim-attachment"},
+	"POST /w/{slug}/portal/pipeline/{id}/attachments/{aid}/remove": {"slug": "victim-slug", "id": "victim-opportunity", "aid": "victim-attachment"},
 	// Program: tiers and tier reviews
 	"GET /api/v1/tiers":                         nil,
 	"PUT /api/v1/tiers":                         nil,
@@ -422,6 +431,12 @@ func TestIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A document on the victim's opportunity, shared with the victim partner.
+	victimAtt, err := pipe.AddAttachment(ctx, policy.System(wsA.ID), "setup", victimOpp.ID, pipeline.AttachmentInput{Kind: "order_form",
+		FileName: "zebulon-order-form.pdf", File: []byte("%PDF-1.4\n% Zebulon victim order form\n%%EOF\n"), Visibility: pipeline.Shared})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A certification held by the victim partner, with internal evidence.
 	if _, err := a.Certifications.CreateDefinition(ctx, policy.System(wsA.ID), "setup", certification.DefinitionInput{Key: "zebulon_cert",
 		Name: "Zebulon Certified Expert", ValidityMonths: 12}); err != nil {
@@ -434,7 +449,7 @@ func TestIsolation(t *testing.T) {
 	}
 	v := victim{slug: demo.Slug, userID: samA[0].ID, tokenID: victimTokenID, link: "ws_demo.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		secrets: []string{demo.PartnerEmail, "Sam Partner", "lee@northwind-advisory.example", victimTokenID, samA[0].ID, victimCase,
-			victimReg.Registration.ID, "Zebulon", "777,777", victimCert.ID, victimAcc.ID, victimContact.ID, victimOpp.ID, victimItem.ID}}
+			victimReg.Registration.ID, "Zebulon", "777,777", victimCert.ID, victimAcc.ID, victimContact.ID, victimOpp.ID, victimItem.ID, victimAtt.ID}}
 	victimPartnerContact, err := (store.PartnerContacts{DB: a.DB}).PartnerContact(ctx, wsA.ID, "prt_demo000000", "con_demo010000")
 	if err != nil || victimPartnerContact.Email == "" {
 		t.Fatalf("victim partner contact: %+v, %v", victimPartnerContact, err)
@@ -517,6 +532,8 @@ func TestIsolation(t *testing.T) {
 				return victimOpp.ID
 			case "victim-milestone":
 				return victimItem.ID
+			case "victim-attachment":
+				return victimAtt.ID
 			case "victim-tier-review":
 				return victimReview
 			case "victim-application":
@@ -604,6 +621,9 @@ func TestIsolation(t *testing.T) {
 	}
 	if r, err := (store.Program{DB: a.DB}).Review(ctx, wsA.ID, victimReview); err != nil || r.Status != "open" {
 		t.Fatalf("victim tier review after the walk: %+v, %v", r, err)
+	}
+	if as, err := pipe.Attachments(ctx, policy.System(wsA.ID), victimOpp.ID); err != nil || len(as) != 1 || as[0].ID != victimAtt.ID {
+		t.Fatalf("victim attachment after the walk: %+v, %v", as, err)
 	}
 	tk, err := ids.Store.TokenByID(ctx, v.tokenID)
 	if err != nil || !tk.RevokedAt.IsZero() {
