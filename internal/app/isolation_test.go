@@ -236,6 +236,15 @@ var isolationCases = map[string]map[string]string{
 	"POST /w/{slug}/pipeline/{id}/plan/template":      {"slug": "victim-slug", "id": "victim-opportunity"},
 	"POST /w/{slug}/pipeline/{id}/plan/{item}":        {"slug": "victim-slug", "id": "victim-opportunity", "item": "victim-milestone"},
 	"POST /w/{slug}/portal/pipeline/{id}/plan/{item}": {"slug": "victim-slug", "id": "victim-opportunity", "item": "victim-milestone"},
+	// Opportunity attachments
+	"POST /w/{slug}/pipeline/{id}/attachments":                     {"slug": "victim-slug", "id": "victim-opportunity"},
+	"GET /w/{slug}/pipeline/{id}/attachments/{aid}":                {"slug": "victim-slug", "id": "victim-opportunity", "aid": "victim-attachment"},
+	"GET /w/{slug}/pipeline/{id}/attachments/{aid}/remove":         {"slug": "victim-slug", "id": "victim-opportunity", "aid": "victim-attachment"},
+	"POST /w/{slug}/pipeline/{id}/attachments/{aid}/remove":        {"slug": "victim-slug", "id": "victim-opportunity", "aid": "victim-attachment"},
+	"POST /w/{slug}/portal/pipeline/{id}/attachments":              {"slug": "victim-slug", "id": "victim-opportunity"},
+	"GET /w/{slug}/portal/pipeline/{id}/attachments/{aid}":         {"slug": "victim-slug", "id": "victim-opportunity", "aid": "victim-attachment"},
+	"GET /w/{slug}/portal/pipeline/{id}/attachments/{aid}/remove":  {"slug": "victim-slug", "id": "victim-opportunity", "aid": "victim-attachment"},
+	"POST /w/{slug}/portal/pipeline/{id}/attachments/{aid}/remove": {"slug": "victim-slug", "id": "victim-opportunity", "aid": "victim-attachment"},
 	// Program: tiers and tier reviews
 	"GET /api/v1/tiers":                         nil,
 	"PUT /api/v1/tiers":                         nil,
@@ -426,6 +435,12 @@ func TestIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A document on the victim's opportunity, shared with the victim partner.
+	victimAtt, err := pipe.AddAttachment(ctx, policy.System(wsA.ID), "setup", victimOpp.ID, pipeline.AttachmentInput{Kind: "order_form",
+		FileName: "zebulon-order-form.pdf", File: []byte("%PDF-1.4\n% Zebulon victim order form\n%%EOF\n"), Visibility: pipeline.Shared})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A certification held by the victim partner, with internal evidence.
 	if _, err := a.Certifications.CreateDefinition(ctx, policy.System(wsA.ID), "setup", certification.DefinitionInput{Key: "zebulon_cert",
 		Name: "Zebulon Certified Expert", ValidityMonths: 12}); err != nil {
@@ -437,14 +452,14 @@ func TestIsolation(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A document on the victim's deal, internal to the vendor.
-	victimAtt, err := pipe.AddAttachment(ctx, policy.System(wsA.ID), "setup", victimOpp.ID, pipeline.AttachmentInput{Kind: "order_form",
+	victimMemo, err := pipe.AddAttachment(ctx, policy.System(wsA.ID), "setup", victimOpp.ID, pipeline.AttachmentInput{Kind: "order_form",
 		Name: "Zebulon order form", FileName: "zebulon.txt", File: []byte("Zebulon signed for 777,777\n")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := victim{slug: demo.Slug, userID: samA[0].ID, tokenID: victimTokenID, link: "ws_demo.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 		secrets: []string{demo.PartnerEmail, "Sam Partner", "lee@northwind-advisory.example", victimTokenID, samA[0].ID, victimCase,
-			victimReg.Registration.ID, "Zebulon", "777,777", victimCert.ID, victimAcc.ID, victimContact.ID, victimOpp.ID, victimItem.ID, victimAtt.ID}}
+			victimReg.Registration.ID, "Zebulon", "777,777", victimCert.ID, victimAcc.ID, victimContact.ID, victimOpp.ID, victimItem.ID, victimAtt.ID, victimMemo.ID}}
 	victimPartnerContact, err := (store.PartnerContacts{DB: a.DB}).PartnerContact(ctx, wsA.ID, "prt_demo000000", "con_demo010000")
 	if err != nil || victimPartnerContact.Email == "" {
 		t.Fatalf("victim partner contact: %+v, %v", victimPartnerContact, err)
@@ -617,8 +632,11 @@ func TestIsolation(t *testing.T) {
 	if r, err := (store.Program{DB: a.DB}).Review(ctx, wsA.ID, victimReview); err != nil || r.Status != "open" {
 		t.Fatalf("victim tier review after the walk: %+v, %v", r, err)
 	}
-	if _, body, err := pipe.AttachmentContent(ctx, policy.System(wsA.ID), victimOpp.ID, victimAtt.ID); err != nil || len(body) == 0 {
-		t.Fatalf("victim attachment after the walk: %v", err)
+	if as, err := pipe.Attachments(ctx, policy.System(wsA.ID), victimOpp.ID); err != nil || len(as) != 2 {
+		t.Fatalf("victim attachments after the walk: %+v, %v", as, err)
+	}
+	if _, body, err := pipe.AttachmentContent(ctx, policy.System(wsA.ID), victimOpp.ID, victimMemo.ID); err != nil || len(body) == 0 {
+		t.Fatalf("victim's internal attachment after the walk: %v", err)
 	}
 	tk, err := ids.Store.TokenByID(ctx, v.tokenID)
 	if err != nil || !tk.RevokedAt.IsZero() {

@@ -49,6 +49,7 @@ func (ui *UI) registerPipeline(mux *http.ServeMux) {
 	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/plan/template", ui.console(ui.planTemplate))
 	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/plan/{item}", ui.console(ui.planUpdate))
 	ui.handle(mux, "POST /w/{slug}/portal/pipeline/{id}/plan/{item}", ui.portal(ui.portalPlanUpdate))
+	ui.registerAttachments(mux)
 }
 
 // pipe is the pipeline service the app wired in, or one over the UI's database.
@@ -384,8 +385,11 @@ func (ui *UI) exportPipeline(w http.ResponseWriter, r *http.Request, v Viewer, _
 type missingItem struct {
 	Path, Detail string
 	// Input says which control fills it: amount, currency, date, owner, text,
-	// textarea, attribution (the attribution form below) or "" (not recordable yet).
+	// textarea, attribution (the attribution form below), milestone (the plan
+	// below), attachment (the attachments below, with Key the kind to attach) or ""
+	// (not recordable yet).
 	Input, Name, Label string
+	Key                string
 }
 
 // fieldLabel is the built-in label of an opportunity field.
@@ -418,6 +422,10 @@ func missingItems(fes []tandem.FieldError) []missingItem {
 		default:
 			if strings.HasPrefix(fe.Path, "milestones.") {
 				it.Input = "milestone"
+				break
+			}
+			if key, ok := strings.CutPrefix(fe.Path, "attachments."); ok {
+				it.Input, it.Key = "attachment", key
 				break
 			}
 			for _, k := range pipeline.DetailFields() {
@@ -455,6 +463,9 @@ type detailState struct {
 	planErrors []tandem.FieldError
 	// A pricing change that was refused, with its field errors.
 	pricingErrors []tandem.FieldError
+	// An upload that was refused: the form as typed and its field errors.
+	attachForm   *attachmentForm
+	attachErrors map[string]string
 }
 
 func (ui *UI) opportunityDetail(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
@@ -594,9 +605,14 @@ func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 	if noteForm.Visibility == "" {
 		noteForm.Visibility = pipeline.Internal
 	}
+	attach, err := ui.attachmentSection(r, v, o, md, st.attachForm, st.attachErrors)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
 	ui.markNav(&p, "/w/"+v.WorkspaceSlug+"/pipeline")
 	p.Title = o.Name
-	p.Data = map[string]any{"O": o, "Row": row, "Steps": steps, "LostNeeds": lostNeeds, "History": rows, "Activity": activity,
+	data := map[string]any{"O": o, "Row": row, "Steps": steps, "LostNeeds": lostNeeds, "History": rows, "Activity": activity,
 		"Base": "/w/" + v.WorkspaceSlug + "/pipeline", "Problem": st.problem, "MoveTo": moveTo, "Selected": selected, "Note": st.note,
 		"Missing": st.missing, "MissingTo": ms.Label(o.Motion, st.moveTo), "Form": form, "Errors": st.errors, "Details": details,
 		"Owners": ui.internalUsers(ctx, v.Actor), "Partners": ui.partnerOptions(ctx, v.Actor), "AttrRows": attrRows,
@@ -607,6 +623,10 @@ func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 		"CanPlan":    policy.Authorize(v.Actor, policy.Create, policy.Resource{Kind: policy.PlanItems, WorkspaceID: v.WorkspaceID}) == nil,
 		"PlanOwners": ui.planOwners(ctx, v.Actor, names, o), "Statuses": milestoneStatuses, "HasTemplate": len(set.Templates()[string(o.Motion)]) > 0,
 		"MayApprove": pipeline.MayApprove(v.Actor, o.Pricing), "PricingErrors": st.pricingErrors}
+	for k, val := range attach {
+		data[k] = val
+	}
+	p.Data = data
 	ui.render(w, r, st.status, "pipeline_opportunity", p)
 }
 
@@ -1152,6 +1172,11 @@ func (ui *UI) portalOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 // that failed.
 type portalState struct {
 	noteBody, noteError, planError string
+	// An upload that was refused: the form as typed, its field errors and a
+	// problem that belongs to no field.
+	attachForm    *attachmentForm
+	attachErrors  map[string]string
+	attachProblem string
 }
 
 // renderPortalOpportunity shows the partner one opportunity in its safe view, with
@@ -1206,10 +1231,21 @@ func (ui *UI) renderPortalOpportunity(w http.ResponseWriter, r *http.Request, v 
 		}
 		notes = pipeline.ToPartnerNotes(ns)
 	}
+	// Shared documents, in their safe view.
+	attach, err := ui.attachmentSection(r, v, o, md, st.attachForm, st.attachErrors)
+	if err != nil {
+		ui.Error(w, r, err)
+		return
+	}
 	ui.markNav(&p, "/w/"+v.WorkspaceSlug+"/portal/pipeline")
-	p.Title, p.Data = view.V.Name, map[string]any{"O": view, "Credits": credits, "Steps": steps, "Base": "/w/" + v.WorkspaceSlug + "/portal/pipeline",
+	data := map[string]any{"O": view, "Credits": credits, "Steps": steps, "Base": "/w/" + v.WorkspaceSlug + "/portal/pipeline",
 		"Notes": notes, "CanNote": policy.RoleAllows(v.Actor.Role, policy.PartnerNotes, policy.Create), "NoteBody": st.noteBody, "NoteError": st.noteError,
-		"Plan": plan, "PlanError": st.planError, "CanUpdatePlan": policy.RoleAllows(v.Actor.Role, policy.PlanItems, policy.Update), "Statuses": milestoneStatuses}
+		"Plan": plan, "PlanError": st.planError, "CanUpdatePlan": policy.RoleAllows(v.Actor.Role, policy.PlanItems, policy.Update), "Statuses": milestoneStatuses,
+		"AttachProblem": st.attachProblem}
+	for k, val := range attach {
+		data[k] = val
+	}
+	p.Title, p.Data = view.V.Name, data
 	ui.render(w, r, status, "portal_pipeline_opportunity", p)
 }
 
