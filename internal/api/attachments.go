@@ -7,8 +7,9 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/url"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/tandem"
@@ -138,32 +139,55 @@ func bodyError(err error, what string) error {
 	return &requestError{status: http.StatusBadRequest, msg: what + ": " + err.Error() + "."}
 }
 
-// ContentDisposition returns a Content-Disposition header that makes a browser save
-// the file under name: an ASCII fallback and the exact name in RFC 5987 form.
+// ContentDisposition returns an "attachment" Content-Disposition for name: a plain
+// ASCII fallback and the exact name in UTF-8 (RFC 6266, RFC 8187), so a browser saves
+// the file under its name and nothing in the name can end the header.
 func ContentDisposition(name string) string {
-	ascii := strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '/' {
-			return '_'
+	var ascii, enc strings.Builder
+	for _, r := range name {
+		switch {
+		case r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == '/' || r >= utf8.RuneSelf:
+			ascii.WriteByte('_')
+		default:
+			ascii.WriteRune(r)
 		}
-		return r
-	}, name)
-	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name))
+	}
+	const attrChar = "!#$&+-.^_`|~"
+	for _, b := range []byte(name) {
+		if b < utf8.RuneSelf && (('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') || ('0' <= b && b <= '9') || strings.IndexByte(attrChar, b) >= 0) {
+			enc.WriteByte(b)
+			continue
+		}
+		fmt.Fprintf(&enc, "%%%02X", b)
+	}
+	return `attachment; filename="` + ascii.String() + `"; filename*=UTF-8''` + enc.String()
 }
 
-// ServeAttachment writes a file attachment as a download: the stored type, never
-// sniffed, in a sandbox, not cached by shared caches.
-func ServeAttachment(w http.ResponseWriter, a pipeline.Attachment, body []byte) {
+// ServeAttachment writes a file attachment as a download: the type it was checked
+// as, never sniffed, in a sandbox, kept from shared caches. The attachment's id is
+// its ETag (a file never changes under its id): a matching If-None-Match gets 304,
+// and HEAD gets the headers only.
+func ServeAttachment(w http.ResponseWriter, r *http.Request, a pipeline.Attachment, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", a.ContentType)
-	h.Set("Content-Disposition", ContentDisposition(a.Name))
-	h.Set("Content-Length", fmt.Sprint(len(body)))
+	etag := `"` + a.ID + `"`
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
-	h.Set("Cache-Control", "private, no-store")
+	for _, t := range strings.Split(r.Header.Get("If-None-Match"), ",") {
+		if t = strings.TrimPrefix(strings.TrimSpace(t), "W/"); t == etag || t == "*" {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	h.Set("Content-Type", a.ContentType)
+	h.Set("Content-Disposition", ContentDisposition(a.Name))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("Last-Modified", a.CreatedAt.UTC().Format(http.TimeFormat))
-	h.Set("ETag", `"`+a.SHA256+`"`)
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
 }
 
 // RegisterAttachments adds the routes for documents on opportunities.
@@ -201,11 +225,7 @@ func RegisterAttachments(rt *Router, svc *pipeline.Service) {
 		if a.IsLink() {
 			return tandem.Errorf(tandem.KindNotFound, "That attachment is a link to %s; Tandem keeps no file for it.", a.URL)
 		}
-		if inm := r.Header.Get("If-None-Match"); inm != "" && inm == `"`+a.SHA256+`"` {
-			w.WriteHeader(http.StatusNotModified)
-			return nil
-		}
-		ServeAttachment(w, a, body)
+		ServeAttachment(w, r, a, body)
 		return nil
 	})
 	rt.Handle("DELETE", "/api/v1/opportunities/{id}/attachments/{aid}", func(w http.ResponseWriter, r *http.Request, p Principal) error {

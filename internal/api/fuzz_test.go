@@ -1,10 +1,12 @@
 package api_test
 
 import (
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tandemprm/tandem/internal/api"
 	"github.com/tandemprm/tandem/internal/pipeline"
@@ -60,6 +62,29 @@ func FuzzAttachmentUpload(f *testing.F) {
 		api.WriteError(rec, req, err)
 		if rec.Code < 400 || rec.Code > 499 {
 			t.Fatalf("body %q gave status %d", body, rec.Code)
+		}
+	})
+}
+
+// FuzzContentDisposition checks the download header for any attachment name: a
+// single line of ASCII whose exact name a standard parser reads back.
+func FuzzContentDisposition(f *testing.F) {
+	for _, s := range []string{"Bestellschein Zürich.pdf", `a"b\c/d.pdf`, "über.docx", "\u202efdp.exe", "line\r\nSet-Cookie: x=1", "", "a;b=c.pdf", "日本語.txt"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		h := api.ContentDisposition(name)
+		for i := 0; i < len(h); i++ {
+			if h[i] < 0x20 || h[i] >= 0x7f {
+				t.Fatalf("header byte %#x in %q", h[i], h)
+			}
+		}
+		if !utf8.ValidString(name) {
+			return
+		}
+		disp, params, err := mime.ParseMediaType(h)
+		if err != nil || disp != "attachment" || params["filename"] != name {
+			t.Fatalf("%q read back as %q %q (%v)", name, disp, params["filename"], err)
 		}
 	})
 }

@@ -83,9 +83,13 @@ func TestAttachmentsAPI(t *testing.T) {
 			// The download: the stored bytes, as a download, never sniffed.
 			resp, got := call(t, pm, "GET", base+path+"/"+memoOut["id"].(string)+"/content", nil)
 			if resp.StatusCode != 200 || got != string(memo) || resp.Header.Get("X-Content-Type-Options") != "nosniff" ||
-				!strings.HasPrefix(resp.Header.Get("Content-Disposition"), `attachment; filename="Pricing memo"`) ||
+				resp.Header.Get("Content-Disposition") != `attachment; filename="Pricing memo.txt"; filename*=UTF-8''Pricing%20memo.txt` ||
 				!strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") {
 				t.Fatalf("download: %d %q %v", resp.StatusCode, got, resp.Header)
+			}
+			// Asked again with its ETag, it has not changed.
+			if resp2, _ := call(t, pm, "GET", base+path+"/"+memoOut["id"].(string)+"/content", nil, "If-None-Match", resp.Header.Get("ETag")); resp2.StatusCode != 304 {
+				t.Fatalf("conditional download: %d", resp2.StatusCode)
 			}
 			// Sam shares a link; it is shared from his side by default.
 			st, body = send("sam", "POST", path, `{"kind":"order_form","name":"Signed order form","url":"https://sign.example.com/env/42"}`)

@@ -84,7 +84,13 @@ type fileType struct {
 	contentType string
 	sniffed     []string // prefixes of http.DetectContentType's answer that fit
 	label       string
+	// magic, when set, is how the content must begin besides: the sniffer calls
+	// too many things (programs among them) "application/octet-stream".
+	magic string
 }
+
+// compoundFile is how the older Office formats (.doc, .xls, .ppt) begin.
+const compoundFile = "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 var (
 	office    = []string{"application/zip"}
@@ -96,24 +102,24 @@ var (
 // would run (HTML, SVG, scripts) is absent on purpose: files are always served as
 // downloads with the type listed here, never with one guessed from the content.
 var fileTypes = map[string]fileType{
-	".pdf":  {"application/pdf", []string{"application/pdf"}, "a PDF"},
-	".png":  {"image/png", []string{"image/png"}, "a PNG image"},
-	".jpg":  {"image/jpeg", []string{"image/jpeg"}, "a JPEG image"},
-	".jpeg": {"image/jpeg", []string{"image/jpeg"}, "a JPEG image"},
-	".gif":  {"image/gif", []string{"image/gif"}, "a GIF image"},
-	".webp": {"image/webp", []string{"image/webp"}, "a WebP image"},
-	".txt":  {"text/plain; charset=utf-8", text, "plain text"},
-	".csv":  {"text/csv; charset=utf-8", text, "CSV text"},
-	".md":   {"text/markdown; charset=utf-8", text, "Markdown text"},
-	".docx": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", office, "a Word document"},
-	".xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", office, "an Excel workbook"},
-	".pptx": {"application/vnd.openxmlformats-officedocument.presentationml.presentation", office, "a PowerPoint deck"},
-	".odt":  {"application/vnd.oasis.opendocument.text", office, "an OpenDocument text"},
-	".ods":  {"application/vnd.oasis.opendocument.spreadsheet", office, "an OpenDocument spreadsheet"},
-	".odp":  {"application/vnd.oasis.opendocument.presentation", office, "an OpenDocument presentation"},
-	".doc":  {"application/msword", oldOffice, "a Word document"},
-	".xls":  {"application/vnd.ms-excel", oldOffice, "an Excel workbook"},
-	".ppt":  {"application/vnd.ms-powerpoint", oldOffice, "a PowerPoint deck"},
+	".pdf":  {"application/pdf", []string{"application/pdf"}, "a PDF", ""},
+	".png":  {"image/png", []string{"image/png"}, "a PNG image", ""},
+	".jpg":  {"image/jpeg", []string{"image/jpeg"}, "a JPEG image", ""},
+	".jpeg": {"image/jpeg", []string{"image/jpeg"}, "a JPEG image", ""},
+	".gif":  {"image/gif", []string{"image/gif"}, "a GIF image", ""},
+	".webp": {"image/webp", []string{"image/webp"}, "a WebP image", ""},
+	".txt":  {"text/plain; charset=utf-8", text, "plain text", ""},
+	".csv":  {"text/csv; charset=utf-8", text, "CSV text", ""},
+	".md":   {"text/markdown; charset=utf-8", text, "Markdown text", ""},
+	".docx": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", office, "a Word document", ""},
+	".xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", office, "an Excel workbook", ""},
+	".pptx": {"application/vnd.openxmlformats-officedocument.presentationml.presentation", office, "a PowerPoint deck", ""},
+	".odt":  {"application/vnd.oasis.opendocument.text", office, "an OpenDocument text", ""},
+	".ods":  {"application/vnd.oasis.opendocument.spreadsheet", office, "an OpenDocument spreadsheet", ""},
+	".odp":  {"application/vnd.oasis.opendocument.presentation", office, "an OpenDocument presentation", ""},
+	".doc":  {"application/msword", oldOffice, "a Word document", compoundFile},
+	".xls":  {"application/vnd.ms-excel", oldOffice, "an Excel workbook", compoundFile},
+	".ppt":  {"application/vnd.ms-powerpoint", oldOffice, "a PowerPoint deck", compoundFile},
 }
 
 // AttachmentExtensions lists the file name endings Tandem accepts, sorted.
@@ -180,6 +186,9 @@ func CheckAttachment(in AttachmentInput, partner bool) (Attachment, error) {
 			name = cleanName(baseName(in.FileName))
 		}
 	}
+	if a.ContentType != "" {
+		name = withExtension(name, strings.ToLower(path.Ext(baseName(in.FileName))))
+	}
 	if utf8.RuneCountInString(name) > maxAttachmentName {
 		p.Add("name", "must be at most %d characters", maxAttachmentName)
 	}
@@ -236,11 +245,14 @@ func checkFile(p *tandem.Problems, a *Attachment, in AttachmentInput) {
 	sniffed := http.DetectContentType(in.File)
 	fits := false
 	for _, s := range ft.sniffed {
-		if strings.HasPrefix(sniffed, s) {
+		if s != "" && strings.HasPrefix(sniffed, s) {
 			fits = true
 		}
 	}
 	if fits && strings.HasPrefix(ft.contentType, "text/") && !utf8.Valid(in.File) {
+		fits = false
+	}
+	if fits && ft.magic != "" && !bytes.HasPrefix(in.File, []byte(ft.magic)) {
 		fits = false
 	}
 	if !fits {
@@ -249,6 +261,17 @@ func checkFile(p *tandem.Problems, a *Attachment, in AttachmentInput) {
 	}
 	sum := sha256.Sum256(in.File)
 	a.ContentType, a.Size, a.SHA256 = ft.contentType, int64(len(in.File)), hex.EncodeToString(sum[:])
+}
+
+// withExtension returns a file's name ending in ext, the extension of the type the
+// file was checked as (or one of the same type, as ".jpg" for ".jpeg"), so that a
+// name typed as "contract.exe" is saved as "contract.exe.pdf" and opened as what it
+// is, never as what the name claims.
+func withExtension(name, ext string) string {
+	if have, ok := fileTypes[strings.ToLower(path.Ext(name))]; ok && have.contentType == fileTypes[ext].contentType {
+		return name
+	}
+	return name + ext
 }
 
 // baseName returns the last element of a file path written with either slash.

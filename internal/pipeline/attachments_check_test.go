@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ func TestCheckAttachment(t *testing.T) {
 			}},
 		{name: "an Office document", in: AttachmentInput{Name: " Quote v2 ", FileName: "q.XLSX", File: zip},
 			check: func(t *testing.T, a Attachment) {
-				if a.Name != "Quote v2" || !strings.Contains(a.ContentType, "spreadsheetml") {
+				if a.Name != "Quote v2.xlsx" || !strings.Contains(a.ContentType, "spreadsheetml") {
 					t.Errorf("%+v", a)
 				}
 			}},
@@ -56,6 +57,26 @@ func TestCheckAttachment(t *testing.T) {
 					t.Errorf("%q", a.Name)
 				}
 			}},
+		{name: "a name claiming another type keeps the checked one", in: AttachmentInput{Name: "Signed order form.exe", FileName: "x.doc", File: append([]byte(compoundFile), make([]byte, 64)...)},
+			check: func(t *testing.T, a Attachment) {
+				if a.Name != "Signed order form.exe.doc" || a.ContentType != "application/msword" {
+					t.Errorf("%+v", a)
+				}
+			}},
+		{name: "a page named as HTML but checked as text", in: AttachmentInput{Name: "invoice.html", FileName: "invoice.txt", File: []byte("Invoice\n<script>alert(1)</script>\n")},
+			check: func(t *testing.T, a Attachment) {
+				if a.Name != "invoice.html.txt" {
+					t.Errorf("%q", a.Name)
+				}
+			}},
+		{name: "an equivalent extension is kept", in: AttachmentInput{Name: "Site photo.JPG", FileName: "p.jpeg", File: []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00")},
+			check: func(t *testing.T, a Attachment) {
+				if a.Name != "Site photo.JPG" {
+					t.Errorf("%q", a.Name)
+				}
+			}},
+		{name: "a program dressed as a Word document", in: AttachmentInput{FileName: "order.doc", File: append([]byte("MZ\x90\x00"), make([]byte, 64)...)},
+			paths: []string{"file"}, detail: "not a Word document"},
 		{name: "HTML dressed as a PDF", in: AttachmentInput{FileName: "order.pdf", File: []byte("<html><script>alert(1)</script></html>")},
 			paths: []string{"file"}, detail: "not a PDF"},
 		{name: "HTML itself", in: AttachmentInput{FileName: "page.html", File: []byte("<html></html>")}, paths: []string{"file"}, detail: ".html files are not kept"},
@@ -123,6 +144,9 @@ func FuzzCheckAttachment(f *testing.F) {
 		default:
 			if a.Size != int64(len(file)) || a.Size == 0 || a.ContentType == "" || strings.Contains(a.ContentType, "html") {
 				t.Fatalf("accepted file %+v", a)
+			}
+			if ft, ok := fileTypes[strings.ToLower(path.Ext(a.Name))]; !ok || ft.contentType != a.ContentType {
+				t.Fatalf("accepted file named %q as %s", a.Name, a.ContentType)
 			}
 		}
 	})

@@ -133,7 +133,7 @@ func TestAttachmentsAreSharedLikeNotes(t *testing.T) {
 			}
 			return names(as)
 		}
-		if got, want := read(f.manager), []string{"Integration plan", "Architecture", "docs.example.com/q/7", "Pricing approval"}; !slices.Equal(got, want) {
+		if got, want := read(f.manager), []string{"Integration plan", "Architecture", "docs.example.com/q/7", "Pricing approval.txt"}; !slices.Equal(got, want) {
 			t.Fatalf("the vendor reads %q, want %q", got, want)
 		}
 		if got, want := read(f.sam), []string{"Architecture", "docs.example.com/q/7"}; !slices.Equal(got, want) {
@@ -187,7 +187,7 @@ func TestAttachmentsAreSharedLikeNotes(t *testing.T) {
 		if err := f.svc.RemoveAttachment(f.ctx, f.sales, "Sofia", o.ID, quote.ID, "superseded"); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := read(f.manager), []string{"Integration plan", "Pricing approval"}; !slices.Equal(got, want) {
+		if got, want := read(f.manager), []string{"Integration plan", "Pricing approval.txt"}; !slices.Equal(got, want) {
 			t.Fatalf("after removals the vendor reads %q, want %q", got, want)
 		}
 		if _, _, err := f.svc.AttachmentContent(f.ctx, f.manager, o.ID, sams.ID); tandem.KindOf(err) != tandem.KindNotFound {

@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/tandemprm/tandem/internal/api"
 	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/policy"
@@ -409,59 +406,7 @@ func (ui *UI) attachmentDownload(w http.ResponseWriter, r *http.Request, v Viewe
 			Data: map[string]string{"Message": a.Name + " is a link to a document kept elsewhere, not a file Tandem keeps. Open it from the opportunity's Attachments."}})
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", a.ContentType)
-	h.Set("Content-Disposition", contentDisposition(downloadName(a.Name, a.ContentType)))
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox")
-	h.Set("Cache-Control", "private, no-store")
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
-	}
-}
-
-// downloadName is the file name an attachment is saved under: its name, with the
-// extension of its type added when the name lacks one Tandem accepts.
-func downloadName(name, contentType string) string {
-	if name == "" {
-		name = "attachment"
-	}
-	if slices.Contains(pipeline.AttachmentExtensions(), strings.ToLower(path.Ext(name))) {
-		return name
-	}
-	base, _, _ := mime.ParseMediaType(contentType)
-	exts, _ := mime.ExtensionsByType(base)
-	for _, e := range exts {
-		if slices.Contains(pipeline.AttachmentExtensions(), e) {
-			return name + e
-		}
-	}
-	return name
-}
-
-// contentDisposition is an "attachment" Content-Disposition for name: a plain ASCII
-// fallback and the exact name in UTF-8 (RFC 6266, RFC 8187).
-func contentDisposition(name string) string {
-	var ascii, enc strings.Builder
-	for _, r := range name {
-		switch {
-		case r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == '/' || r >= utf8.RuneSelf:
-			ascii.WriteByte('_')
-		default:
-			ascii.WriteRune(r)
-		}
-	}
-	const attrChar = "!#$&+-.^_`|~"
-	for _, b := range []byte(name) {
-		if b < utf8.RuneSelf && (('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') || ('0' <= b && b <= '9') || strings.IndexByte(attrChar, b) >= 0) {
-			enc.WriteByte(b)
-			continue
-		}
-		fmt.Fprintf(&enc, "%%%02X", b)
-	}
-	return `attachment; filename="` + ascii.String() + `"; filename*=UTF-8''` + enc.String()
+	api.ServeAttachment(w, r, a, body)
 }
 
 // removal is what the confirmation page of a removal shows.

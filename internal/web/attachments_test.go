@@ -7,19 +7,6 @@ import (
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 
-func TestDownloadName(t *testing.T) {
-	for _, c := range []struct{ name, ct, want string }{
-		{"order.pdf", "application/pdf", "order.pdf"},
-		{"Signed order form", "application/pdf", "Signed order form.pdf"},
-		{"Quote.PDF", "application/pdf", "Quote.PDF"},
-		{"", "image/png", "attachment.png"},
-	} {
-		if got := downloadName(c.name, c.ct); got != c.want {
-			t.Errorf("downloadName(%q, %q) = %q, want %q", c.name, c.ct, got, c.want)
-		}
-	}
-}
-
 // TestReliance pins what the removal page says relies on a document, for the default
 // referral model: an order form is needed to leave "Commercial terms" until that stage
 // is left; another document is needed by nothing.
