@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tandemprm/tandem/internal/pipeline"
+	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 
@@ -48,6 +50,24 @@ func sharedCopy(a pipeline.Attachment) pipeline.Attachment {
 
 // maxFormField is the longest value a text field of an upload form may have.
 const maxFormField = 4096
+
+// BeginUpload readies the reading of an attachment upload to the opportunity in the
+// path: it checks the actor may attach to it before a byte of the body is read,
+// waits for an upload slot (pipeline.UploadSlot) and gives the body
+// pipeline.UploadReadTime to arrive. The caller must call the returned function
+// when done.
+func BeginUpload(w http.ResponseWriter, r *http.Request, svc *pipeline.Service, actor policy.Actor) (func(), error) {
+	if err := svc.MayAttach(r.Context(), actor, r.PathValue("id")); err != nil {
+		return nil, err
+	}
+	release, err := pipeline.UploadSlot(r.Context())
+	if err != nil {
+		return nil, fmt.Errorf("wait for an upload slot: %w", err)
+	}
+	// The server's read timeout is for ordinary requests; a large file may need longer.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(pipeline.UploadReadTime))
+	return release, nil
+}
 
 // AttachmentUpload reads an attachment from a request: a JSON object for a link
 // ({"kind", "name", "url", "visibility"}), or multipart/form-data with the file in
@@ -201,6 +221,11 @@ func RegisterAttachments(rt *Router, svc *pipeline.Service) {
 		return nil
 	})
 	rt.Handle("POST", "/api/v1/opportunities/{id}/attachments", func(w http.ResponseWriter, r *http.Request, p Principal) error {
+		release, err := BeginUpload(w, r, svc, p.Actor)
+		if err != nil {
+			return err
+		}
+		defer release()
 		in, err := AttachmentUpload(r)
 		if err != nil {
 			return err

@@ -138,6 +138,11 @@ func TestAttachmentsAPI(t *testing.T) {
 			if st, body := send("pm", "POST", path, b.String(), "Content-Type", ct); st != 422 || !slices.Equal(problemPaths(t, body), []string{"file"}) || !strings.Contains(body, "10 MB") {
 				t.Fatalf("too big: %d %.300s", st, body)
 			}
+			// Who may not attach is refused before the file is read: an unknown
+			// opportunity answers 404, not the size of the file.
+			if st, body := send("pm", "POST", "/api/v1/opportunities/opp_nonesuch/attachments", b.String(), "Content-Type", ct); st != 404 {
+				t.Fatalf("upload to an unknown opportunity: %d %.300s", st, body)
+			}
 			if st, body := send("pm", "POST", path, `{"url":"http://docs.example.com/a","visibility":"everyone"}`); st != 422 || !slices.Equal(problemPaths(t, body), []string{"visibility", "url"}) {
 				t.Fatalf("bad link: %d %s", st, body)
 			}

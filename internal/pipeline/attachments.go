@@ -336,6 +336,40 @@ type AttachmentRemoval struct {
 	Audit                                    audit.Entry
 }
 
+// MayAttach reports whether the actor may attach anything to the opportunity: it
+// must see it and may write notes of at least one visibility. Transports call it
+// before reading an upload's body, so a file is never read for someone who could not
+// attach it.
+func (s *Service) MayAttach(ctx context.Context, actor policy.Actor, oppID string) error {
+	if _, err := s.load(ctx, actor, policy.Read, policy.Opportunities, oppID); err != nil {
+		return err
+	}
+	shared := policy.Authorize(actor, policy.Create, resource(policy.PartnerNotes, actor, "", nonEmpty(actor.PartnerID)...))
+	if shared == nil || actor.IsPartner() {
+		return shared
+	}
+	return policy.Authorize(actor, policy.Create, resource(policy.InternalNotes, actor, ""))
+}
+
+// uploadSlots bounds how many uploads are read at once in this process: each holds
+// up to MaxAttachmentBytes in memory while it is checked and saved.
+var uploadSlots = make(chan struct{}, 4)
+
+// UploadSlot waits for a turn to read an upload and returns the function that ends
+// it, or ctx's error when ctx ends first.
+func UploadSlot(ctx context.Context) (func(), error) {
+	select {
+	case uploadSlots <- struct{}{}:
+		return func() { <-uploadSlots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// UploadReadTime is how long an upload's body may take to arrive: a 10 MB file over
+// a slow link needs longer than the server's usual read timeout.
+const UploadReadTime = 10 * time.Minute
+
 // AddAttachment attaches a file or a link to an opportunity the actor may see. The
 // rights are those of notes of the same visibility: partners attach shared documents
 // only, on opportunities their organisation is attributed on. An attachment counts

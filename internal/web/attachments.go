@@ -303,6 +303,11 @@ func attachErrors(errs map[string]string, err error) {
 // attachment added, or the form as typed with what is wrong (errs, and a conflict
 // such as the opportunity's limit in problem); any other error is returned as err.
 func (ui *UI) addAttachment(w http.ResponseWriter, r *http.Request, v Viewer, decide func(*pipeline.AttachmentInput)) (a pipeline.Attachment, form attachmentForm, errs map[string]string, problem string, err error) {
+	release, err := api.BeginUpload(w, r, ui.pipe(), v.Actor)
+	if err != nil {
+		return a, form, errs, "", err
+	}
+	defer release()
 	r.Body = http.MaxBytesReader(w, r.Body, attachmentBodyLimit)
 	in, form, errs := readAttachmentForm(r)
 	if len(errs) > 0 {
