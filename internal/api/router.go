@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -110,7 +111,7 @@ func (rt *Router) idempotent(w http.ResponseWriter, r *http.Request, p Principal
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
+	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), withoutBoundary(r.Header.Get("Content-Type"), body)...))
 	hash := hex.EncodeToString(sum[:])
 	claimedAt := rt.now()
 	stored, err := rt.db.ClaimIdempotencyKey(r.Context(), p.Actor.WorkspaceID, p.key(), key, hash, claimedAt)
@@ -160,4 +161,16 @@ func (r *recorder) WriteHeader(s int) { r.status = s; r.ResponseWriter.WriteHead
 func (r *recorder) Write(b []byte) (int, error) {
 	r.buf.Write(b)
 	return r.ResponseWriter.Write(b)
+}
+
+// withoutBoundary returns a multipart body with its boundary taken out, so that the
+// same form sent again under a fresh boundary (most clients draw a new one for every
+// request) counts as the same request; other bodies are returned as they are. The
+// boundary may not occur inside a part, so taking it out loses nothing else.
+func withoutBoundary(contentType string, body []byte) []byte {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || !strings.HasPrefix(mt, "multipart/") || params["boundary"] == "" {
+		return body
+	}
+	return bytes.ReplaceAll(body, []byte(params["boundary"]), nil)
 }

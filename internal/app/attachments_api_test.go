@@ -87,6 +87,22 @@ func TestAttachmentsAPI(t *testing.T) {
 				!strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") {
 				t.Fatalf("download: %d %q %v", resp.StatusCode, got, resp.Header)
 			}
+			// A retry under the same Idempotency-Key gets the first answer, though the
+			// client drew a new multipart boundary for it.
+			var first string
+			for i := range 2 {
+				b, ct := multipartBody(t, map[string]string{"name": "Retry memo"}, "retry.txt", []byte("sent twice\n"))
+				st, body := send("pm", "POST", path, b.String(), "Content-Type", ct, "Idempotency-Key", "upload-retry-1")
+				var out map[string]any
+				_ = json.Unmarshal([]byte(body), &out)
+				if st != 201 || (i == 1 && out["id"] != first) {
+					t.Fatalf("upload %d under one key: %d %s", i+1, st, body)
+				}
+				first, _ = out["id"].(string)
+			}
+			if st, body := send("pm", "DELETE", path+"/"+first, ""); st != 204 {
+				t.Fatalf("remove the retried upload: %d %s", st, body)
+			}
 			// Asked again with its ETag, it has not changed.
 			if resp2, _ := call(t, pm, "GET", base+path+"/"+memoOut["id"].(string)+"/content", nil, "If-None-Match", resp.Header.Get("ETag")); resp2.StatusCode != 304 {
 				t.Fatalf("conditional download: %d", resp2.StatusCode)
