@@ -15,6 +15,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	// Workspaces keep their calendars in named time zones; a host without a zoneinfo
+	// database must still know them.
+	_ "time/tzdata"
 
 	"github.com/tandemprm/tandem/internal/app"
 	"github.com/tandemprm/tandem/internal/demo"

@@ -76,7 +76,13 @@ func nudgeAt(m Milestone, loc *time.Location) time.Time {
 	if err != nil {
 		return time.Time{}
 	}
-	return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc).UTC()
+	next := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
+	// Where a clock change skips midnight, time.Date may land in the due day's last
+	// hour; the day ends at the first moment of the next one.
+	for next.In(loc).Format(time.DateOnly) <= m.DueOn {
+		next = next.Add(time.Hour)
+	}
+	return next.UTC()
 }
 
 // TemplateItem is one milestone of a motion's plan template: what, whose, and how
