@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -417,11 +418,14 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
 // with room for the form around it.
 const UploadBytes = pipeline.MaxAttachmentBytes + 1<<20
 
-// uploadLimit lets attachment uploads (a POST to any …/attachments route, in the
-// console, the portal or the API) carry a file; every other request keeps the
-// configured body limit.
+// uploadRoute matches the paths attachments are uploaded to: the API's and the
+// console's and portal's opportunity pages.
+var uploadRoute = regexp.MustCompile(`^/(api/v1/opportunities/[^/]+|w/[^/]+/(portal/)?pipeline/[^/]+)/attachments$`)
+
+// uploadLimit lets attachment uploads carry a file; every other request keeps the
+// configured body limit (as do uploads, when that is larger).
 func uploadLimit(r *http.Request) int64 {
-	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/attachments") {
+	if r.Method == http.MethodPost && uploadRoute.MatchString(r.URL.Path) {
 		return UploadBytes
 	}
 	return 0

@@ -27,8 +27,8 @@ type Options struct {
 	Logger       *slog.Logger
 	MaxBodyBytes int64
 	// BodyLimit, when set, gives the largest body of a request that may carry more
-	// than MaxBodyBytes (a file upload); zero means MaxBodyBytes. Handlers that accept
-	// such bodies check their own, tighter limits.
+	// than MaxBodyBytes (a file upload); the larger of the two applies. Handlers that
+	// accept such bodies check their own, tighter limits.
 	BodyLimit func(r *http.Request) int64
 	// Secure marks the deployment as served over HTTPS (adds HSTS).
 	Secure bool
@@ -129,9 +129,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		if r.Body != nil {
 			limit := s.opts.MaxBodyBytes
 			if s.opts.BodyLimit != nil {
-				if n := s.opts.BodyLimit(r); n > 0 {
-					limit = n
-				}
+				limit = max(limit, s.opts.BodyLimit(r))
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
