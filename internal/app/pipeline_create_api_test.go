@@ -13,7 +13,7 @@ import (
 
 // TestCreateOpportunityWithNewAccountAndCredits: one API call creates the customer
 // and the deal with its partners credited; problems are named under "account." and
-// by attribution row, and nothing is half-created.
+// by attribution row, contradictory input is refused, and nothing is half-created.
 func TestCreateOpportunityWithNewAccountAndCredits(t *testing.T) {
 	for _, e := range storetest.Engines() {
 		t.Run(e.Name, func(t *testing.T) {
@@ -29,12 +29,19 @@ func TestCreateOpportunityWithNewAccountAndCredits(t *testing.T) {
 				_, text := call(t, pm, "GET", base+"/api/v1/accounts?q=Quokka", nil)
 				return text
 			}
-			// Bad account and bad credits: every problem at once, nothing written.
-			st, body := post(`{"name":"Quarry fleet","motion":"referral","account":{"name":" ","country":"Atlantis"},
+			// Saying two things at once is refused, naming each.
+			st, body := post(`{"name":"Quarry fleet","motion":"referral","account_id":"acc_demo000007","account":{"name":"Quokka Quarries"},
+				"partner_id":"prt_demo000000","attribution":[]}`)
+			if st != 422 || !slices.Equal(problemPaths(t, body), []string{"account", "partner_id"}) {
+				t.Fatalf("account_id with account, partner_id with attribution: %d %s", st, body)
+			}
+			// An unreadable credit is refused before anything else is looked at.
+			st, body = post(`{"name":"Quarry fleet","motion":"referral","account":{"name":" ","country":"Atlantis"},
 				"attribution":[{"partner_id":"prt_demo000000","kind":"sourced","percent":70},{"partner_id":"prt_demo000001","kind":"influenced","percent":30.125}]}`)
 			if st != 422 || !slices.Equal(problemPaths(t, body), []string{"attribution[1].percent"}) {
 				t.Fatalf("unreadable credit: %d %s", st, body)
 			}
+			// Bad account and bad credits: every problem at once, nothing written.
 			st, body = post(`{"name":"Quarry fleet","motion":"referral","account":{"name":" ","country":"Atlantis"},
 				"attribution":[{"partner_id":"prt_demo000000","kind":"sourced","percent":70},{"partner_id":"prt_demo000001","kind":"sourced","percent":40}]}`)
 			if st != 422 || !slices.Contains(problemPaths(t, body), "account.name") || !slices.Contains(problemPaths(t, body), "account.country") {

@@ -311,6 +311,12 @@ func (s *Service) CreateOpportunity(ctx context.Context, actor policy.Actor, act
 	// created with it is new, not one to look up.
 	var before Opportunity
 	var newAccount *Account
+	if in.NewAccount != nil && o.AccountID != "" {
+		p.Add("account", "give either account_id or a new account, not both")
+	}
+	if in.Attribution != nil && strings.TrimSpace(in.PartnerID) != "" {
+		p.Add("partner_id", "give either partner_id or attribution, not both: attribution's first sourced partner is the sourcing partner")
+	}
 	if in.NewAccount != nil && o.AccountID == "" {
 		a, err := s.newAccount(ctx, actor, *in.NewAccount, now, &p)
 		if err != nil {
