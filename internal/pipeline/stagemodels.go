@@ -146,13 +146,14 @@ func (s *Service) modelAt(ctx context.Context, workspaceID string, m tandem.Moti
 }
 
 // FirstStage returns the key of the first stage of motion m's model in the workspace:
-// where a new opportunity starts, such as one converted from a registration.
-func (s *Service) FirstStage(ctx context.Context, workspaceID string, m tandem.Motion) (string, error) {
-	md, err := s.model(ctx, workspaceID, m)
+// where a new opportunity starts, such as one converted from a registration; and the
+// version of the model it was read from, for the write to check (Write.ModelVersion).
+func (s *Service) FirstStage(ctx context.Context, workspaceID string, m tandem.Motion) (string, int, error) {
+	md, version, err := s.modelAt(ctx, workspaceID, m)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
-	return md.Stages[0].Key, nil
+	return md.Stages[0].Key, version, nil
 }
 
 // StageModel is one motion's stage model as the people who edit it see it.

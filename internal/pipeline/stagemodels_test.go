@@ -106,7 +106,7 @@ func TestEditedStageModelGovernsMovesAndRefusesRemovingStagesInUse(t *testing.T)
 			t.Fatalf("reorder and relabel a stage in use: %+v, %v", saved, err)
 		}
 		// New opportunities start in the edited model's first stage.
-		if first, err := f.svc.FirstStage(f.ctx, f.ws, tandem.MotionReferral); err != nil || first != "qualified" {
+		if first, version, err := f.svc.FirstStage(f.ctx, f.ws, tandem.MotionReferral); err != nil || first != "qualified" || version != 2 {
 			t.Fatalf("first stage: %q, %v", first, err)
 		}
 		if o2 := f.newOpp(t, pipeline.OpportunityInput{}); o2.Stage != "qualified" {

@@ -251,10 +251,12 @@ func (s *Service) approve(ctx context.Context, r *Registration, fx *Effects, set
 	}
 	first := pipeline.FirstStage(r.Motion)
 	if s.FirstStage != nil {
+		var version int
 		var err error
-		if first, err = s.FirstStage(ctx, r.WorkspaceID, r.Motion); err != nil {
+		if first, version, err = s.FirstStage(ctx, r.WorkspaceID, r.Motion); err != nil {
 			return fmt.Errorf("convert registration %s: %w", r.ID, err)
 		}
+		fx.ModelVersion = &version
 	}
 	o := pipeline.Opportunity{WorkspaceID: r.WorkspaceID, ID: tandem.NewID("opp", now), AccountID: accountID, Name: name,
 		AmountMinor: r.AmountMinor, Currency: r.Currency, CloseOn: r.ExpectedCloseOn, Motion: r.Motion, Stage: first,

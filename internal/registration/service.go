@@ -53,6 +53,9 @@ type Effects struct {
 	// NewAccount and NewOpportunity are created by a conversion.
 	NewAccount     *account.Account
 	NewOpportunity *pipeline.Opportunity
+	// ModelVersion, with NewOpportunity, is the version of the stage model its stage
+	// was read from: the write fails with a conflict when the model changed since.
+	ModelVersion *int
 	// WakeAt is when the registration's timer should next run (zero: no timer). The
 	// store records it on the registration and schedules a TimerArgs job for it.
 	WakeAt time.Time
@@ -113,8 +116,9 @@ type Service struct {
 	// program's tiers are the one list eligibility and conflict rules read.
 	TierRanks func(ctx context.Context, workspaceID string) (map[string]int, error)
 	// FirstStage, when set, gives the stage of the workspace's model of the motion an
-	// approved registration's opportunity starts in; unset, the default model's first.
-	FirstStage func(ctx context.Context, workspaceID string, m tandem.Motion) (string, error)
+	// approved registration's opportunity starts in, and the version of the stored
+	// model it comes from (0: the default); unset, the default model's first.
+	FirstStage func(ctx context.Context, workspaceID string, m tandem.Motion) (string, int, error)
 	// Certifications, when set, tells which certifications partners hold; the
 	// certification eligibility rules and the conflict policy's certification rule
 	// read it. Without it no partner holds any.

@@ -3,6 +3,7 @@ package registration_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -16,8 +17,10 @@ import (
 	"github.com/tandemprm/tandem/internal/identity"
 	"github.com/tandemprm/tandem/internal/match"
 	"github.com/tandemprm/tandem/internal/partner"
+	"github.com/tandemprm/tandem/internal/pipeline"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/registration"
+	"github.com/tandemprm/tandem/internal/stage"
 	"github.com/tandemprm/tandem/internal/store"
 	"github.com/tandemprm/tandem/internal/store/storetest"
 	"github.com/tandemprm/tandem/internal/tandem"
@@ -1050,6 +1053,42 @@ func TestAThreeStepChainRecordsEachApprovalAndADeclineEndsIt(t *testing.T) {
 		d, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", other.ID, registration.Decision{Action: registration.Decline, Rationale: "channel overlap", PartnerMessage: "Not this one."})
 		if err != nil || d.Status != registration.Declined || len(d.Approvals) != 0 || set.WaitingOn(d) != "" {
 			t.Fatalf("decline at step 2: %v %s %+v", err, d.Status, d.Approvals)
+		}
+	})
+}
+
+// TestConversionIntoAReplacedStageModelIsRefused: an approval converts the
+// registration into an opportunity in the first stage of the motion's model as read
+// before its transaction; when the model was replaced since, the approval fails with
+// a conflict and nothing of it is saved.
+func TestConversionIntoAReplacedStageModelIsRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		pipe := &pipeline.Service{Store: store.Pipeline{DB: db}, Now: func() time.Time { return f.now }}
+		admin := policy.Actor{Kind: policy.ActorUser, WorkspaceID: "ws_demo", UserID: "usr_demo000000", Role: tandem.RoleAdmin}
+		// The stage was read at the default (version 0); the model is then saved.
+		f.svc.FirstStage = func(ctx context.Context, ws string, m tandem.Motion) (string, int, error) {
+			first, _, err := pipe.FirstStage(ctx, ws, m)
+			return first, 0, err
+		}
+		md, _ := stage.Default(f.motion)
+		md.Stages[0].Label += " (edited)"
+		if _, err := pipe.SaveStageModel(f.ctx, admin, "Ada", f.motion, md, 0); err != nil {
+			t.Fatal(err)
+		}
+		r := f.submit(t, f.a, registration.Input{CustomerName: "Kingfisher Kilns", CustomerDomain: "kingfisher-kilns.example"}).Registration
+		_, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", r.ID, registration.Decision{Action: registration.Approve, Rationale: "clean", Version: r.Version})
+		if tandem.KindOf(err) != tandem.KindConflict || !errors.Is(err, pipeline.ErrStageModelChanged) {
+			t.Fatalf("approval converting by a replaced model: %v", err)
+		}
+		if got, _ := f.svc.Get(f.ctx, f.reviewer, r.ID); got.Status == registration.Approved || got.OpportunityID != "" {
+			t.Fatalf("the refused approval was saved: %+v", got)
+		}
+		// Read afresh, the approval goes through.
+		f.svc.FirstStage = pipe.FirstStage
+		got, err := f.svc.Decide(f.ctx, f.reviewer, "Paul", r.ID, registration.Decision{Action: registration.Approve, Rationale: "clean", Version: r.Version})
+		if err != nil || got.OpportunityID == "" {
+			t.Fatalf("approval with the current model: %+v, %v", got, err)
 		}
 	})
 }

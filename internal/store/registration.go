@@ -416,6 +416,11 @@ func (s Registrations) applyBefore(ctx context.Context, tx *sql.Tx, r registrati
 // applyAfter writes the effects that follow the registration row.
 func (s Registrations) applyAfter(ctx context.Context, tx *sql.Tx, r registration.Registration, fx registration.Effects) error {
 	if o := fx.NewOpportunity; o != nil {
+		if fx.ModelVersion != nil {
+			if err := (Pipeline{DB: s.DB}).checkModelVersion(ctx, tx, o.WorkspaceID, o.Motion, *fx.ModelVersion); err != nil {
+				return err
+			}
+		}
 		if err := insertOpportunity(ctx, tx, *o); err != nil {
 			return err
 		}
