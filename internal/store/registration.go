@@ -417,7 +417,7 @@ func (s Registrations) applyBefore(ctx context.Context, tx *sql.Tx, r registrati
 func (s Registrations) applyAfter(ctx context.Context, tx *sql.Tx, r registration.Registration, fx registration.Effects) error {
 	if o := fx.NewOpportunity; o != nil {
 		if fx.ModelVersion != nil {
-			if err := (Pipeline{DB: s.DB}).checkModelVersion(ctx, tx, o.WorkspaceID, o.Motion, *fx.ModelVersion); err != nil {
+			if err := Pipeline(s).checkModelVersion(ctx, tx, o.WorkspaceID, o.Motion, *fx.ModelVersion); err != nil {
 				return err
 			}
 		}
