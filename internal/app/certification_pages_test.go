@@ -177,7 +177,7 @@ func TestPartnerCertificationsPageAndPortal(t *testing.T) {
 	// Mistakes beside the fields, as typed; nothing recorded.
 	resp, body = form(t, pm, partnerPage+"/certifications", url.Values{"key": {"old_cert"}, "contact_id": {"con_nobody"}, "earned_on": {"2999-01-01"}, "evidence": {"exam 4411"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "is retired and can no longer be recorded") ||
-		!strings.Contains(body, "is not one of this partner") || !strings.Contains(body, "cannot be in the future") || !strings.Contains(body, ">exam 4411</textarea>") {
+		!strings.Contains(body, "is not one of this partner") || !strings.Contains(body, "cannot be in the future") || !strings.Contains(body, ">\nexam 4411</textarea>") {
 		t.Fatalf("bad record: %d", resp.StatusCode)
 	}
 	if hs, _ := a.Certifications.ForPartner(ctx, sys, "prt_demo000000"); len(hs) != 0 {
@@ -221,7 +221,7 @@ func TestPartnerCertificationsPageAndPortal(t *testing.T) {
 		t.Fatalf("revoke page: %d", resp.StatusCode)
 	}
 	resp, body = form(t, pm, revoke, url.Values{"reason": {"exam voided"}})
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Tick the box to confirm") || !strings.Contains(body, ">exam voided</textarea>") {
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Tick the box to confirm") || !strings.Contains(body, ">\nexam voided</textarea>") {
 		t.Fatalf("revoke without the tick: %d", resp.StatusCode)
 	}
 	resp, body = form(t, pm, revoke, url.Values{"reason": {"  "}, "confirm": {"yes"}})

@@ -277,7 +277,7 @@ func TestRegistrationSettingsPageAndAPI(t *testing.T) {
 	bad.Set("certification_rules", "\n\n* | resale\n\nBad Key | resale")
 	resp, body = form(t, admin, base+"/w/demo/settings/registrations", bad)
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "line 5: must be a certification key") ||
-		!strings.Contains(body, "\n\n* | resale\n\nBad Key | resale</textarea>") {
+		!strings.Contains(body, ">\n\n\n* | resale\n\nBad Key | resale</textarea>") {
 		t.Fatalf("a bad certification key after blank lines: %d %v", resp.StatusCode, regexp.MustCompile(`field-error">[^<]*`).FindAllString(body, -1))
 	}
 	bad.Set("certification_rules", "* | resale\n\n | referral\nx | a | b")
