@@ -476,7 +476,7 @@ func TestIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	victimPipelineView, err := (&pipeline.Views{Store: store.Pipeline{DB: a.DB}, Now: ids.Now}).Save(ctx, pmA[0].Actor(), "Paul", "Zebulon pipeline view", url.Values{"q": {"zebulon"}})
+	victimPipelineView, err := (&pipeline.Views{Store: store.Pipeline{DB: a.DB}, Now: ids.Now}).Save(ctx, pmA[0].Actor(), "Paul", "Zebulon pipeline view", url.Values{"q": {"zebulon"}}, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,6 +72,16 @@ func TestPipelineViewPages(t *testing.T) {
 			if _, body := call(t, sofia, "GET", base+"/w/demo/pipeline", nil); strings.Contains(body, "Open resale board") {
 				t.Errorf("Sofia sees Paul's view")
 			}
+			// A view Paul shares: Sofia sees it, named as his, without a delete button.
+			resp, _ = form(t, pm, base+"/w/demo/pipeline-views", url.Values{"name": {"Team stale deals"}, "query": {"attention=stale"}, "shared": {"on"}})
+			if _, body := call(t, pm, "GET", base+resp.Header.Get("Location"), nil); !strings.Contains(body, "saved and shared with everyone on your team") {
+				t.Errorf("sharing a view is not confirmed")
+			}
+			_, body = call(t, sofia, "GET", base+"/w/demo/pipeline", nil)
+			if !strings.Contains(body, "Shared by your team") || !strings.Contains(body, "Team stale deals") || !strings.Contains(body, "by Paul") ||
+				strings.Contains(body, "shared by Paul Partnerships, for everyone") {
+				t.Errorf("Sofia's view of Paul's shared view: %s", body)
+			}
 			sam := signIn(t, a, base, demo.PartnerEmail)
 			for _, u := range []string{"/w/demo/pipeline-views", "/w/demo/pipeline-views/" + id + "/delete"} {
 				if resp, _ := form(t, sam, base+u, url.Values{"name": {"Mine"}}); resp.StatusCode != http.StatusSeeOther ||
@@ -84,7 +94,7 @@ func TestPipelineViewPages(t *testing.T) {
 			if resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("delete: %d", resp.StatusCode)
 			}
-			if views, _ := (store.Pipeline{DB: a.DB}).PipelineViews(ctx, ws.ID, "usr_demo000001"); len(views) != 0 {
+			if views, _ := (store.Pipeline{DB: a.DB}).PipelineViews(ctx, ws.ID, "usr_demo000001"); len(views) != 1 || views[0].Name != "Team stale deals" {
 				t.Errorf("after the delete: %+v", views)
 			}
 			es, _, err := a.DB.ListAudit(ctx, ws.ID, audit.Filter{SubjectID: id}, store.Page{Limit: 10})

@@ -12,13 +12,16 @@ import (
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 
-// View is a saved pipeline list or board: a name and the filters it shows, kept per
-// person.
+// View is a saved pipeline list or board: a name and the filters it shows, kept by
+// the person who saved it and, when Shared, offered to everyone on the vendor's side
+// of the workspace.
 type View struct {
 	ID        string
 	UserID    string
+	OwnerName string // who saved it (filled when read)
 	Name      string
 	Query     string // the filters as a URL query (see ViewQuery)
+	Shared    bool
 	CreatedAt time.Time
 }
 
@@ -28,16 +31,16 @@ func (v View) Board() bool {
 	return q.Get("view") == "board"
 }
 
-// ViewStore keeps saved pipeline views. Every method is scoped to one workspace and
-// one person.
+// ViewStore keeps saved pipeline views. Every method is scoped to one workspace.
 type ViewStore interface {
-	// PipelineViews returns the person's saved views by name.
+	// PipelineViews returns the person's own saved views by name, then the views
+	// others shared, by name, each with its owner's name.
 	PipelineViews(ctx context.Context, workspaceID, userID string) ([]View, error)
 	// SavePipelineView inserts v with its audit entry in one transaction.
 	SavePipelineView(ctx context.Context, workspaceID string, v View, e audit.Entry) error
-	// DeletePipelineView removes the person's view with the audit entry in one
-	// transaction; a view that is not theirs is not found.
-	DeletePipelineView(ctx context.Context, workspaceID, userID, id string, e audit.Entry) error
+	// DeletePipelineView removes the view with the audit entry in one transaction;
+	// a view that no longer exists is not found.
+	DeletePipelineView(ctx context.Context, workspaceID, id string, e audit.Entry) error
 }
 
 // Views keeps each person's saved pipeline lists and boards.
@@ -101,7 +104,7 @@ func viewOwner(actor policy.Actor) (string, error) {
 	return actor.UserID, nil
 }
 
-// List returns the actor's saved views by name.
+// List returns the actor's saved views by name, then the views others shared.
 func (s *Views) List(ctx context.Context, actor policy.Actor) ([]View, error) {
 	uid, err := viewOwner(actor)
 	if err != nil {
@@ -111,9 +114,10 @@ func (s *Views) List(ctx context.Context, actor policy.Actor) ([]View, error) {
 }
 
 // Save keeps the list or board described by query (its filters; see ViewQuery) under
-// name for the actor, audited. The name is required, at most 100 characters and
-// unique among the actor's views.
-func (s *Views) Save(ctx context.Context, actor policy.Actor, actorName, name string, query url.Values) (View, error) {
+// name for the actor, audited; shared offers it to everyone on the vendor's side of
+// the workspace. The name is required, at most 100 characters and unique among the
+// actor's views.
+func (s *Views) Save(ctx context.Context, actor policy.Actor, actorName, name string, query url.Values, shared bool) (View, error) {
 	uid, err := viewOwner(actor)
 	if err != nil {
 		return View{}, err
@@ -131,7 +135,7 @@ func (s *Views) Save(ctx context.Context, actor policy.Actor, actorName, name st
 			return View{}, err
 		}
 		for _, h := range have {
-			if strings.EqualFold(h.Name, name) {
+			if h.UserID == uid && strings.EqualFold(h.Name, name) {
 				p.Add("name", "you already have a view named %q; delete it first or pick another name", h.Name)
 				break
 			}
@@ -141,17 +145,18 @@ func (s *Views) Save(ctx context.Context, actor policy.Actor, actorName, name st
 		return View{}, err
 	}
 	now := s.Now().UTC()
-	v := View{ID: tandem.NewID("plv", now), UserID: uid, Name: name, Query: q.Encode(), CreatedAt: now}
+	v := View{ID: tandem.NewID("plv", now), UserID: uid, OwnerName: actorName, Name: name, Query: q.Encode(), Shared: shared, CreatedAt: now}
 	e := audit.New(ctx, actor, actorName, now, "pipeline_view.create", "pipeline_view", v.ID, nil,
-		map[string]any{"name": v.Name, "query": v.Query}, "")
+		map[string]any{"name": v.Name, "query": v.Query, "shared": v.Shared}, "")
 	if err := s.Store.SavePipelineView(ctx, actor.WorkspaceID, v, e); err != nil {
 		return View{}, err
 	}
 	return v, nil
 }
 
-// Delete removes one of the actor's saved views, audited; another person's view is
-// not found.
+// Delete removes a saved view, audited: the actor's own, or, for an admin, a view
+// someone shared (one that is no longer useful to the team). Another person's
+// private view is not found.
 func (s *Views) Delete(ctx context.Context, actor policy.Actor, actorName, id string) error {
 	uid, err := viewOwner(actor)
 	if err != nil {
@@ -162,11 +167,24 @@ func (s *Views) Delete(ctx context.Context, actor policy.Actor, actorName, id st
 		return err
 	}
 	for _, v := range have {
-		if v.ID == id {
-			e := audit.New(ctx, actor, actorName, s.Now().UTC(), "pipeline_view.delete", "pipeline_view", id,
-				map[string]any{"name": v.Name, "query": v.Query}, nil, "")
-			return s.Store.DeletePipelineView(ctx, actor.WorkspaceID, uid, id, e)
+		if v.ID != id {
+			continue
 		}
+		if !MayDeleteView(actor, v) {
+			return tandem.Errorf(tandem.KindForbidden, "%s shared this view; only they or an admin can delete it.", v.OwnerName)
+		}
+		e := audit.New(ctx, actor, actorName, s.Now().UTC(), "pipeline_view.delete", "pipeline_view", id,
+			map[string]any{"name": v.Name, "query": v.Query, "shared": v.Shared, "owner_id": v.UserID}, nil, "")
+		return s.Store.DeletePipelineView(ctx, actor.WorkspaceID, id, e)
 	}
 	return tandem.Errorf(tandem.KindNotFound, "That view was not found.")
+}
+
+// MayDeleteView reports whether actor may delete v: its owner always, an admin (who
+// may change the workspace's settings) when it is shared.
+func MayDeleteView(actor policy.Actor, v View) bool {
+	if v.UserID == actor.UserID {
+		return true
+	}
+	return v.Shared && policy.Authorize(actor, policy.Update, policy.Resource{Kind: policy.Settings, WorkspaceID: actor.WorkspaceID}) == nil
 }

@@ -12,19 +12,23 @@ import (
 
 // PipelineViews implements pipeline.ViewStore.
 func (s Pipeline) PipelineViews(ctx context.Context, workspaceID, userID string) ([]pipeline.View, error) {
-	rows, err := s.DB.read.QueryContext(ctx, `SELECT id, name, query, created_at FROM pipeline_views WHERE workspace_id = $1 AND user_id = $2 ORDER BY name, id`, workspaceID, userID)
+	rows, err := s.DB.read.QueryContext(ctx, `SELECT v.id, v.user_id, COALESCE(u.name, ''), v.name, v.query, v.shared, v.created_at
+		FROM pipeline_views v LEFT JOIN users u ON u.workspace_id = v.workspace_id AND u.id = v.user_id
+		WHERE v.workspace_id = $1 AND (v.user_id = $2 OR v.shared = 1)
+		ORDER BY CASE WHEN v.user_id = $2 THEN 0 ELSE 1 END, v.name, v.id`, workspaceID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("read pipeline views: %w", err)
 	}
 	defer rows.Close()
 	var out []pipeline.View
 	for rows.Next() {
-		v := pipeline.View{UserID: userID}
+		var v pipeline.View
 		var c int64
-		if err := rows.Scan(&v.ID, &v.Name, &v.Query, &c); err != nil {
+		var shared int
+		if err := rows.Scan(&v.ID, &v.UserID, &v.OwnerName, &v.Name, &v.Query, &shared, &c); err != nil {
 			return nil, fmt.Errorf("read pipeline views: %w", err)
 		}
-		v.CreatedAt = fromMS(c)
+		v.Shared, v.CreatedAt = shared == 1, fromMS(c)
 		out = append(out, v)
 	}
 	return out, rows.Err()
@@ -33,8 +37,12 @@ func (s Pipeline) PipelineViews(ctx context.Context, workspaceID, userID string)
 // SavePipelineView implements pipeline.ViewStore.
 func (s Pipeline) SavePipelineView(ctx context.Context, workspaceID string, v pipeline.View, e audit.Entry) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO pipeline_views (workspace_id, id, user_id, name, query, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			workspaceID, v.ID, v.UserID, v.Name, v.Query, ms(v.CreatedAt)); err != nil {
+		shared := 0
+		if v.Shared {
+			shared = 1
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO pipeline_views (workspace_id, id, user_id, name, query, shared, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			workspaceID, v.ID, v.UserID, v.Name, v.Query, shared, ms(v.CreatedAt)); err != nil {
 			return conflictOr(fmt.Errorf("save pipeline view: %w", err), "a view with this id already exists")
 		}
 		return insertAudit(ctx, tx, e)
@@ -42,9 +50,9 @@ func (s Pipeline) SavePipelineView(ctx context.Context, workspaceID string, v pi
 }
 
 // DeletePipelineView implements pipeline.ViewStore.
-func (s Pipeline) DeletePipelineView(ctx context.Context, workspaceID, userID, id string, e audit.Entry) error {
+func (s Pipeline) DeletePipelineView(ctx context.Context, workspaceID, id string, e audit.Entry) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM pipeline_views WHERE workspace_id = $1 AND user_id = $2 AND id = $3`, workspaceID, userID, id)
+		res, err := tx.ExecContext(ctx, `DELETE FROM pipeline_views WHERE workspace_id = $1 AND id = $2`, workspaceID, id)
 		if err != nil {
 			return fmt.Errorf("delete pipeline view: %w", err)
 		}

@@ -17,7 +17,8 @@ import (
 
 // TestPipelineViews: saved pipeline views are kept per person and workspace, a name
 // is unique per person, only the filters are kept, and saving and deleting are
-// audited; another person's view cannot be deleted.
+// audited; another person's private view cannot be deleted, nor seen; a shared one is
+// seen by all and deleted by its owner or an admin.
 func TestPipelineViews(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -30,25 +31,25 @@ func TestPipelineViews(t *testing.T) {
 		ada := paul
 		ada.UserID = "usr_demo000001"
 
-		board, err := views.Save(ctx, paul, "Paul", "Resale board", url.Values{"view": {"board"}, "motion": {"resale"}, "after": {"opp_x"}, "junk": {"1"}})
+		board, err := views.Save(ctx, paul, "Paul", "Resale board", url.Values{"view": {"board"}, "motion": {"resale"}, "after": {"opp_x"}, "junk": {"1"}}, false)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if board.Query != "motion=resale&view=board" || !board.Board() {
 			t.Errorf("saved query %q", board.Query)
 		}
-		if _, err := views.Save(ctx, paul, "Paul", "Attention", url.Values{"attention": {"stale"}, "owner": {"usr_demo000002"}}); err != nil {
+		if _, err := views.Save(ctx, paul, "Paul", "Attention", url.Values{"attention": {"stale"}, "owner": {"usr_demo000002"}}, false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := views.Save(ctx, paul, "Paul", "resale BOARD", url.Values{"status": {"open"}}); tandem.KindOf(err) != tandem.KindInvalid ||
+		if _, err := views.Save(ctx, paul, "Paul", "resale BOARD", url.Values{"status": {"open"}}, false); tandem.KindOf(err) != tandem.KindInvalid ||
 			tandem.FieldsOf(err)[0].Path != "name" {
 			t.Errorf("a second view with the same name: %v", err)
 		}
-		_, err = views.Save(ctx, paul, "Paul", "", url.Values{"status": {"maybe"}, "motion": {"telepathy"}})
+		_, err = views.Save(ctx, paul, "Paul", "", url.Values{"status": {"maybe"}, "motion": {"telepathy"}}, false)
 		if got := tandem.FieldsOf(err); len(got) != 3 {
 			t.Errorf("a bad view: %v", got)
 		}
-		if _, err := views.Save(ctx, ada, "Ada", "Resale board", url.Values{"motion": {"resale"}}); err != nil {
+		if _, err := views.Save(ctx, ada, "Ada", "Resale board", url.Values{"motion": {"resale"}}, false); err != nil {
 			t.Errorf("another person may use the same name: %v", err)
 		}
 
@@ -83,8 +84,32 @@ func TestPipelineViews(t *testing.T) {
 			t.Errorf("audit entries: %+v", es)
 		}
 
+		// A shared view: everyone on the vendor's side sees it with its owner's name,
+		// after their own; only its owner or an admin deletes it.
+		team, err := views.Save(ctx, ada, "Ada", "Team renewals", url.Values{"status": {"open"}}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen, err := views.List(ctx, paul)
+		if err != nil || len(seen) != 2 || seen[0].UserID != paul.UserID || seen[1].ID != team.ID || !seen[1].Shared || seen[1].OwnerName == "" {
+			t.Fatalf("Paul's views with Ada's shared one: %+v, %v", seen, err)
+		}
+		if _, err := views.Save(ctx, paul, "Paul", "Team renewals", url.Values{"status": {"won"}}, false); err != nil {
+			t.Errorf("a name another person shared is still free for Paul: %v", err)
+		}
+		if err := views.Delete(ctx, paul, "Paul", team.ID); tandem.KindOf(err) != tandem.KindForbidden {
+			t.Errorf("Paul deleting Ada's shared view: %v", err)
+		}
+		admin := policy.Actor{Kind: policy.ActorUser, WorkspaceID: ws.ID, UserID: "usr_demo000000", Role: tandem.RoleAdmin}
+		if err := views.Delete(ctx, admin, "Alex", team.ID); err != nil {
+			t.Errorf("an admin deleting a shared view: %v", err)
+		}
+		if vs, _ := views.List(ctx, ada); len(vs) != 1 || vs[0].Name != "Resale board" {
+			t.Errorf("Ada's views after an admin deleted her shared one: %+v", vs)
+		}
+
 		sam := policy.Actor{Kind: policy.ActorPartnerUser, WorkspaceID: ws.ID, UserID: "usr_demo000010", PartnerID: "prt_demo000000", Role: tandem.RolePartnerAdmin}
-		if _, err := views.Save(ctx, sam, "Sam", "Mine", url.Values{}); tandem.KindOf(err) != tandem.KindForbidden {
+		if _, err := views.Save(ctx, sam, "Sam", "Mine", url.Values{}, false); tandem.KindOf(err) != tandem.KindForbidden {
 			t.Errorf("a partner saving a pipeline view: %v", err)
 		}
 	})

@@ -33,12 +33,27 @@ func (ui *UI) pipelineExtras(r *http.Request, v Viewer, data map[string]any) {
 		ui.o.Logger.ErrorContext(r.Context(), "reading saved pipeline views failed", "error", err.Error())
 	}
 	q, _ := pipeline.ViewQuery(r.URL.Query())
-	data["Views"], data["ViewQuery"] = views, q.Encode()
+	var own, shared []viewLink
+	for _, pv := range views {
+		l := viewLink{View: pv, CanDelete: pipeline.MayDeleteView(v.Actor, pv)}
+		if pv.UserID == v.Actor.UserID {
+			own = append(own, l)
+		} else {
+			shared = append(shared, l)
+		}
+	}
+	data["Views"], data["SharedViews"], data["ViewQuery"] = own, shared, q.Encode()
+}
+
+// viewLink is a saved view as the pipeline page offers it.
+type viewLink struct {
+	pipeline.View
+	CanDelete bool
 }
 
 func (ui *UI) savePipelineView(w http.ResponseWriter, r *http.Request, v Viewer, _ Page) {
 	q, _ := url.ParseQuery(r.PostFormValue("query"))
-	view, err := ui.pipeViews().Save(r.Context(), v.Actor, v.Name, r.PostFormValue("name"), q)
+	view, err := ui.pipeViews().Save(r.Context(), v.Actor, v.Name, r.PostFormValue("name"), q, r.PostFormValue("shared") == "on")
 	back := "/w/" + v.WorkspaceSlug + "/pipeline"
 	if err == nil && view.Query != "" {
 		back += "?" + view.Query
@@ -47,7 +62,11 @@ func (ui *UI) savePipelineView(w http.ResponseWriter, r *http.Request, v Viewer,
 			back += "?" + kept.Encode()
 		}
 	}
-	ui.peopleOutcome(w, r, back, "The view "+view.Name+" was saved.", err)
+	text := "The view " + view.Name + " was saved."
+	if view.Shared {
+		text = "The view " + view.Name + " was saved and shared with everyone on your team."
+	}
+	ui.peopleOutcome(w, r, back, text, err)
 }
 
 func (ui *UI) deletePipelineView(w http.ResponseWriter, r *http.Request, v Viewer, _ Page) {
