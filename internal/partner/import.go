@@ -175,7 +175,7 @@ func (s *Service) Import(ctx context.Context, actor policy.Actor, actorName stri
 			return pr.Err("The row is not valid.")
 		}
 		p.ID, p.CreatedAt, p.UpdatedAt = tandem.NewID("prt", now), now, now
-		p.rescore(set.Fit)
+		p.Rescore(set.Fit)
 		ps = append(ps, p)
 		es = append(es, audit.New(ctx, actor, actorName, now, "partner.import", "partner", p.ID, nil, p, "imported from CSV line "+strconv.Itoa(line)))
 		return nil

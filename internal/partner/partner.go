@@ -88,8 +88,8 @@ func (p Partner) Score() int {
 	return p.FitResult.Score
 }
 
-// rescore sets p's fit result from cfg; a result resting on no data at all is none.
-func (p *Partner) rescore(cfg fitscore.Config) {
+// Rescore sets p's fit result from cfg; a result resting on no data at all is none.
+func (p *Partner) Rescore(cfg fitscore.Config) {
 	r := fitscore.Score(cfg, p.ScoreInputs())
 	counted := false
 	for _, c := range r.Contributions {

@@ -34,9 +34,10 @@ type Store interface {
 	// PartnerSettings returns the workspace's settings, DefaultSettings when none
 	// were saved.
 	PartnerSettings(ctx context.Context, workspaceID string) (Settings, error)
-	// SavePartnerSettings saves s, the fit results of the partners rescored under
-	// it, and e in one transaction.
-	SavePartnerSettings(ctx context.Context, workspaceID string, s Settings, rescored []Partner, e audit.Entry) error
+	// SavePartnerSettings saves s and e, and rescores every partner of the workspace
+	// under s.Fit, in one transaction, reading the partners inside it so that an edit
+	// committed meanwhile is scored as written. It returns how many it rescored.
+	SavePartnerSettings(ctx context.Context, workspaceID string, s Settings, e audit.Entry) (int, error)
 	// AllPartners returns every partner of the workspace (for scoring and segments).
 	AllPartners(ctx context.Context, workspaceID string) ([]Partner, error)
 	// InternalUser returns the name (or email, when it has no name) and the email of
@@ -125,7 +126,7 @@ func (s *Service) Create(ctx context.Context, actor policy.Actor, actorName stri
 	if err := s.checkTier(ctx, p.WorkspaceID, p.Tier); err != nil {
 		return Partner{}, err
 	}
-	p.rescore(set.Fit)
+	p.Rescore(set.Fit)
 	e := audit.New(ctx, actor, actorName, now, "partner.create", "partner", p.ID, nil, p, "")
 	if err := s.Store.CreatePartner(ctx, p, e); err != nil {
 		return Partner{}, err
@@ -215,7 +216,7 @@ func (s *Service) explained(ctx context.Context, p Partner) (Partner, error) {
 	if err != nil {
 		return p, err
 	}
-	p.rescore(set.Fit)
+	p.Rescore(set.Fit)
 	return p, nil
 }
 
@@ -321,7 +322,7 @@ func (s *Service) update(ctx context.Context, actor policy.Actor, actorName, id 
 			return Partner{}, err
 		}
 	}
-	after.rescore(set.Fit)
+	after.Rescore(set.Fit)
 	after.UpdatedAt = s.Now().UTC()
 	e := audit.New(ctx, actor, actorName, after.UpdatedAt, action, "partner", id, before, after, "")
 	if err := s.Store.UpdatePartner(ctx, after, before.UpdatedAt, e); err != nil {
@@ -409,15 +410,12 @@ func (s *Service) SaveSettings(ctx context.Context, actor policy.Actor, actorNam
 		return Settings{}, 0, err
 	}
 	var pr tandem.Problems
-	var rescored []Partner
 	for _, p := range all {
 		for _, t := range p.Territories {
 			if _, ok := in.territory(t); !ok {
 				pr.Add("territories", "%q is still assigned to %s; change the partner's territories first", t, p.Name)
 			}
 		}
-		p.rescore(in.Fit)
-		rescored = append(rescored, p)
 	}
 	if len(pr) > 5 {
 		pr = append(pr[:5], tandem.FieldError{Path: "territories", Detail: "and more partners use removed territories"})
@@ -426,10 +424,11 @@ func (s *Service) SaveSettings(ctx context.Context, actor policy.Actor, actorNam
 		return Settings{}, 0, err
 	}
 	e := audit.New(ctx, actor, actorName, s.Now().UTC(), "partner_settings.update", "workspace", actor.WorkspaceID, before, in, "")
-	if err := s.Store.SavePartnerSettings(ctx, actor.WorkspaceID, in, rescored, e); err != nil {
+	n, err := s.Store.SavePartnerSettings(ctx, actor.WorkspaceID, in, e)
+	if err != nil {
 		return Settings{}, 0, err
 	}
-	return in, len(rescored), nil
+	return in, n, nil
 }
 
 // ProfileChanges are the fields of its own profile a partner admin may change. The

@@ -42,8 +42,36 @@ func fitColumns(p partner.Partner) (inputs string, score int, result string, err
 	return string(in), p.Score(), "", nil
 }
 
-// CreatePartner inserts p with its motions and list values.
+// fitInTx returns the workspace's fit criteria as they stand in q's transaction,
+// holding (on PostgreSQL) the workspace row against a settings change until the
+// transaction ends. Partner writes score with it, so a score never rests on weights
+// that a committed settings change replaced: either the change committed first and
+// is read here, or it waits for this write and then rescores the partner as written.
+func (db *DB) fitInTx(ctx context.Context, q Querier, workspaceID string) (fitscore.Config, error) {
+	var raw string
+	if err := q.QueryRowContext(ctx, `SELECT partner_settings FROM workspaces WHERE id = $1`+db.dialect.forShare(), workspaceID).Scan(&raw); err != nil {
+		return fitscore.Config{}, notFound(err, "workspace")
+	}
+	set, err := partner.ParseSettings(raw)
+	if err != nil {
+		return fitscore.Config{}, fmt.Errorf("partner settings of workspace %s: %w", workspaceID, err)
+	}
+	return set.Fit, nil
+}
+
+// CreatePartner inserts p with its motions and list values, its fit score taken from
+// the workspace's settings as they stand in q's transaction.
 func (db *DB) CreatePartner(ctx context.Context, q Querier, p partner.Partner) error {
+	cfg, err := db.fitInTx(ctx, q, p.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	return db.createPartner(ctx, q, p, cfg)
+}
+
+// createPartner inserts p scored under cfg.
+func (db *DB) createPartner(ctx context.Context, q Querier, p partner.Partner, cfg fitscore.Config) error {
+	p.Rescore(cfg)
 	in, score, res, err := fitColumns(p)
 	if err != nil {
 		return err
@@ -343,9 +371,10 @@ func (db *DB) partnerListSQL(workspaceID string, f partner.Filter, pg Page) (str
 // Partners adapts the store to partner.Store.
 type Partners struct{ DB *DB }
 
-// createWithHistory inserts p, its first lifecycle history entry and e.
-func (s Partners) createWithHistory(ctx context.Context, tx *sql.Tx, p partner.Partner, e audit.Entry) error {
-	if err := s.DB.CreatePartner(ctx, tx, p); err != nil {
+// createWithHistory inserts p scored under cfg, its first lifecycle history entry
+// and e.
+func (s Partners) createWithHistory(ctx context.Context, tx *sql.Tx, p partner.Partner, cfg fitscore.Config, e audit.Entry) error {
+	if err := s.DB.createPartner(ctx, tx, p, cfg); err != nil {
 		return err
 	}
 	c := partner.Change{ID: tandem.NewID("plc", p.CreatedAt), PartnerID: p.ID, To: p.Lifecycle, At: p.CreatedAt, ActorID: e.ActorID, ActorName: e.ActorName, Rationale: e.Rationale}
@@ -357,15 +386,28 @@ func (s Partners) createWithHistory(ctx context.Context, tx *sql.Tx, p partner.P
 
 // CreatePartner implements partner.Store.
 func (s Partners) CreatePartner(ctx context.Context, p partner.Partner, e audit.Entry) error {
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error { return s.createWithHistory(ctx, tx, p, e) })
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		cfg, err := s.DB.fitInTx(ctx, tx, p.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		return s.createWithHistory(ctx, tx, p, cfg, e)
+	})
 }
 
 // CreatePartners implements partner.ImportStore: every partner and audit entry in
 // one transaction, so an import is all there or not there.
 func (s Partners) CreatePartners(ctx context.Context, ps []partner.Partner, es []audit.Entry) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if len(ps) == 0 {
+			return nil
+		}
+		cfg, err := s.DB.fitInTx(ctx, tx, ps[0].WorkspaceID)
+		if err != nil {
+			return err
+		}
 		for i, p := range ps {
-			if err := s.createWithHistory(ctx, tx, p, es[i]); err != nil {
+			if err := s.createWithHistory(ctx, tx, p, cfg, es[i]); err != nil {
 				return err
 			}
 		}
@@ -440,8 +482,14 @@ func scanLightPartner(row interface{ Scan(...any) error }, workspaceID string) (
 }
 
 // updatePartner writes every column of p, guarded by its expected updated_at, and
-// replaces its motions and list values.
-func updatePartner(ctx context.Context, tx *sql.Tx, p partner.Partner, expected time.Time) error {
+// replaces its motions and list values; its fit score is taken from the settings as
+// they stand in tx (see fitInTx).
+func (db *DB) updatePartner(ctx context.Context, tx *sql.Tx, p partner.Partner, expected time.Time) error {
+	cfg, err := db.fitInTx(ctx, tx, p.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	p.Rescore(cfg)
 	in, score, res, err := fitColumns(p)
 	if err != nil {
 		return err
@@ -468,7 +516,7 @@ func updatePartner(ctx context.Context, tx *sql.Tx, p partner.Partner, expected 
 // UpdatePartner implements partner.Store.
 func (s Partners) UpdatePartner(ctx context.Context, p partner.Partner, expected time.Time, e audit.Entry) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := updatePartner(ctx, tx, p, expected); err != nil {
+		if err := s.DB.updatePartner(ctx, tx, p, expected); err != nil {
 			return err
 		}
 		return insertAudit(ctx, tx, e)
@@ -478,7 +526,7 @@ func (s Partners) UpdatePartner(ctx context.Context, p partner.Partner, expected
 // MovePartner implements partner.Store.
 func (s Partners) MovePartner(ctx context.Context, p partner.Partner, expected time.Time, c partner.Change, e audit.Entry) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := updatePartner(ctx, tx, p, expected); err != nil {
+		if err := s.DB.updatePartner(ctx, tx, p, expected); err != nil {
 			return err
 		}
 		if err := insertLifecycleChange(ctx, tx, p.WorkspaceID, c); err != nil {
@@ -528,20 +576,41 @@ func (s Partners) PartnerSettings(ctx context.Context, workspaceID string) (part
 	return partner.ParseSettings(raw)
 }
 
-// SavePartnerSettings implements partner.Store.
-func (s Partners) SavePartnerSettings(ctx context.Context, workspaceID string, set partner.Settings, rescored []partner.Partner, e audit.Entry) error {
+// SavePartnerSettings implements partner.Store. The workspace row is written first,
+// which on PostgreSQL waits for partner writes holding it (fitInTx) and holds off
+// new ones; the partners are then read and rescored inside the transaction.
+func (s Partners) SavePartnerSettings(ctx context.Context, workspaceID string, set partner.Settings, e audit.Entry) (int, error) {
 	raw, err := json.Marshal(set)
 	if err != nil {
-		return fmt.Errorf("save partner settings: %w", err)
+		return 0, fmt.Errorf("save partner settings: %w", err)
 	}
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	n := 0
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET partner_settings = $2 WHERE id = $1`, workspaceID, string(raw)); err != nil {
 			return fmt.Errorf("save partner settings: %w", err)
 		}
 		if err := reconcileExclusivity(ctx, tx, workspaceID, set.Territories, e.At); err != nil {
 			return err
 		}
-		for _, p := range rescored {
+		rows, err := tx.QueryContext(ctx, `SELECT `+partnerCols+` FROM partners p WHERE p.workspace_id = $1 ORDER BY p.id`, workspaceID)
+		if err != nil {
+			return fmt.Errorf("read partners to rescore: %w", err)
+		}
+		var ps []partner.Partner
+		for rows.Next() {
+			p, err := scanPartner(rows, workspaceID)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("read partners to rescore: %w", err)
+			}
+			ps = append(ps, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read partners to rescore: %w", err)
+		}
+		for _, p := range ps {
+			p.Rescore(set.Fit)
 			_, score, res, err := fitColumns(p)
 			if err != nil {
 				return err
@@ -551,8 +620,10 @@ func (s Partners) SavePartnerSettings(ctx context.Context, workspaceID string, s
 				return fmt.Errorf("save partner fit score: %w", err)
 			}
 		}
+		n = len(ps)
 		return insertAudit(ctx, tx, e)
 	})
+	return n, err
 }
 
 // InternalUser implements partner.Store.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemprm/tandem/internal/audit"
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/fitscore"
 	"github.com/tandemprm/tandem/internal/partner"
@@ -63,6 +64,33 @@ func TestPartnerProfileStore(t *testing.T) {
 		}
 		if got, _ := svc.Get(ctx, sys, p.ID); got.FitResult == nil || got.FitResult.Score != 100 {
 			t.Fatalf("rescored fit: %+v", got.FitResult)
+		}
+		// An edit scored under the old weights but written after a weights change is
+		// scored as the settings stand when it commits: 50 again under the old
+		// targets, not the 100 its writer computed.
+		stale, err := store.Partners{DB: db}.PartnerByID(ctx, ws.ID, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.Fit.Criteria[0].Targets = []string{"finance", "retail"}
+		if _, _, err := svc.SaveSettings(ctx, sys, "test", set); err != nil {
+			t.Fatal(err)
+		}
+		stale.Notes = "edited while the weights changed"
+		stale.Rescore(fitscore.Config{Criteria: []fitscore.Criterion{{Kind: fitscore.Industries, Weight: 20, Targets: []string{"finance", "health"}}}})
+		if stale.FitResult == nil || stale.FitResult.Score != 100 {
+			t.Fatalf("the stale writer's own score: %+v", stale.FitResult)
+		}
+		stale.UpdatedAt = stale.UpdatedAt.Add(time.Millisecond)
+		if err := (store.Partners{DB: db}).UpdatePartner(ctx, stale, stale.UpdatedAt.Add(-time.Millisecond), audit.New(ctx, sys, "test", t0, "partner.update", "partner", p.ID, nil, nil, "")); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := svc.Get(ctx, sys, p.ID); got.FitResult == nil || got.FitResult.Score != 50 || got.Notes != "edited while the weights changed" {
+			t.Fatalf("a stale writer's score was kept: %+v (notes %q)", got.FitResult, got.Notes)
+		}
+		set.Fit.Criteria[0].Targets = []string{"finance", "health"}
+		if _, _, err := svc.SaveSettings(ctx, sys, "test", set); err != nil {
+			t.Fatal(err)
 		}
 		// A territory in use cannot be removed.
 		set.Territories = []string{"Nordics"}
