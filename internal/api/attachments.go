@@ -54,7 +54,7 @@ const maxFormField = 4096
 // BeginUpload readies the reading of an attachment upload to the opportunity in the
 // path: it checks the actor may attach to it before a byte of the body is read,
 // waits for an upload slot (pipeline.UploadSlot) and gives the body
-// pipeline.UploadReadTime to arrive. The caller must call the returned function
+// pipeline.UploadReadTime to arrive, and the answer a minute more to be written. The caller must call the returned function
 // when done.
 func BeginUpload(w http.ResponseWriter, r *http.Request, svc *pipeline.Service, actor policy.Actor) (func(), error) {
 	if err := svc.MayAttach(r.Context(), actor, r.PathValue("id")); err != nil {
@@ -64,8 +64,11 @@ func BeginUpload(w http.ResponseWriter, r *http.Request, svc *pipeline.Service, 
 	if err != nil {
 		return nil, fmt.Errorf("wait for an upload slot: %w", err)
 	}
-	// The server's read timeout is for ordinary requests; a large file may need longer.
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(pipeline.UploadReadTime))
+	// The server's timeouts are for ordinary requests: a large file may need longer
+	// to arrive, and the answer must still be writable after it has.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(pipeline.UploadReadTime))
+	_ = rc.SetWriteDeadline(time.Now().Add(pipeline.UploadReadTime + time.Minute))
 	return release, nil
 }
 

@@ -469,26 +469,37 @@ func reliance(md stage.Model, cur string, a attachmentRow, others int, partner b
 	if a.Meets == "" {
 		return "No stage criterion relies on it: it is kept as " + strings.ToLower(a.KindLabel) + "."
 	}
+	// A lost opportunity that is reopened is judged again on every stage before the
+	// one it goes to, so for it no stage is behind.
+	lost := cur == stage.Lost
 	var ahead, left []string
 	at := md.Index(cur)
 	for i, s := range md.Stages {
 		if !slices.ContainsFunc(s.Exit, func(c stage.Criterion) bool { return c.Kind == stage.KindAttachment && c.Key == a.Kind }) {
 			continue
 		}
-		if (at >= 0 && i < at) || cur == stage.Lost {
+		if !lost && at >= 0 && i < at {
 			left = append(left, s.Label)
 		} else {
 			ahead = append(ahead, s.Label)
 		}
 	}
-	_, lost := criterionUses(md, a.Kind)
+	_, toLose := criterionUses(md, a.Kind)
+	var needs []string
+	switch {
+	case len(ahead) > 0 && lost:
+		needs = append(needs, "to reopen the opportunity past "+strings.Join(ahead, ", "))
+	case len(ahead) > 0:
+		needs = append(needs, "to leave "+strings.Join(ahead, ", "))
+	}
+	if toLose && md.Open(cur) {
+		needs = append(needs, "to close the opportunity as lost")
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "It meets the criterion “%s”", a.Meets)
 	switch {
-	case len(ahead) > 0:
-		fmt.Fprintf(&b, ", which is needed to leave %s.", strings.Join(ahead, ", "))
-	case lost && md.Open(cur):
-		b.WriteString(", which is needed to close the opportunity as lost.")
+	case len(needs) > 0:
+		fmt.Fprintf(&b, ", which is needed %s.", strings.Join(needs, " and "))
 	case len(left) > 0:
 		fmt.Fprintf(&b, "; the opportunity has already left %s, and stages already left stay left.", strings.Join(left, ", "))
 		return b.String()
@@ -502,7 +513,11 @@ func reliance(md stage.Model, cur string, a attachmentRow, others int, partner b
 	}
 	switch others {
 	case 0:
-		fmt.Fprintf(&b, " It is the only %s%s: without it, that move is refused until another is attached.", strings.ToLower(a.KindLabel), seen)
+		if partner {
+			fmt.Fprintf(&b, " It is the only %s you can see (the vendor's team may hold others): without one, that is refused.", strings.ToLower(a.KindLabel))
+			break
+		}
+		fmt.Fprintf(&b, " It is the only %s: without it, that is refused until another is attached.", strings.ToLower(a.KindLabel))
 	case 1:
 		fmt.Fprintf(&b, " One other %s%s stays, so the criterion is still met.", strings.ToLower(a.KindLabel), seen)
 	default:
