@@ -110,11 +110,12 @@ func TestAttachmentPages(t *testing.T) {
 				}
 			}
 
-			// A refused move names the missing order form and links to the upload form
-			// with its kind chosen.
+			// A refused move names the missing order form, points at the upload form
+			// on the same page and opens it with the order form's kind chosen.
 			resp, body = form(t, pm, page+"/stage", url.Values{"to": {"won_credited"}, "version": {"1"}})
 			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(body), "A signed order form is attached (needed to leave Commercial terms)") ||
-				!strings.Contains(body, `href="/w/demo/pipeline/`+o.ID+`?attach=order_form#attachments"`) || strings.Contains(body, "cannot be recorded in Tandem yet") {
+				!strings.Contains(body, `href="#attachments"`) || !strings.Contains(body, `<option value="order_form" selected>`) ||
+				!strings.Contains(body, `<details class="no-print" open>`) || strings.Contains(body, "cannot be recorded in Tandem yet") {
 				t.Fatalf("refused move for a missing order form: %d", resp.StatusCode)
 			}
 			if _, body = call(t, pm, "GET", page+"?attach=order_form", nil); !strings.Contains(body, `<option value="order_form" selected>`) {
@@ -158,11 +159,13 @@ func TestAttachmentPages(t *testing.T) {
 				t.Fatalf("disguised HTML: %d", resp.StatusCode)
 			}
 			// A file over the limit, and a body over the upload's cap, are refused
-			// with the limit named.
+			// with the limit named, keeping what was typed before the file.
 			for _, n := range []int{pipeline.MaxAttachmentBytes + 1, pipeline.MaxAttachmentBytes + 512<<10} {
 				big := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("0"), n-9)...)
-				resp, body = attachForm(t, pm, page+"/attachments", url.Values{"kind": {"order_form"}}, "huge.pdf", big)
-				if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "is larger than 10 MB, the largest file Tandem keeps") {
+				resp, body = attachForm(t, pm, page+"/attachments", url.Values{"kind": {"order_form"}, "name": {"Huge order form"}}, "huge.pdf", big)
+				if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "is larger than 10 MB, the largest file Tandem keeps") ||
+					!strings.Contains(body, `<option value="order_form" selected>`) || !strings.Contains(body, `value="Huge order form"`) ||
+					!strings.Contains(body, "choose the file again") || !strings.Contains(body, `aria-invalid="true" aria-describedby="att-file-error att-hint"`) {
 					t.Fatalf("%d bytes: %d", n, resp.StatusCode)
 				}
 			}

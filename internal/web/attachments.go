@@ -22,14 +22,9 @@ import (
 // upload form, downloads, and removal through a confirmation page. The pipeline
 // service decides who reads, adds and removes what; these handlers only translate.
 
-const (
-	// attachmentBodyLimit caps the body of an upload: the largest file Tandem keeps,
-	// with room for the form's other fields and the multipart framing.
-	attachmentBodyLimit = pipeline.MaxAttachmentBytes + 256<<10
-	// attachmentMemory is how much of an upload is held in memory; the rest of a
-	// file waits in a temporary file that is removed when the form has been read.
-	attachmentMemory = 256 << 10
-)
+// attachmentBodyLimit caps the body of an upload: the largest file Tandem keeps,
+// with room for the form's other fields and the multipart framing.
+const attachmentBodyLimit = pipeline.MaxAttachmentBytes + 256<<10
 
 func (ui *UI) registerAttachments(mux *http.ServeMux) {
 	ui.handle(mux, "POST /w/{slug}/pipeline/{id}/attachments", ui.console(ui.opportunityAttach))
@@ -43,74 +38,111 @@ func (ui *UI) registerAttachments(mux *http.ServeMux) {
 }
 
 // attachmentForm is the upload form as typed, shown again after a refusal. The file
-// itself is never kept: the browser cannot be given it back.
+// itself is never kept: the browser cannot be given it back, so FileSent says to ask
+// for it again.
 type attachmentForm struct {
 	Kind, Name, URL string
 	Shared          bool
+	FileSent        bool
 }
+
+// fileTooLarge is what the form says of a file over the limit, in the browser and
+// from the server alike.
+var fileTooLarge = "The file is larger than " + pipeline.ByteSize(pipeline.MaxAttachmentBytes) + ", the largest file Tandem keeps."
+
+// maxFormValue bounds each text field of the upload form.
+const maxFormValue = 4096
 
 // readAttachmentForm reads an upload form (multipart, or URL-encoded for a link)
 // from r, whose body the caller has capped. It returns the attachment to add, with
 // Visibility Shared when the "share" box is ticked and Internal otherwise, the form
 // as typed, and what went wrong while reading, by field ("file" when the body is
 // over its cap or could not be read, or the file is larger than
-// pipeline.MaxAttachmentBytes). A file is never read past that limit, and any
-// temporary file of the upload is removed before it returns.
+// pipeline.MaxAttachmentBytes). The form is read as a stream, part by part, so the
+// fields sent before the file (the form puts the file last) are kept even when the
+// file is refused; a file is never read past the limit, and nothing is written to
+// disk. What is left of a refused body, up to the cap, is read and dropped, so the
+// browser gets the answer rather than a reset connection.
 func readAttachmentForm(r *http.Request) (pipeline.AttachmentInput, attachmentForm, map[string]string) {
 	errs := map[string]string{}
-	tooLarge := "is larger than " + pipeline.ByteSize(pipeline.MaxAttachmentBytes) + ", the largest file Tandem keeps"
-	err := r.ParseMultipartForm(attachmentMemory)
-	if r.MultipartForm != nil {
-		defer func() { _ = r.MultipartForm.RemoveAll() }()
-	}
-	var big *http.MaxBytesError
-	switch {
-	case err == nil, errors.Is(err, http.ErrNotMultipart):
-	case errors.As(err, &big), strings.Contains(err.Error(), "request body too large"):
-		errs["file"] = tooLarge
-		return pipeline.AttachmentInput{}, attachmentForm{}, errs
-	default:
-		errs["file"] = "could not be read: the upload was cut short or is not a form; please try again"
-		return pipeline.AttachmentInput{}, attachmentForm{}, errs
-	}
-	value := func(k string) string {
-		if vs := r.PostForm[k]; len(vs) > 0 {
-			return vs[0]
+	tooLarge := fileTooLarge
+	var form attachmentForm
+	bodyErr := func(err error) {
+		var big *http.MaxBytesError
+		if errors.As(err, &big) {
+			errs["file"] = tooLarge
+			return
 		}
-		return ""
+		errs["file"] = "could not be read: the upload was cut short or is not a form; please try again"
 	}
-	form := attachmentForm{Kind: strings.TrimSpace(value("kind")), Name: value("name"), URL: strings.TrimSpace(value("url")), Shared: value("share") == "on"}
-	in := pipeline.AttachmentInput{Kind: form.Kind, Name: form.Name, URL: form.URL, Visibility: pipeline.Internal}
+	set := func(name, value string) {
+		switch name {
+		case "kind":
+			form.Kind = strings.TrimSpace(value)
+		case "name":
+			form.Name = value
+		case "url":
+			form.URL = strings.TrimSpace(value)
+		case "share":
+			form.Shared = value == "on"
+		}
+	}
+	var in pipeline.AttachmentInput
+	mr, err := r.MultipartReader()
+	switch {
+	case errors.Is(err, http.ErrNotMultipart):
+		if err := r.ParseForm(); err != nil {
+			bodyErr(err)
+		}
+		for _, k := range []string{"kind", "name", "url", "share"} {
+			set(k, r.PostForm.Get(k))
+		}
+	case err != nil:
+		bodyErr(err)
+	default:
+		for {
+			part, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				bodyErr(err)
+				break
+			}
+			if part.FormName() != "file" {
+				b, err := io.ReadAll(io.LimitReader(part, maxFormValue+1))
+				if err != nil {
+					bodyErr(err)
+					break
+				}
+				if len(b) <= maxFormValue {
+					set(part.FormName(), string(b))
+				}
+				continue
+			}
+			if part.FileName() == "" {
+				continue // the file input left empty
+			}
+			form.FileSent, in.FileName = true, part.FileName()
+			b, err := io.ReadAll(io.LimitReader(part, pipeline.MaxAttachmentBytes+1))
+			switch {
+			case err != nil:
+				bodyErr(err)
+			case len(b) > pipeline.MaxAttachmentBytes:
+				errs["file"] = tooLarge
+			default:
+				in.File = b
+				continue
+			}
+			break
+		}
+	}
+	if len(errs) > 0 {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}
+	in.Kind, in.Name, in.URL, in.Visibility = form.Kind, form.Name, form.URL, pipeline.Internal
 	if form.Shared {
 		in.Visibility = pipeline.Shared
-	}
-	if r.MultipartForm == nil {
-		return in, form, errs
-	}
-	fhs := r.MultipartForm.File["file"]
-	if len(fhs) == 0 {
-		return in, form, errs
-	}
-	fh := fhs[0]
-	in.FileName = fh.Filename
-	if fh.Size > pipeline.MaxAttachmentBytes {
-		errs["file"] = tooLarge
-		return in, form, errs
-	}
-	f, err := fh.Open()
-	if err != nil {
-		errs["file"] = "could not be read; please try again"
-		return in, form, errs
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, pipeline.MaxAttachmentBytes+1))
-	switch {
-	case err != nil:
-		errs["file"] = "could not be read; please try again"
-	case len(b) > pipeline.MaxAttachmentBytes:
-		errs["file"] = tooLarge
-	default:
-		in.File = b
 	}
 	return in, form, errs
 }
@@ -264,7 +296,7 @@ func attachmentHint() string {
 // attachmentSection is what an opportunity page needs to list the attachments and
 // offer the upload form: the form as typed after a refusal (form, errs), or a fresh
 // one with the kind named by the query's "attach" preselected.
-func (ui *UI) attachmentSection(r *http.Request, v Viewer, o pipeline.Opportunity, md stage.Model, form *attachmentForm, errs map[string]string) (map[string]any, error) {
+func (ui *UI) attachmentSection(r *http.Request, v Viewer, o pipeline.Opportunity, md stage.Model, form *attachmentForm, errs map[string]string, wanted string) (map[string]any, error) {
 	kinds := attachmentKinds(md)
 	rows, err := ui.attachmentRows(r.Context(), v, o, kinds)
 	if err != nil {
@@ -283,13 +315,19 @@ func (ui *UI) attachmentSection(r *http.Request, v Viewer, o pipeline.Opportunit
 		if f.Kind == "" {
 			f.Kind = pipeline.OtherAttachment
 		}
-	} else if want := r.URL.Query().Get("attach"); want != "" && slices.ContainsFunc(kinds, func(k kindOption) bool { return k.Value == want }) {
-		f.Kind = want
+	} else {
+		if wanted == "" {
+			wanted = r.URL.Query().Get("attach")
+		}
+		if wanted != "" && slices.ContainsFunc(kinds, func(k kindOption) bool { return k.Value == wanted }) {
+			f.Kind = wanted
+		}
 	}
 	return map[string]any{"Attachments": rows, "AttachKinds": kinds, "AttachForm": f, "AttachErrors": errs,
 		"CanAttach": canInternal || canShared, "AttachCanInternal": canInternal, "AttachCanShared": canShared,
 		"AttachHint": attachmentHint(), "AttachAccept": strings.Join(pipeline.AttachmentExtensions(), ","),
-		"AttachOpen": form != nil || r.URL.Query().Has("attach") || len(rows) == 0}, nil
+		"AttachPortal": v.PartnerID != "", "AttachMaxBytes": pipeline.MaxAttachmentBytes, "AttachTooLarge": fileTooLarge,
+		"AttachOpen": form != nil || wanted != "" || len(rows) == 0}, nil
 }
 
 // attachErrors adds the service's field errors to errs.
@@ -330,15 +368,20 @@ func (ui *UI) addAttachment(w http.ResponseWriter, r *http.Request, v Viewer, de
 	return a, form, errs, "", err
 }
 
-// attachedText is the flash after an upload.
+// attachedText is the flash after an upload; a long name is shortened to keep the
+// message within what a flash carries.
 func attachedText(a pipeline.Attachment, partner bool) string {
+	name := a.Name
+	if r := []rune(name); len(r) > 60 {
+		name = string(r[:57]) + "…"
+	}
 	switch {
 	case partner:
-		return "Attached " + a.Name + "; the vendor's team can read it."
+		return "Attached " + name + "; the vendor's team can read it."
 	case a.Visibility == pipeline.Shared:
-		return "Attached " + a.Name + " and shared it with the partners on this opportunity."
+		return "Attached " + name + " and shared it with the partners on this opportunity."
 	}
-	return "Attached " + a.Name + " (internal: partners never see it)."
+	return "Attached " + name + " (internal: partners never see it)."
 }
 
 // opportunityAttach adds a file or a link to an opportunity from the console.

@@ -605,7 +605,14 @@ func (ui *UI) renderOpportunity(w http.ResponseWriter, r *http.Request, v Viewer
 	if noteForm.Visibility == "" {
 		noteForm.Visibility = pipeline.Internal
 	}
-	attach, err := ui.attachmentSection(r, v, o, md, st.attachForm, st.attachErrors)
+	// A refused move that misses a document opens the attachment form on its kind.
+	wanted := ""
+	for _, m := range st.missing {
+		if m.Input == "attachment" && wanted == "" {
+			wanted = m.Key
+		}
+	}
+	attach, err := ui.attachmentSection(r, v, o, md, st.attachForm, st.attachErrors, wanted)
 	if err != nil {
 		ui.Error(w, r, err)
 		return
@@ -1232,7 +1239,7 @@ func (ui *UI) renderPortalOpportunity(w http.ResponseWriter, r *http.Request, v 
 		notes = pipeline.ToPartnerNotes(ns)
 	}
 	// Shared documents, in their safe view.
-	attach, err := ui.attachmentSection(r, v, o, md, st.attachForm, st.attachErrors)
+	attach, err := ui.attachmentSection(r, v, o, md, st.attachForm, st.attachErrors, "")
 	if err != nil {
 		ui.Error(w, r, err)
 		return

@@ -175,7 +175,7 @@ func New(o Options) (*UI, error) {
 		if n == "templates/layout.html" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/parts/*.html", n)
 		if err != nil {
 			return nil, err
 		}
