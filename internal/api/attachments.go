@@ -51,6 +51,9 @@ func sharedCopy(a pipeline.Attachment) pipeline.Attachment {
 // maxFormField is the longest value a text field of an upload form may have.
 const maxFormField = 4096
 
+// maxLinkBody is the largest JSON body of a link attachment.
+const maxLinkBody = 64 << 10
+
 // BeginUpload readies the reading of an attachment upload to the opportunity in the
 // path: it checks the actor may attach to it before a byte of the body is read,
 // waits for an upload slot (pipeline.UploadSlot) and gives the body
@@ -88,6 +91,8 @@ func AttachmentUpload(r *http.Request) (pipeline.AttachmentInput, error) {
 		URL        string `json:"url"`
 		Visibility string `json:"visibility"`
 	}
+	// A link needs no file's room: the upload route's larger body limit is for files.
+	r.Body = http.MaxBytesReader(nil, r.Body, maxLinkBody)
 	if err := Decode(r, &in); err != nil {
 		var re *requestError
 		if errors.As(err, &re) && re.status == http.StatusUnsupportedMediaType {

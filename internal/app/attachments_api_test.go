@@ -162,6 +162,9 @@ func TestAttachmentsAPI(t *testing.T) {
 			if st, body := send("pm", "POST", path, `{"url":"http://docs.example.com/a","visibility":"everyone"}`); st != 422 || !slices.Equal(problemPaths(t, body), []string{"visibility", "url"}) {
 				t.Fatalf("bad link: %d %s", st, body)
 			}
+			if st, body := send("pm", "POST", path, `{"url":"https://x.example/`+strings.Repeat("a", 70<<10)+`"}`); st != 413 {
+				t.Fatalf("a link body of 70 KiB: %d %.200s", st, body)
+			}
 			if st, body := send("pm", "POST", path, "url=https://x.example", "Content-Type", "application/x-www-form-urlencoded"); st != 415 || !strings.Contains(body, "multipart/form-data") {
 				t.Fatalf("form-encoded: %d %s", st, body)
 			}
