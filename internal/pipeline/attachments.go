@@ -414,33 +414,11 @@ func attachmentAudit(a Attachment) map[string]any {
 	return m
 }
 
-// attachmentFilter returns which attachments of oppID the actor reads, after
-// checking it may see the opportunity and its documents.
-func (s *Service) attachmentFilter(ctx context.Context, actor policy.Actor, oppID string) (Opportunity, AttachmentFilter, error) {
-	o, err := s.load(ctx, actor, policy.Read, policy.Opportunities, oppID)
-	if err != nil {
-		return Opportunity{}, AttachmentFilter{}, err
-	}
-	if err := policy.Authorize(actor, policy.List, resource(policy.PartnerNotes, actor, "", nonEmpty(actor.PartnerID)...)); err != nil {
-		return Opportunity{}, AttachmentFilter{}, err
-	}
-	f := AttachmentFilter{SharedOnly: true}
-	if pid, ok := actor.PartnerOnly(); ok {
-		if pid == "" {
-			return Opportunity{}, AttachmentFilter{}, tandem.Errorf(tandem.KindForbidden, "Attachments are shared with a partner organisation.")
-		}
-		f.PartnerID = pid
-	} else if policy.Authorize(actor, policy.List, resource(policy.InternalNotes, actor, "")) == nil {
-		f.SharedOnly = false
-	}
-	return o, f, nil
-}
-
 // Attachments returns the attachments of an opportunity the actor may read, newest
 // first, by the rule of notes: a partner gets the shared ones of the vendor and of
 // its own organisation, never internal ones nor another partner's.
 func (s *Service) Attachments(ctx context.Context, actor policy.Actor, oppID string) ([]Attachment, error) {
-	_, f, err := s.attachmentFilter(ctx, actor, oppID)
+	f, err := s.readFilter(ctx, actor, oppID)
 	if err != nil {
 		return nil, err
 	}
@@ -450,7 +428,7 @@ func (s *Service) Attachments(ctx context.Context, actor policy.Actor, oppID str
 // readable returns the attachment if the actor may read it, and not found otherwise
 // (an attachment the actor may not read does not exist for it).
 func (s *Service) readable(ctx context.Context, actor policy.Actor, oppID, attID string) (Attachment, error) {
-	_, f, err := s.attachmentFilter(ctx, actor, oppID)
+	f, err := s.readFilter(ctx, actor, oppID)
 	if err != nil {
 		return Attachment{}, err
 	}
@@ -458,7 +436,7 @@ func (s *Service) readable(ctx context.Context, actor policy.Actor, oppID, attID
 	if err != nil {
 		return Attachment{}, err
 	}
-	if f.SharedOnly && (a.Visibility != Shared || (f.PartnerID != "" && a.PartnerID != "" && a.PartnerID != f.PartnerID)) {
+	if !f.Lets(a.Visibility, a.PartnerID) {
 		return Attachment{}, tandem.Errorf(tandem.KindNotFound, "That attachment does not exist.")
 	}
 	return a, nil

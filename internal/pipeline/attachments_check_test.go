@@ -151,3 +151,29 @@ func FuzzCheckAttachment(f *testing.F) {
 		}
 	})
 }
+
+// TestNoteFilterLets pins who reads what is written on an opportunity: everything
+// for an unfiltered reader; shared things only otherwise, and for a partner only
+// the vendor's and its own organisation's.
+func TestNoteFilterLets(t *testing.T) {
+	all, vendor, sam := NoteFilter{}, NoteFilter{SharedOnly: true}, NoteFilter{SharedOnly: true, PartnerID: "prt_sam"}
+	for _, c := range []struct {
+		f       NoteFilter
+		v       Visibility
+		partner string
+		want    bool
+	}{
+		{all, Internal, "", true},
+		{all, Shared, "prt_other", true},
+		{vendor, Internal, "", false},
+		{vendor, Shared, "prt_other", true},
+		{sam, Shared, "", true},
+		{sam, Shared, "prt_sam", true},
+		{sam, Shared, "prt_other", false},
+		{sam, Internal, "", false},
+	} {
+		if got := c.f.Lets(c.v, c.partner); got != c.want {
+			t.Errorf("%+v lets %s by %q: %v, want %v", c.f, c.v, c.partner, got, c.want)
+		}
+	}
+}

@@ -219,22 +219,43 @@ func (s *Service) AddNote(ctx context.Context, actor policy.Actor, actorName, op
 // the shared notes of the vendor and of its own organisation, never internal ones
 // nor another partner's.
 func (s *Service) Notes(ctx context.Context, actor policy.Actor, oppID string) ([]Note, error) {
-	if _, err := s.load(ctx, actor, policy.Read, policy.Opportunities, oppID); err != nil {
+	f, err := s.readFilter(ctx, actor, oppID)
+	if err != nil {
 		return nil, err
 	}
+	return s.Store.ListNotes(ctx, actor.WorkspaceID, oppID, f)
+}
+
+// readFilter checks that the actor may see the opportunity and what is shared on it,
+// and returns which of its notes and attachments the actor reads: all of them for
+// the vendor's people whose role reads internal ones; shared ones otherwise, and for
+// a partner only the vendor's and its own organisation's.
+func (s *Service) readFilter(ctx context.Context, actor policy.Actor, oppID string) (NoteFilter, error) {
+	if _, err := s.load(ctx, actor, policy.Read, policy.Opportunities, oppID); err != nil {
+		return NoteFilter{}, err
+	}
 	if err := policy.Authorize(actor, policy.List, resource(policy.PartnerNotes, actor, "", nonEmpty(actor.PartnerID)...)); err != nil {
-		return nil, err
+		return NoteFilter{}, err
 	}
 	f := NoteFilter{SharedOnly: true}
 	if pid, ok := actor.PartnerOnly(); ok {
-		f.PartnerID = pid
 		if pid == "" {
-			return nil, tandem.Errorf(tandem.KindForbidden, "Notes are shared with a partner organisation.")
+			return NoteFilter{}, tandem.Errorf(tandem.KindForbidden, "What is shared on an opportunity is shared with a partner organisation.")
 		}
+		f.PartnerID = pid
 	} else if policy.Authorize(actor, policy.List, resource(policy.InternalNotes, actor, "")) == nil {
 		f.SharedOnly = false
 	}
-	return s.Store.ListNotes(ctx, actor.WorkspaceID, oppID, f)
+	return f, nil
+}
+
+// Lets reports whether f lets through what has visibility v and, when a partner
+// wrote it, came from organisation partnerID.
+func (f NoteFilter) Lets(v Visibility, partnerID string) bool {
+	if !f.SharedOnly {
+		return true
+	}
+	return v == Shared && (f.PartnerID == "" || partnerID == "" || partnerID == f.PartnerID)
 }
 
 // PartnerNoteView is a note as a partner may see it. A test pins it to the policy's

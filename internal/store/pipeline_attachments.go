@@ -24,15 +24,7 @@ func scanAttachment(sc interface{ Scan(...any) error }, workspaceID string) (pip
 
 // ListAttachments implements pipeline.Store.
 func (s Pipeline) ListAttachments(ctx context.Context, workspaceID, opportunityID string, f pipeline.AttachmentFilter) ([]pipeline.Attachment, error) {
-	var w sqlWhere
-	w.add("workspace_id = ?", workspaceID)
-	w.add("opportunity_id = ?", opportunityID)
-	if f.SharedOnly {
-		w.add("visibility = ?", string(pipeline.Shared))
-		if f.PartnerID != "" {
-			w.add("(partner_id = '' OR partner_id = ?)", f.PartnerID)
-		}
-	}
+	w := sharedOn(workspaceID, opportunityID, f)
 	rows, err := s.DB.read.QueryContext(ctx, `SELECT `+attachmentColumns+` FROM opportunity_attachments WHERE `+w.sql()+
 		fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, pipeline.MaxAttachments), w.args...)
 	if err != nil {

@@ -109,15 +109,7 @@ func (s Pipeline) PartnerTier(ctx context.Context, workspaceID, partnerID string
 
 // ListNotes implements pipeline.Store.
 func (s Pipeline) ListNotes(ctx context.Context, workspaceID, opportunityID string, f pipeline.NoteFilter) ([]pipeline.Note, error) {
-	var w sqlWhere
-	w.add("workspace_id = ?", workspaceID)
-	w.add("opportunity_id = ?", opportunityID)
-	if f.SharedOnly {
-		w.add("visibility = ?", string(pipeline.Shared))
-		if f.PartnerID != "" {
-			w.add("(partner_id = '' OR partner_id = ?)", f.PartnerID)
-		}
-	}
+	w := sharedOn(workspaceID, opportunityID, f)
 	rows, err := s.DB.read.QueryContext(ctx, `SELECT id, visibility, kind, body, author_id, author_name, author_side, partner_id,
 		follow_up_due_at, created_at FROM opportunity_notes WHERE `+w.sql()+` ORDER BY created_at DESC, id DESC LIMIT 500`, w.args...)
 	if err != nil {
@@ -137,6 +129,21 @@ func (s Pipeline) ListNotes(ctx context.Context, workspaceID, opportunityID stri
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// sharedOn is the condition for what f lets through of what is written on one
+// opportunity (notes, attachments); the SQL form of pipeline.NoteFilter.Lets.
+func sharedOn(workspaceID, opportunityID string, f pipeline.NoteFilter) sqlWhere {
+	var w sqlWhere
+	w.add("workspace_id = ?", workspaceID)
+	w.add("opportunity_id = ?", opportunityID)
+	if f.SharedOnly {
+		w.add("visibility = ?", string(pipeline.Shared))
+		if f.PartnerID != "" {
+			w.add("(partner_id = '' OR partner_id = ?)", f.PartnerID)
+		}
+	}
+	return w
 }
 
 // SaveNote implements pipeline.Store: the note, the opportunity's last activity and
