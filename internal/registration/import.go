@@ -120,11 +120,12 @@ func (s *Service) Import(ctx context.Context, actor policy.Actor, actorName stri
 	if !ok {
 		return ImportResult{}, tandem.Errorf(tandem.KindInternal, "this store cannot import registrations")
 	}
-	ws, raw, err := s.Store.Workspace(ctx, actor.WorkspaceID)
+	ws, _, err := s.Store.Workspace(ctx, actor.WorkspaceID)
 	if err != nil {
 		return ImportResult{}, err
 	}
-	set, err := ParseSettings(raw)
+	// The settings as a submission reads them: the program's tier ranks included.
+	set, _, err := s.Settings(ctx, actor.WorkspaceID)
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("registration settings of workspace %s: %w", ws.Slug, err)
 	}
@@ -163,6 +164,9 @@ func (s *Service) Import(ctx context.Context, actor policy.Actor, actorName stri
 		}
 		if p == nil {
 			return append(probs, tandem.FieldError{Path: "partner_id", Detail: "is not a partner of this workspace"})
+		}
+		if err := tierAllows(set, *p); err != nil {
+			probs = append(probs, tandem.FieldError{Path: "partner_id", Detail: tandem.MessageOf(err)})
 		}
 		if terr != nil && len(p.Territories) > 0 {
 			if ok, why := terr.InTerritory(*p, reg.CustomerCountry); !ok {

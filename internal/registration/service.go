@@ -269,17 +269,26 @@ type TerritorySource interface {
 	PartnerSettings(ctx context.Context, workspaceID string) (partner.Settings, error)
 }
 
-// withinLimits applies the workspace's eligibility rules: the partner's tier, its
-// territories against the customer's country, and how many registrations it may have
-// open at once (those of the same upload included).
-func (s *Service) withinLimits(ctx context.Context, set Settings, p partner.Partner, r Registration, batch map[string]Registration) error {
-	el := set.Eligibility
-	if el.MinTierRank > 0 && set.TierRank(p.Tier) < el.MinTierRank {
+// tierAllows applies the eligibility rule on program tiers: a partner whose tier
+// ranks below the workspace's minimum may not register deals.
+func tierAllows(set Settings, p partner.Partner) error {
+	if min := set.Eligibility.MinTierRank; min > 0 && set.TierRank(p.Tier) < min {
 		tier := p.Tier
 		if tier == "" {
 			tier = "no tier"
 		}
 		return tandem.Errorf(tandem.KindForbidden, "%s (%s) cannot register deals: registration is open from a higher program tier. Your partner manager can tell you how to get there.", p.Name, tier)
+	}
+	return nil
+}
+
+// withinLimits applies the workspace's eligibility rules: the partner's tier, its
+// territories against the customer's country, and how many registrations it may have
+// open at once (those of the same upload included).
+func (s *Service) withinLimits(ctx context.Context, set Settings, p partner.Partner, r Registration, batch map[string]Registration) error {
+	el := set.Eligibility
+	if err := tierAllows(set, p); err != nil {
+		return err
 	}
 	if err := s.inTerritory(ctx, set, p, r.CustomerCountry); err != nil {
 		return err

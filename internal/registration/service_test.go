@@ -523,6 +523,13 @@ func TestEligibilityByTierAndOpenRegistrations(t *testing.T) {
 		if tandem.KindOf(err) != tandem.KindForbidden || !strings.Contains(tandem.MessageOf(err), "higher program tier") {
 			t.Fatalf("below the minimum tier: %v", err)
 		}
+		// A CSV dry run refuses the same rows, on partner_id, with the same reason.
+		csv := "partner_id,customer_name,website,motion\n" + f.b.ID + ",Dunmore Textiles,dunmore.example," + string(f.motion) + "\n"
+		res, err := f.svc.Import(f.ctx, f.reviewer, "Paul", strings.NewReader(csv), csvimport.AllOrNothing, true, csvimport.Options{})
+		if err != nil || len(res.Report.Rejected) != 1 || res.Report.Rejected[0].Line != 2 || res.Report.Rejected[0].Column != "partner_id" ||
+			!strings.Contains(res.Report.Rejected[0].Reason, "higher program tier") {
+			t.Fatalf("dry run below the minimum tier: %+v, %v", res.Report.Rejected, err)
+		}
 		if _, err := f.svc.UpdateSettings(f.ctx, f.reviewer, "Paul", set); tandem.KindOf(err) != tandem.KindForbidden {
 			t.Errorf("a partner manager changing the settings: %v, want forbidden", err)
 		}
