@@ -62,15 +62,6 @@ func (d Dialect) forUpdate() string {
 	return ""
 }
 
-// forShare is the suffix that makes a SELECT hold its rows against change (not
-// against other readers) until the transaction ends; SQLite needs none.
-func (d Dialect) forShare() string {
-	if d == Postgres {
-		return " FOR SHARE"
-	}
-	return ""
-}
-
 // restatesJoinedRange reports whether a range on a join key (id > cursor) should be
 // written on both joined tables. PostgreSQL carries equalities across a join but not
 // ranges, so without it a merge join reads the other table from its first key.

@@ -42,14 +42,37 @@ func fitColumns(p partner.Partner) (inputs string, score int, result string, err
 	return string(in), p.Score(), "", nil
 }
 
+// lockFitCriteria orders, on PostgreSQL, the transactions that score partners
+// (shared) against those that change the workspace's fit criteria (exclusive), for
+// the rest of the transaction. It is an advisory lock of its own, not a lock on the
+// workspace row, so partner writes do not queue behind unrelated workspace edits,
+// and a waiting criteria change is not starved by a stream of partner writes.
+// SQLite runs one writer at a time and needs nothing.
+func (db *DB) lockFitCriteria(ctx context.Context, q Querier, workspaceID string, shared bool) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	fn := "pg_advisory_xact_lock"
+	if shared {
+		fn = "pg_advisory_xact_lock_shared"
+	}
+	if _, err := q.ExecContext(ctx, "SELECT "+fn+"(hashtext($1))", "fit_criteria/"+workspaceID); err != nil {
+		return fmt.Errorf("lock the fit criteria: %w", err)
+	}
+	return nil
+}
+
 // fitInTx returns the workspace's fit criteria as they stand in q's transaction,
-// holding (on PostgreSQL) the workspace row against a settings change until the
-// transaction ends. Partner writes score with it, so a score never rests on weights
-// that a committed settings change replaced: either the change committed first and
-// is read here, or it waits for this write and then rescores the partner as written.
+// after taking the fit criteria's shared lock. Partner writes score with it, so a
+// score never rests on criteria that a committed change replaced: either the change
+// committed first and is read here (the read is a statement after the lock), or it
+// waits for this write and then rescores the partner as written.
 func (db *DB) fitInTx(ctx context.Context, q Querier, workspaceID string) (fitscore.Config, error) {
+	if err := db.lockFitCriteria(ctx, q, workspaceID, true); err != nil {
+		return fitscore.Config{}, err
+	}
 	var raw string
-	if err := q.QueryRowContext(ctx, `SELECT partner_settings FROM workspaces WHERE id = $1`+db.dialect.forShare(), workspaceID).Scan(&raw); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT partner_settings FROM workspaces WHERE id = $1`, workspaceID).Scan(&raw); err != nil {
 		return fitscore.Config{}, notFound(err, "workspace")
 	}
 	set, err := partner.ParseSettings(raw)
@@ -576,9 +599,10 @@ func (s Partners) PartnerSettings(ctx context.Context, workspaceID string) (part
 	return partner.ParseSettings(raw)
 }
 
-// SavePartnerSettings implements partner.Store. The workspace row is written first,
-// which on PostgreSQL waits for partner writes holding it (fitInTx) and holds off
-// new ones; the partners are then read and rescored inside the transaction.
+// SavePartnerSettings implements partner.Store. It takes the fit criteria's
+// exclusive lock first (see lockFitCriteria), which waits for partner writes under
+// way, and then reads and rescores the partners inside the transaction, writing
+// only the scores that change, a few hundred to a statement.
 func (s Partners) SavePartnerSettings(ctx context.Context, workspaceID string, set partner.Settings, e audit.Entry) (int, error) {
 	raw, err := json.Marshal(set)
 	if err != nil {
@@ -586,6 +610,9 @@ func (s Partners) SavePartnerSettings(ctx context.Context, workspaceID string, s
 	}
 	n := 0
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := s.DB.lockFitCriteria(ctx, tx, workspaceID, false); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE workspaces SET partner_settings = $2 WHERE id = $1`, workspaceID, string(raw)); err != nil {
 			return fmt.Errorf("save partner settings: %w", err)
 		}
@@ -596,34 +623,52 @@ func (s Partners) SavePartnerSettings(ctx context.Context, workspaceID string, s
 		if err != nil {
 			return fmt.Errorf("read partners to rescore: %w", err)
 		}
-		var ps []partner.Partner
+		var changed []partner.Partner
 		for rows.Next() {
 			p, err := scanPartner(rows, workspaceID)
 			if err != nil {
 				rows.Close()
 				return fmt.Errorf("read partners to rescore: %w", err)
 			}
-			ps = append(ps, p)
+			n++
+			was := p.Score()
+			if p.Rescore(set.Fit); p.Score() != was {
+				changed = append(changed, p)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("read partners to rescore: %w", err)
 		}
-		for _, p := range ps {
-			p.Rescore(set.Fit)
-			_, score, res, err := fitColumns(p)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE partners SET fit_score = $3, fit_result = $4 WHERE workspace_id = $1 AND id = $2`,
-				workspaceID, p.ID, score, res); err != nil {
-				return fmt.Errorf("save partner fit score: %w", err)
-			}
+		if err := updateFitScores(ctx, tx, workspaceID, changed); err != nil {
+			return err
 		}
-		n = len(ps)
 		return insertAudit(ctx, tx, e)
 	})
 	return n, err
+}
+
+// updateFitScores writes the fit scores of ps, 400 partners to a statement.
+func updateFitScores(ctx context.Context, tx *sql.Tx, workspaceID string, ps []partner.Partner) error {
+	const chunk = 400
+	for len(ps) > 0 {
+		batch := ps[:min(chunk, len(ps))]
+		ps = ps[len(batch):]
+		args := []any{workspaceID}
+		marks := make([]string, len(batch))
+		for i, p := range batch {
+			// As text: PostgreSQL types the bound values of a VALUES list as text.
+			args = append(args, p.ID, strconv.Itoa(p.Score()))
+			marks[i] = fmt.Sprintf("($%d, $%d)", len(args)-1, len(args))
+		}
+		q := `WITH v (id, score) AS (VALUES ` + strings.Join(marks, ", ") + `)
+			UPDATE partners SET fit_score = CAST(v.score AS INTEGER), fit_result = '' FROM v
+			WHERE partners.workspace_id = $1 AND partners.id = v.id`
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("save partner fit scores: %w", err)
+		}
+	}
+	return nil
 }
 
 // InternalUser implements partner.Store.

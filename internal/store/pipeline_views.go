@@ -12,7 +12,7 @@ import (
 
 // PipelineViews implements pipeline.ViewStore.
 func (s Pipeline) PipelineViews(ctx context.Context, workspaceID, userID string) ([]pipeline.View, error) {
-	rows, err := s.DB.read.QueryContext(ctx, `SELECT v.id, v.user_id, COALESCE(u.name, ''), v.name, v.query, v.shared, v.created_at
+	rows, err := s.DB.read.QueryContext(ctx, `SELECT v.id, v.user_id, COALESCE(NULLIF(u.name, ''), u.email, ''), v.name, v.query, v.shared, v.created_at
 		FROM pipeline_views v LEFT JOIN users u ON u.workspace_id = v.workspace_id AND u.id = v.user_id
 		WHERE v.workspace_id = $1 AND (v.user_id = $2 OR v.shared = 1)
 		ORDER BY CASE WHEN v.user_id = $2 THEN 0 ELSE 1 END, v.name, v.id`, workspaceID, userID)

@@ -115,9 +115,11 @@ func readAttachmentForm(r *http.Request) (pipeline.AttachmentInput, attachmentFo
 					bodyErr(err)
 					break
 				}
-				if len(b) <= maxFormValue {
-					set(part.FormName(), string(b))
+				if len(b) > maxFormValue {
+					errs[part.FormName()] = fmt.Sprintf("must be at most %d characters", maxFormValue)
+					continue
 				}
+				set(part.FormName(), string(b))
 				continue
 			}
 			if part.FileName() == "" {

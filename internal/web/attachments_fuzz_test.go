@@ -10,8 +10,8 @@ import (
 )
 
 // FuzzAttachmentForm feeds the upload form arbitrary bodies, multipart or not: it
-// never panics; the only field it refuses while reading is "file", and then it
-// carries no content; a file it returns is within pipeline.MaxAttachmentBytes; the
+// never panics; while reading it refuses only the file (and then carries no
+// content) and text fields over their length; a file it returns is within pipeline.MaxAttachmentBytes; the
 // kind, name and link are those posted, the visibility follows the "share" box; and
 // what it returns goes through the service's own check without a surprise.
 func FuzzAttachmentForm(f *testing.F) {
@@ -36,6 +36,7 @@ func FuzzAttachmentForm(f *testing.F) {
 		{"kind=order_form&url=https%3A%2F%2Fx.example%2Fa&share=on", false},
 		{"", true},
 		{"--" + b + "\r\n\r\n", true},
+		{part("name", "", strings.Repeat("n", maxFormValue+1)) + "--" + b + "--\r\n", true},
 	} {
 		f.Add(seed.body, seed.multipart)
 	}
@@ -49,11 +50,13 @@ func FuzzAttachmentForm(f *testing.F) {
 		r.Body = http.MaxBytesReader(nil, r.Body, attachmentBodyLimit)
 		in, form, errs := readAttachmentForm(r)
 		for k, d := range errs {
-			if k != "file" || d == "" {
-				t.Fatalf("refused %q: %q", k, d)
-			}
-			if in.File != nil {
+			switch {
+			case d == "":
+				t.Fatalf("refused %q without saying why", k)
+			case k == "file" && in.File != nil:
 				t.Fatalf("a refused file carries %d bytes", len(in.File))
+			case k != "file" && !strings.Contains(d, "at most"):
+				t.Fatalf("refused %q: %q", k, d)
 			}
 		}
 		if len(in.File) > pipeline.MaxAttachmentBytes {

@@ -20,6 +20,11 @@ func TestTextareasKeepALeadingNewline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	parts, err := fs.Glob(files, "templates/parts/*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names = append(names, parts...)
 	seen := 0
 	for _, name := range names {
 		b, err := fs.ReadFile(files, name)
