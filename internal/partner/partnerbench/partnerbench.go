@@ -50,6 +50,9 @@ type Result struct {
 	LoadTime           time.Duration
 	Lists              []Timing
 	Segments           []Timing
+	// Rescore is a change of the fit criteria: the settings saved and every partner
+	// rescored in one transaction. Rows is how many were rescored.
+	Rescore Timing
 }
 
 var (
@@ -165,6 +168,29 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		t.P50, t.P95, t.Max = quantiles(ds)
 		res.Segments = append(res.Segments, t)
 	}
+	fmt.Fprintln(o.Progress, "timing fit criteria changes")
+	set, err := svc.Settings(ctx, actor)
+	if err != nil {
+		return res, err
+	}
+	res.Rescore.Name = "fit criteria change, every partner rescored"
+	var ds []time.Duration
+	for i := 0; i < max(3, o.Rounds/20); i++ {
+		// Move the industries' weight back and forth, so every round changes scores.
+		for k, c := range set.Fit.Criteria {
+			if c.Kind == fitscore.Industries {
+				set.Fit.Criteria[k].Weight = 10 + 10*(i%2)
+			}
+		}
+		s := time.Now()
+		_, n, err := svc.SaveSettings(ctx, actor, "bench", set)
+		if err != nil {
+			return res, fmt.Errorf("fit criteria change: %w", err)
+		}
+		ds = append(ds, time.Since(s))
+		res.Rescore.Rows = n
+	}
+	res.Rescore.P50, res.Rescore.P95, res.Rescore.Max = quantiles(ds)
 	return res, nil
 }
 
@@ -289,6 +315,8 @@ func (r Result) Write(w io.Writer) {
 	for _, t := range r.Segments {
 		fmt.Fprintf(w, "  %-44s %8s %8s %8s  %d\n", t.Name, msec(t.P50), msec(t.P95), msec(t.Max), t.Rows)
 	}
+	fmt.Fprintln(w, "\nfit criteria change (p50 / p95 / max, partners rescored):")
+	fmt.Fprintf(w, "  %-44s %8s %8s %8s  %d\n", r.Rescore.Name, msec(r.Rescore.P50), msec(r.Rescore.P95), msec(r.Rescore.Max), r.Rescore.Rows)
 	fmt.Fprintln(w, "\nquery plans:")
 	for _, t := range r.Lists {
 		fmt.Fprintf(w, "  %s:\n", t.Name)
