@@ -409,18 +409,8 @@ func (s *Service) SaveSettings(ctx context.Context, actor policy.Actor, actorNam
 	if err != nil {
 		return Settings{}, 0, err
 	}
-	var pr tandem.Problems
-	for _, p := range all {
-		for _, t := range p.Territories {
-			if _, ok := in.territory(t); !ok {
-				pr.Add("territories", "%q is still assigned to %s; change the partner's territories first", t, p.Name)
-			}
-		}
-	}
-	if len(pr) > 5 {
-		pr = append(pr[:5], tandem.FieldError{Path: "territories", Detail: "and more partners use removed territories"})
-	}
-	if err := pr.Err("The partner program settings are not valid."); err != nil {
+	// Checked here for a quick answer, and again by the store inside its transaction.
+	if err := in.TerritoriesInUse(all); err != nil {
 		return Settings{}, 0, err
 	}
 	e := audit.New(ctx, actor, actorName, s.Now().UTC(), "partner_settings.update", "workspace", actor.WorkspaceID, before, in, "")

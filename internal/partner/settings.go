@@ -3,6 +3,7 @@ package partner
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tandemprm/tandem/internal/fitscore"
@@ -95,6 +96,32 @@ func (s Settings) territory(t string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// TerritoriesKnown reports, by field, the territories of p that are not the
+// workspace's; p is not changed. Stores run it inside a partner write's transaction,
+// so a territory removed meanwhile is not saved on a partner.
+func (s Settings) TerritoriesKnown(p Partner) error {
+	p.Territories = slices.Clone(p.Territories)
+	return s.checkTerritories(&p)
+}
+
+// TerritoriesInUse reports, on "territories", the territories that partners ps hold
+// and s no longer has (the first five, then that there are more), or nil: settings
+// that remove a territory still assigned are refused.
+func (s Settings) TerritoriesInUse(ps []Partner) error {
+	var pr tandem.Problems
+	for _, p := range ps {
+		for _, t := range p.Territories {
+			if _, ok := s.territory(t); !ok {
+				pr.Add("territories", "%q is still assigned to %s; change the partner's territories first", t, p.Name)
+			}
+		}
+	}
+	if len(pr) > 5 {
+		pr = append(pr[:5], tandem.FieldError{Path: "territories", Detail: "and more partners use removed territories"})
+	}
+	return pr.Err("The partner program settings are not valid.")
 }
 
 // checkTerritories replaces each of p's territories by the workspace's spelling and

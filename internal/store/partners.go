@@ -62,39 +62,43 @@ func (db *DB) lockFitCriteria(ctx context.Context, q Querier, workspaceID string
 	return nil
 }
 
-// fitInTx returns the workspace's fit criteria as they stand in q's transaction,
-// after taking the fit criteria's shared lock. Partner writes score with it, so a
-// score never rests on criteria that a committed change replaced: either the change
-// committed first and is read here (the read is a statement after the lock), or it
-// waits for this write and then rescores the partner as written.
-func (db *DB) fitInTx(ctx context.Context, q Querier, workspaceID string) (fitscore.Config, error) {
+// settingsInTx returns the workspace's partner program settings as they stand in
+// q's transaction, after taking the fit criteria's shared lock. Partner writes score
+// and check territories with them, so a partner is never saved with a score resting
+// on replaced criteria, nor with a territory a committed change removed: either the
+// change committed first and is read here (the read is a statement after the lock),
+// or it waits for this write and then sees the partner as written.
+func (db *DB) settingsInTx(ctx context.Context, q Querier, workspaceID string) (partner.Settings, error) {
 	if err := db.lockFitCriteria(ctx, q, workspaceID, true); err != nil {
-		return fitscore.Config{}, err
+		return partner.Settings{}, err
 	}
 	var raw string
 	if err := q.QueryRowContext(ctx, `SELECT partner_settings FROM workspaces WHERE id = $1`, workspaceID).Scan(&raw); err != nil {
-		return fitscore.Config{}, notFound(err, "workspace")
+		return partner.Settings{}, notFound(err, "workspace")
 	}
 	set, err := partner.ParseSettings(raw)
 	if err != nil {
-		return fitscore.Config{}, fmt.Errorf("partner settings of workspace %s: %w", workspaceID, err)
+		return partner.Settings{}, fmt.Errorf("partner settings of workspace %s: %w", workspaceID, err)
 	}
-	return set.Fit, nil
+	return set, nil
 }
 
-// CreatePartner inserts p with its motions and list values, its fit score taken from
-// the workspace's settings as they stand in q's transaction.
+// CreatePartner inserts p with its motions and list values, its fit score and
+// territories judged by the workspace's settings as they stand in q's transaction.
 func (db *DB) CreatePartner(ctx context.Context, q Querier, p partner.Partner) error {
-	cfg, err := db.fitInTx(ctx, q, p.WorkspaceID)
+	set, err := db.settingsInTx(ctx, q, p.WorkspaceID)
 	if err != nil {
 		return err
 	}
-	return db.createPartner(ctx, q, p, cfg)
+	return db.createPartner(ctx, q, p, set)
 }
 
-// createPartner inserts p scored under cfg.
-func (db *DB) createPartner(ctx context.Context, q Querier, p partner.Partner, cfg fitscore.Config) error {
-	p.Rescore(cfg)
+// createPartner inserts p, scored and its territories checked under set.
+func (db *DB) createPartner(ctx context.Context, q Querier, p partner.Partner, set partner.Settings) error {
+	if err := set.TerritoriesKnown(p); err != nil {
+		return err
+	}
+	p.Rescore(set.Fit)
 	in, score, res, err := fitColumns(p)
 	if err != nil {
 		return err
@@ -394,10 +398,10 @@ func (db *DB) partnerListSQL(workspaceID string, f partner.Filter, pg Page) (str
 // Partners adapts the store to partner.Store.
 type Partners struct{ DB *DB }
 
-// createWithHistory inserts p scored under cfg, its first lifecycle history entry
-// and e.
-func (s Partners) createWithHistory(ctx context.Context, tx *sql.Tx, p partner.Partner, cfg fitscore.Config, e audit.Entry) error {
-	if err := s.DB.createPartner(ctx, tx, p, cfg); err != nil {
+// createWithHistory inserts p judged by set (see createPartner), its first lifecycle
+// history entry and e.
+func (s Partners) createWithHistory(ctx context.Context, tx *sql.Tx, p partner.Partner, set partner.Settings, e audit.Entry) error {
+	if err := s.DB.createPartner(ctx, tx, p, set); err != nil {
 		return err
 	}
 	c := partner.Change{ID: tandem.NewID("plc", p.CreatedAt), PartnerID: p.ID, To: p.Lifecycle, At: p.CreatedAt, ActorID: e.ActorID, ActorName: e.ActorName, Rationale: e.Rationale}
@@ -410,11 +414,11 @@ func (s Partners) createWithHistory(ctx context.Context, tx *sql.Tx, p partner.P
 // CreatePartner implements partner.Store.
 func (s Partners) CreatePartner(ctx context.Context, p partner.Partner, e audit.Entry) error {
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		cfg, err := s.DB.fitInTx(ctx, tx, p.WorkspaceID)
+		set, err := s.DB.settingsInTx(ctx, tx, p.WorkspaceID)
 		if err != nil {
 			return err
 		}
-		return s.createWithHistory(ctx, tx, p, cfg, e)
+		return s.createWithHistory(ctx, tx, p, set, e)
 	})
 }
 
@@ -425,12 +429,12 @@ func (s Partners) CreatePartners(ctx context.Context, ps []partner.Partner, es [
 		if len(ps) == 0 {
 			return nil
 		}
-		cfg, err := s.DB.fitInTx(ctx, tx, ps[0].WorkspaceID)
+		set, err := s.DB.settingsInTx(ctx, tx, ps[0].WorkspaceID)
 		if err != nil {
 			return err
 		}
 		for i, p := range ps {
-			if err := s.createWithHistory(ctx, tx, p, cfg, es[i]); err != nil {
+			if err := s.createWithHistory(ctx, tx, p, set, es[i]); err != nil {
 				return err
 			}
 		}
@@ -505,14 +509,17 @@ func scanLightPartner(row interface{ Scan(...any) error }, workspaceID string) (
 }
 
 // updatePartner writes every column of p, guarded by its expected updated_at, and
-// replaces its motions and list values; its fit score is taken from the settings as
-// they stand in tx (see fitInTx).
+// replaces its motions and list values; its fit score and territories are judged by
+// the settings as they stand in tx (see settingsInTx).
 func (db *DB) updatePartner(ctx context.Context, tx *sql.Tx, p partner.Partner, expected time.Time) error {
-	cfg, err := db.fitInTx(ctx, tx, p.WorkspaceID)
+	set, err := db.settingsInTx(ctx, tx, p.WorkspaceID)
 	if err != nil {
 		return err
 	}
-	p.Rescore(cfg)
+	if err := set.TerritoriesKnown(p); err != nil {
+		return err
+	}
+	p.Rescore(set.Fit)
 	in, score, res, err := fitColumns(p)
 	if err != nil {
 		return err
@@ -601,8 +608,9 @@ func (s Partners) PartnerSettings(ctx context.Context, workspaceID string) (part
 
 // SavePartnerSettings implements partner.Store. It takes the fit criteria's
 // exclusive lock first (see lockFitCriteria), which waits for partner writes under
-// way, and then reads and rescores the partners inside the transaction, writing
-// only the scores that change, a few hundred to a statement.
+// way, and then reads the partners inside the transaction: it refuses settings that
+// remove a territory one of them holds, and rescores them, writing only the scores
+// that change, a few hundred to a statement.
 func (s Partners) SavePartnerSettings(ctx context.Context, workspaceID string, set partner.Settings, e audit.Entry) (int, error) {
 	raw, err := json.Marshal(set)
 	if err != nil {
@@ -623,14 +631,14 @@ func (s Partners) SavePartnerSettings(ctx context.Context, workspaceID string, s
 		if err != nil {
 			return fmt.Errorf("read partners to rescore: %w", err)
 		}
-		var changed []partner.Partner
+		var all, changed []partner.Partner
 		for rows.Next() {
 			p, err := scanPartner(rows, workspaceID)
 			if err != nil {
 				rows.Close()
 				return fmt.Errorf("read partners to rescore: %w", err)
 			}
-			n++
+			all = append(all, p)
 			was := p.Score()
 			if p.Rescore(set.Fit); p.Score() != was {
 				changed = append(changed, p)
@@ -640,6 +648,11 @@ func (s Partners) SavePartnerSettings(ctx context.Context, workspaceID string, s
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("read partners to rescore: %w", err)
 		}
+		// A territory assigned while this change was being made still holds it back.
+		if err := set.TerritoriesInUse(all); err != nil {
+			return err
+		}
+		n = len(all)
 		if err := updateFitScores(ctx, tx, workspaceID, changed); err != nil {
 			return err
 		}

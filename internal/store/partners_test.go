@@ -97,6 +97,33 @@ func TestPartnerProfileStore(t *testing.T) {
 		if _, _, err := svc.SaveSettings(ctx, sys, "test", set); tandem.KindOf(err) != tandem.KindInvalid || !strings.Contains(err.Error(), "Kestrel") {
 			t.Fatalf("removing a used territory: %v", err)
 		}
+		// The store judges it again inside its transaction: settings checked against
+		// a partner list read before Kestrel took Benelux are still refused.
+		entry := audit.New(ctx, sys, "test", t0, "partner_settings.update", "workspace", ws.ID, nil, nil, "")
+		if _, err := (store.Partners{DB: db}).SavePartnerSettings(ctx, ws.ID, set, entry); tandem.KindOf(err) != tandem.KindInvalid ||
+			!strings.Contains(tandem.FieldsOf(err)[0].Detail, "Kestrel") {
+			t.Fatalf("removing a used territory past the service's check: %v", err)
+		}
+		// And a partner edit checked against settings read before Nordics was removed
+		// is refused when it commits.
+		set.Territories = []string{"Benelux"}
+		if _, _, err := svc.SaveSettings(ctx, sys, "test", set); err != nil {
+			t.Fatal(err)
+		}
+		late, err := store.Partners{DB: db}.PartnerByID(ctx, ws.ID, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		late.Territories = []string{"Benelux", "Nordics"}
+		late.UpdatedAt = late.UpdatedAt.Add(time.Millisecond)
+		err = store.Partners{DB: db}.UpdatePartner(ctx, late, late.UpdatedAt.Add(-time.Millisecond), entry)
+		if tandem.KindOf(err) != tandem.KindInvalid || !strings.Contains(err.Error(), "territories[1]") {
+			t.Fatalf("a partner edit assigning a removed territory: %v", err)
+		}
+		set.Territories = []string{"Benelux", "Nordics"}
+		if _, _, err := svc.SaveSettings(ctx, sys, "test", set); err != nil {
+			t.Fatal(err)
+		}
 		// An owner must be an internal user.
 		bad := "usr_demo000009"
 		if _, err := svc.Update(ctx, sys, "test", p.ID, partner.Changes{OwnerUserID: &bad}); tandem.KindOf(err) != tandem.KindInvalid {
