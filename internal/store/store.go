@@ -103,13 +103,36 @@ func openSQLite(ctx context.Context, o Options) (*DB, error) {
 	// default, and a reopened connection starts with no prepared statements.
 	read.SetMaxIdleConns(o.MaxConns)
 	db := &DB{dialect: SQLite, write: write, read: read, path: path, gate: newWriteGate(DefaultBackgroundMaxWait)}
-	if err := db.Ping(ctx); err != nil {
+	if err := pingSQLite(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("cannot use SQLite database %s: %w", path, err)
 	}
 	db.stopCheckpoints = startCheckpointer(sql.OpenDB(stmtcache.DSN(drv, base, stmtcache.Options{})), cmp.Or(o.CheckpointEvery, DefaultCheckpointEvery))
 	return db, nil
 }
+
+// pingSQLite opens the first connections. A connection's first act is to put the
+// database in WAL mode, which SQLite answers with "busy" at once, without waiting its
+// busy timeout, while another process (a second replica starting, say) is in the
+// middle of the same or of a migration; that is tried again for up to ten seconds.
+func pingSQLite(ctx context.Context, db *DB) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := db.Ping(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// sqliteBusy is SQLite's primary result code for a lock held elsewhere.
+const sqliteBusy = 5
 
 func checkWritable(dir string) error {
 	f, err := os.CreateTemp(dir, ".tandem-write-check-*")
