@@ -10,15 +10,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/tandemprm/tandem/internal/app/apptest"
 	"github.com/tandemprm/tandem/internal/attribution"
 	"github.com/tandemprm/tandem/internal/demo"
-	"github.com/tandemprm/tandem/internal/integrations/email/smtptest"
 	"github.com/tandemprm/tandem/internal/pipeline"
-	"github.com/tandemprm/tandem/internal/platform/config"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/store"
-	"github.com/tandemprm/tandem/internal/store/storetest"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 
@@ -27,10 +23,7 @@ import (
 // the upload form on that kind. The partner manager attaches the PDF, the move goes
 // through, and the partner, for whom the form was not shared, does not see it.
 func TestSignedOrderFormWinsTheReferral(t *testing.T) {
-	mail := smtptest.Start(t)
-	a, base := apptest.StartWith(t, storetest.Engines()[0], func(c *config.Config) {
-		c.SMTP = config.SMTP{Host: mail.Host(), Port: mail.Port(), TLS: "none", From: "Tandem <tandem@northstar.example>"}
-	})
+	a, base, mail := startWithMail(t)
 	bg := context.Background()
 	sys := policy.System("ws_demo")
 	pipe := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: time.Now}
@@ -56,14 +49,7 @@ func TestSignedOrderFormWinsTheReferral(t *testing.T) {
 	}
 
 	ctx := Browser(t)
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	text := texter(t, ctx)
 	signInByEmail(t, ctx, mail, base, demo.ManagerEmail)
 	page := base + "/w/demo/pipeline/" + o.ID
 	err = chromedp.Do(ctx,

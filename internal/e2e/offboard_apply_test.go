@@ -8,11 +8,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/tandemprm/tandem/internal/app/apptest"
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/integrations/email/smtptest"
-	"github.com/tandemprm/tandem/internal/platform/config"
-	"github.com/tandemprm/tandem/internal/store/storetest"
 )
 
 // TestOffboardSignsPartnerOutAndApplicationBecomesPartner: a partner's person is in
@@ -21,10 +18,7 @@ import (
 // manager accepts the application, the new partner is in onboarding and its contact
 // receives an invitation.
 func TestOffboardSignsPartnerOutAndApplicationBecomesPartner(t *testing.T) {
-	mail := smtptest.Start(t)
-	_, base := apptest.StartWith(t, storetest.Engines()[0], func(c *config.Config) {
-		c.SMTP = config.SMTP{Host: mail.Host(), Port: mail.Port(), TLS: "none", From: "Tandem <tandem@northstar.example>"}
-	})
+	_, base, mail := startWithMail(t)
 	partnerSide, manager := Browser(t), Browser(t)
 	text := func(ctx context.Context, sel string) string {
 		t.Helper()

@@ -6,11 +6,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/tandemprm/tandem/internal/app/apptest"
 	"github.com/tandemprm/tandem/internal/demo"
-	"github.com/tandemprm/tandem/internal/integrations/email/smtptest"
-	"github.com/tandemprm/tandem/internal/platform/config"
-	"github.com/tandemprm/tandem/internal/store/storetest"
 )
 
 // TestPartnerJoinsSegmentJourney: a partner manager adds a partner, tags it on its
@@ -18,19 +14,9 @@ import (
 // and the segment's list shows the new partner; untagging it takes it out again, and
 // the partner is then offboarded from its page.
 func TestPartnerJoinsSegmentJourney(t *testing.T) {
-	mail := smtptest.Start(t)
-	_, base := apptest.StartWith(t, storetest.Engines()[0], func(c *config.Config) {
-		c.SMTP = config.SMTP{Host: mail.Host(), Port: mail.Port(), TLS: "none", From: "Tandem <tandem@northstar.example>"}
-	})
+	_, base, mail := startWithMail(t)
 	ctx := Browser(t)
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	text := texter(t, ctx)
 	signInByEmail(t, ctx, mail, base, demo.ManagerEmail)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/w/demo/partners"),

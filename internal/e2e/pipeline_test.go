@@ -8,14 +8,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/tandemprm/tandem/internal/app/apptest"
 	"github.com/tandemprm/tandem/internal/demo"
-	"github.com/tandemprm/tandem/internal/integrations/email/smtptest"
 	"github.com/tandemprm/tandem/internal/pipeline"
-	"github.com/tandemprm/tandem/internal/platform/config"
 	"github.com/tandemprm/tandem/internal/policy"
 	"github.com/tandemprm/tandem/internal/store"
-	"github.com/tandemprm/tandem/internal/store/storetest"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 
@@ -52,10 +48,7 @@ const errNoCard = e2eError("no such card or column on the board")
 // sees the stage change and the shared note in the portal but not
 // the internal note, nor the amount.
 func TestPipelineStageJourney(t *testing.T) {
-	mail := smtptest.Start(t)
-	a, base := apptest.StartWith(t, storetest.Engines()[0], func(c *config.Config) {
-		c.SMTP = config.SMTP{Host: mail.Host(), Port: mail.Port(), TLS: "none", From: "Tandem <tandem@northstar.example>"}
-	})
+	a, base, mail := startWithMail(t)
 	bg := context.Background()
 	sys := policy.System("ws_demo")
 	pipe := &pipeline.Service{Store: store.Pipeline{DB: a.DB}, Now: time.Now}
@@ -72,14 +65,7 @@ func TestPipelineStageJourney(t *testing.T) {
 	}
 
 	ctx := Browser(t)
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	text := texter(t, ctx)
 	signInByEmail(t, ctx, mail, base, demo.ManagerEmail)
 	card := `li.deal[data-id="` + opp.ID + `"]`
 	err = chromedp.Do(ctx,

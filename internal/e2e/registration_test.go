@@ -8,13 +8,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/tandemprm/tandem/internal/app/apptest"
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/integrations/email/smtptest"
-	"github.com/tandemprm/tandem/internal/platform/config"
 	"github.com/tandemprm/tandem/internal/platform/signedlink"
 	"github.com/tandemprm/tandem/internal/policy"
-	"github.com/tandemprm/tandem/internal/store/storetest"
 	"github.com/tandemprm/tandem/internal/tandem"
 )
 
@@ -23,10 +20,7 @@ import (
 // customer collides with an existing account and why, and approves; the partner then
 // sees the approval and how long the protection runs.
 func TestDealRegistrationJourney(t *testing.T) {
-	mail := smtptest.Start(t)
-	a, base := apptest.StartWith(t, storetest.Engines()[0], func(c *config.Config) {
-		c.SMTP = config.SMTP{Host: mail.Host(), Port: mail.Port(), TLS: "none", From: "Tandem <tandem@northstar.example>"}
-	})
+	a, base, mail := startWithMail(t)
 	bg := context.Background()
 	// The account the partner will collide with, owned by direct sales.
 	facts, err := a.Registrations.Store.CandidateFacts(bg, "ws_demo", []string{"acc_demo000023"}, nil)
@@ -46,14 +40,7 @@ func TestDealRegistrationJourney(t *testing.T) {
 	}
 
 	ctx := Browser(t)
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	text := texter(t, ctx)
 	typed := strings.ToUpper(strings.Join(strings.Fields(account.Name)[:2], " "))
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(link),

@@ -7,20 +7,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/tandemprm/tandem/internal/app/apptest"
 	"github.com/tandemprm/tandem/internal/demo"
 	"github.com/tandemprm/tandem/internal/integrations/email/smtptest"
-	"github.com/tandemprm/tandem/internal/platform/config"
-	"github.com/tandemprm/tandem/internal/store/storetest"
 )
 
 // TestSignInWithAnEmailedLink: a person asks for a link, reads the email from a real
 // SMTP server on loopback, follows the link, lands in the right place and signs out.
 func TestSignInWithAnEmailedLink(t *testing.T) {
-	mail := smtptest.Start(t)
-	_, base := apptest.StartWith(t, storetest.Engines()[0], func(c *config.Config) {
-		c.SMTP = config.SMTP{Host: mail.Host(), Port: mail.Port(), TLS: "none", From: "Tandem <tandem@northstar.example>"}
-	})
+	_, base, mail := startWithMail(t)
 	ctx := Browser(t)
 	must := func(v string, err error) string {
 		t.Helper()

@@ -8,21 +8,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/tandemprm/tandem/internal/app/apptest"
 	"github.com/tandemprm/tandem/internal/demo"
-	"github.com/tandemprm/tandem/internal/integrations/email/smtptest"
-	"github.com/tandemprm/tandem/internal/platform/config"
-	"github.com/tandemprm/tandem/internal/store/storetest"
 )
 
 // TestCSVUploadShowsProgressAndItsReport: a partner manager checks a partner file from
 // the partner list; the page's upload script sends it, shows that it is working, and
 // then shows the server's dry-run report with the rejected row's line.
 func TestCSVUploadShowsProgressAndItsReport(t *testing.T) {
-	mail := smtptest.Start(t)
-	_, base := apptest.StartWith(t, storetest.Engines()[0], func(c *config.Config) {
-		c.SMTP = config.SMTP{Host: mail.Host(), Port: mail.Port(), TLS: "none", From: "Tandem <tandem@northstar.example>"}
-	})
+	_, base, mail := startWithMail(t)
 	file := filepath.Join(t.TempDir(), "partners.csv")
 	if err := os.WriteFile(file, []byte("name,motions\nUpload One,tech\n,resale\nUpload Two,referral\n"), 0o600); err != nil {
 		t.Fatal(err)
