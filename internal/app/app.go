@@ -350,13 +350,22 @@ type conflictSweepAllWorker struct {
 // Work sweeps every workspace; duplicate accounts are looked for among the accounts
 // changed since two sweeps ago.
 func (w *conflictSweepAllWorker) Work(ctx context.Context, _ *river.Job[conflictcase.SweepAllArgs]) error {
-	ids, err := w.db.WorkspaceIDs(ctx)
+	return eachWorkspace(ctx, w.db, func(ctx context.Context, id string) error {
+		_, err := w.svc.Sweep(ctx, id, w.now().Add(-2*conflictSweepEvery))
+		return err
+	})
+}
+
+// eachWorkspace runs fn for every workspace; a failure in one does not stop the
+// others, and every failure is returned, each named by its workspace.
+func eachWorkspace(ctx context.Context, db *store.DB, fn func(ctx context.Context, workspaceID string) error) error {
+	ids, err := db.WorkspaceIDs(ctx)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, id := range ids {
-		if _, err := w.svc.Sweep(ctx, id, w.now().Add(-2*conflictSweepEvery)); err != nil {
+		if err := fn(ctx, id); err != nil {
 			errs = append(errs, fmt.Errorf("workspace %s: %w", id, err))
 		}
 	}

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -32,15 +30,8 @@ type certificationRemindWorker struct {
 // does not stop the others, and a retry sends nothing twice (each expiry is marked
 // reminded in the reminder's own transaction).
 func (w *certificationRemindWorker) Work(ctx context.Context, _ *river.Job[certificationRemindArgs]) error {
-	ids, err := w.db.WorkspaceIDs(ctx)
-	if err != nil {
+	return eachWorkspace(ctx, w.db, func(ctx context.Context, id string) error {
+		_, err := w.svc.Remind(ctx, id)
 		return err
-	}
-	var errs []error
-	for _, id := range ids {
-		if _, err := w.svc.Remind(ctx, id); err != nil {
-			errs = append(errs, fmt.Errorf("workspace %s: %w", id, err))
-		}
-	}
-	return errors.Join(errs...)
+	})
 }

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -32,15 +30,8 @@ type tierReviewWorker struct {
 // job is retried as a whole (evaluation is idempotent: an open proposal is refreshed,
 // never duplicated).
 func (w *tierReviewWorker) Work(ctx context.Context, _ *river.Job[tierReviewArgs]) error {
-	ids, err := w.db.WorkspaceIDs(ctx)
-	if err != nil {
+	return eachWorkspace(ctx, w.db, func(ctx context.Context, id string) error {
+		_, err := w.svc.Evaluate(ctx, id)
 		return err
-	}
-	var errs []error
-	for _, id := range ids {
-		if _, err := w.svc.Evaluate(ctx, id); err != nil {
-			errs = append(errs, fmt.Errorf("workspace %s: %w", id, err))
-		}
-	}
-	return errors.Join(errs...)
+	})
 }
