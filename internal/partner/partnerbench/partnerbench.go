@@ -10,9 +10,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"math"
 	mrand "math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/tandemprm/tandem/internal/account"
@@ -195,12 +193,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 }
 
 func quantiles(ds []time.Duration) (p50, p95, mx time.Duration) {
-	slices.Sort(ds)
-	at := func(q float64) time.Duration {
-		i := int(math.Ceil(q*float64(len(ds)))) - 1
-		return ds[min(max(i, 0), len(ds)-1)]
-	}
-	return at(0.5), at(0.95), ds[len(ds)-1]
+	return benchdb.Quantile(ds, 0.5), benchdb.Quantile(ds, 0.95), benchdb.Quantile(ds, 1)
 }
 
 // load creates the workspace, its partners (with profile lists, fit inputs and
@@ -326,7 +319,7 @@ func (r Result) Write(w io.Writer) {
 	}
 }
 
-func msec(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
+var msec = benchdb.Msec
 
 func splitLines(s string) []string {
 	var out []string

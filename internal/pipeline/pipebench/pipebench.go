@@ -13,7 +13,6 @@ import (
 	"io"
 	"math"
 	mrand "math/rand/v2"
-	"slices"
 	"strings"
 	"time"
 
@@ -267,12 +266,7 @@ func board(ctx context.Context, svc *pipeline.Service, actor policy.Actor, f pip
 }
 
 func quantiles(ds []time.Duration) (p50, p95, p99, mx time.Duration) {
-	slices.Sort(ds)
-	at := func(q float64) time.Duration {
-		i := int(math.Ceil(q*float64(len(ds)))) - 1
-		return ds[min(max(i, 0), len(ds)-1)]
-	}
-	return at(0.5), at(0.95), at(0.99), ds[len(ds)-1]
+	return benchdb.Quantile(ds, 0.5), benchdb.Quantile(ds, 0.95), benchdb.Quantile(ds, 0.99), benchdb.Quantile(ds, 1)
 }
 
 // motionWeights spread opportunities over the motions: referral and resale most.
@@ -497,4 +491,4 @@ func (r Result) Missed() []Timing {
 	return out
 }
 
-func msec(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
+var msec = benchdb.Msec
