@@ -418,34 +418,34 @@ func attachmentAudit(a Attachment) map[string]any {
 // first, by the rule of notes: a partner gets the shared ones of the vendor and of
 // its own organisation, never internal ones nor another partner's.
 func (s *Service) Attachments(ctx context.Context, actor policy.Actor, oppID string) ([]Attachment, error) {
-	f, err := s.readFilter(ctx, actor, oppID)
+	_, f, err := s.readFilter(ctx, actor, oppID)
 	if err != nil {
 		return nil, err
 	}
 	return s.Store.ListAttachments(ctx, actor.WorkspaceID, oppID, f)
 }
 
-// readable returns the attachment if the actor may read it, and not found otherwise
-// (an attachment the actor may not read does not exist for it).
-func (s *Service) readable(ctx context.Context, actor policy.Actor, oppID, attID string) (Attachment, error) {
-	f, err := s.readFilter(ctx, actor, oppID)
+// readable returns the opportunity and the attachment if the actor may read it, and
+// not found otherwise (an attachment the actor may not read does not exist for it).
+func (s *Service) readable(ctx context.Context, actor policy.Actor, oppID, attID string) (Opportunity, Attachment, error) {
+	o, f, err := s.readFilter(ctx, actor, oppID)
 	if err != nil {
-		return Attachment{}, err
+		return Opportunity{}, Attachment{}, err
 	}
 	a, err := s.Store.AttachmentByID(ctx, actor.WorkspaceID, oppID, attID)
 	if err != nil {
-		return Attachment{}, err
+		return Opportunity{}, Attachment{}, err
 	}
 	if !f.Lets(a.Visibility, a.PartnerID) {
-		return Attachment{}, tandem.Errorf(tandem.KindNotFound, "That attachment does not exist.")
+		return Opportunity{}, Attachment{}, tandem.Errorf(tandem.KindNotFound, "That attachment does not exist.")
 	}
-	return a, nil
+	return o, a, nil
 }
 
 // AttachmentContent returns an attachment the actor may read with its file's
 // content. A link has no content: it returns the attachment and nil.
 func (s *Service) AttachmentContent(ctx context.Context, actor policy.Actor, oppID, attID string) (Attachment, []byte, error) {
-	a, err := s.readable(ctx, actor, oppID, attID)
+	_, a, err := s.readable(ctx, actor, oppID, attID)
 	if err != nil || a.IsLink() {
 		return a, nil, err
 	}
@@ -472,11 +472,7 @@ func (s *Service) RemoveAttachment(ctx context.Context, actor policy.Actor, acto
 	if utf8.RuneCountInString(reason) > maxRemovalReason {
 		return tandem.Invalid("The removal is not valid.", tandem.FieldError{Path: "reason", Detail: "must be at most 500 characters"})
 	}
-	a, err := s.readable(ctx, actor, oppID, attID)
-	if err != nil {
-		return err
-	}
-	o, err := s.Store.OpportunityByID(ctx, actor.WorkspaceID, oppID)
+	o, a, err := s.readable(ctx, actor, oppID, attID)
 	if err != nil {
 		return err
 	}

@@ -219,7 +219,7 @@ func (s *Service) AddNote(ctx context.Context, actor policy.Actor, actorName, op
 // the shared notes of the vendor and of its own organisation, never internal ones
 // nor another partner's.
 func (s *Service) Notes(ctx context.Context, actor policy.Actor, oppID string) ([]Note, error) {
-	f, err := s.readFilter(ctx, actor, oppID)
+	_, f, err := s.readFilter(ctx, actor, oppID)
 	if err != nil {
 		return nil, err
 	}
@@ -227,26 +227,27 @@ func (s *Service) Notes(ctx context.Context, actor policy.Actor, oppID string) (
 }
 
 // readFilter checks that the actor may see the opportunity and what is shared on it,
-// and returns which of its notes and attachments the actor reads: all of them for
-// the vendor's people whose role reads internal ones; shared ones otherwise, and for
-// a partner only the vendor's and its own organisation's.
-func (s *Service) readFilter(ctx context.Context, actor policy.Actor, oppID string) (NoteFilter, error) {
-	if _, err := s.load(ctx, actor, policy.Read, policy.Opportunities, oppID); err != nil {
-		return NoteFilter{}, err
+// and returns the opportunity with which of its notes and attachments the actor
+// reads: all of them for the vendor's people whose role reads internal ones; shared
+// ones otherwise, and for a partner only the vendor's and its own organisation's.
+func (s *Service) readFilter(ctx context.Context, actor policy.Actor, oppID string) (Opportunity, NoteFilter, error) {
+	o, err := s.load(ctx, actor, policy.Read, policy.Opportunities, oppID)
+	if err != nil {
+		return Opportunity{}, NoteFilter{}, err
 	}
 	if err := policy.Authorize(actor, policy.List, resource(policy.PartnerNotes, actor, "", nonEmpty(actor.PartnerID)...)); err != nil {
-		return NoteFilter{}, err
+		return Opportunity{}, NoteFilter{}, err
 	}
 	f := NoteFilter{SharedOnly: true}
 	if pid, ok := actor.PartnerOnly(); ok {
 		if pid == "" {
-			return NoteFilter{}, tandem.Errorf(tandem.KindForbidden, "What is shared on an opportunity is shared with a partner organisation.")
+			return Opportunity{}, NoteFilter{}, tandem.Errorf(tandem.KindForbidden, "What is shared on an opportunity is shared with a partner organisation.")
 		}
 		f.PartnerID = pid
 	} else if policy.Authorize(actor, policy.List, resource(policy.InternalNotes, actor, "")) == nil {
 		f.SharedOnly = false
 	}
-	return f, nil
+	return o, f, nil
 }
 
 // Lets reports whether f lets through what has visibility v and, when a partner
