@@ -336,19 +336,26 @@ type AttachmentRemoval struct {
 	Audit                                    audit.Entry
 }
 
+// AttachRights reports with which visibilities the actor may attach documents: the
+// rights of notes of the same visibility (partners never attach internal ones).
+func AttachRights(actor policy.Actor) (internal, shared bool) {
+	shared = policy.Authorize(actor, policy.Create, resource(policy.PartnerNotes, actor, "", nonEmpty(actor.PartnerID)...)) == nil
+	internal = !actor.IsPartner() && policy.Authorize(actor, policy.Create, resource(policy.InternalNotes, actor, "")) == nil
+	return internal, shared
+}
+
 // MayAttach reports whether the actor may attach anything to the opportunity: it
-// must see it and may write notes of at least one visibility. Transports call it
-// before reading an upload's body, so a file is never read for someone who could not
-// attach it.
+// must see it and may attach with at least one visibility (AttachRights).
+// Transports call it before reading an upload's body, so a file is never read for
+// someone who could not attach it.
 func (s *Service) MayAttach(ctx context.Context, actor policy.Actor, oppID string) error {
 	if _, err := s.load(ctx, actor, policy.Read, policy.Opportunities, oppID); err != nil {
 		return err
 	}
-	shared := policy.Authorize(actor, policy.Create, resource(policy.PartnerNotes, actor, "", nonEmpty(actor.PartnerID)...))
-	if shared == nil || actor.IsPartner() {
-		return shared
+	if internal, shared := AttachRights(actor); !internal && !shared {
+		return policy.Authorize(actor, policy.Create, resource(policy.PartnerNotes, actor, "", nonEmpty(actor.PartnerID)...))
 	}
-	return policy.Authorize(actor, policy.Create, resource(policy.InternalNotes, actor, ""))
+	return nil
 }
 
 // uploadSlots bounds how many uploads are read at once in this process: each holds

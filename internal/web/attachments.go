@@ -304,13 +304,7 @@ func (ui *UI) attachmentSection(r *http.Request, v Viewer, o pipeline.Opportunit
 	if err != nil {
 		return nil, err
 	}
-	may := func(k policy.Kind) bool {
-		return policy.Authorize(v.Actor, policy.Create, policy.Resource{Kind: k, WorkspaceID: v.WorkspaceID}) == nil
-	}
-	canInternal, canShared := v.PartnerID == "" && may(policy.InternalNotes), may(policy.PartnerNotes)
-	if v.PartnerID != "" {
-		canShared = policy.RoleAllows(v.Actor.Role, policy.PartnerNotes, policy.Create)
-	}
+	canInternal, canShared := pipeline.AttachRights(v.Actor)
 	f := attachmentForm{Kind: pipeline.OtherAttachment, Shared: !canInternal}
 	if form != nil {
 		f = *form
@@ -389,13 +383,11 @@ func attachedText(a pipeline.Attachment, partner bool) string {
 // opportunityAttach adds a file or a link to an opportunity from the console.
 func (ui *UI) opportunityAttach(w http.ResponseWriter, r *http.Request, v Viewer, p Page) {
 	a, form, errs, problem, err := ui.addAttachment(w, r, v, func(in *pipeline.AttachmentInput) {
-		may := func(k policy.Kind) bool {
-			return policy.Authorize(v.Actor, policy.Create, policy.Resource{Kind: k, WorkspaceID: v.WorkspaceID}) == nil
-		}
-		switch {
-		case !may(policy.InternalNotes):
+		// Whoever may attach with one visibility only gets that one.
+		switch internal, shared := pipeline.AttachRights(v.Actor); {
+		case !internal:
 			in.Visibility = pipeline.Shared
-		case !may(policy.PartnerNotes):
+		case !shared:
 			in.Visibility = pipeline.Internal
 		}
 	})
